@@ -1,0 +1,187 @@
+"""Command-line shell over the library: `python -m gridboard COMMAND ...`.
+
+Each command is a thin wrapper over the same functions the pages call. Errors are one line on
+stderr and a non-zero exit (2 for bad arguments or an unreadable/missing database), never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from gridboard import config, metrics, store
+
+
+class CliError(Exception):
+    """A user error: printed as one line, exit code `code`."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+        raise CliError(f"{self.prog}: {message}")
+
+
+def parse_date(text: str) -> dt.datetime:
+    try:
+        return dt.datetime.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+def parse_time(text: str) -> dt.datetime:
+    for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"not a time YYYY-MM-DDTHH:MM: {text!r}")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def emit_json(obj: Any) -> None:
+    json.dump(obj, sys.stdout, ensure_ascii=False, default=_json_default)
+    sys.stdout.write("\n")
+
+
+def _db_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, default=None, help="DuckDB file (default: the configured data/gridboard.duckdb)")
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    return args.db if args.db is not None else config.load().db_path
+
+
+def _window_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--unit", default=None, help="unit id (default: the county root)")
+    p.add_argument("--from", dest="start", type=parse_date, default=None, help="first day, inclusive (YYYY-MM-DD)")
+    p.add_argument("--to", dest="end", type=parse_date, default=None, help="last day, exclusive (YYYY-MM-DD)")
+    p.add_argument("--as-of", dest="as_of", type=parse_time, default=None, help="evaluation time (default: now)")
+
+
+def window(args: argparse.Namespace) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+    """(start, end, as_of): defaults are 'now' in the configured zone and the 30 days before it."""
+    as_of = args.as_of or config.load().now()
+    end = args.end or (as_of.replace(hour=0, minute=0, second=0) + dt.timedelta(days=1))
+    start = args.start or (end - dt.timedelta(days=30))
+    return start, end, as_of
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+def cmd_kpis(args: argparse.Namespace) -> int:
+    start, end, as_of = window(args)
+    con = store.connect(_db_path(args), read_only=True)
+    try:
+        if args.by:
+            rows = metrics.breakdown(con, args.by, start=start, end=end, as_of=as_of, unit=args.unit)
+            result: Any = rows
+        else:
+            result = metrics.kpis(con, start=start, end=end, as_of=as_of, unit=args.unit)
+    finally:
+        con.close()
+    if args.json:
+        emit_json(result)
+    else:
+        _print_table(result if isinstance(result, list) else [result])
+    return 0
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        print("(no cases)")
+        return
+    for row in rows:
+        print("  ".join(f"{k}={_fmt(v)}" for k, v in row.items()))
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:.4f}"
+    return str(v)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from gridboard import demo  # heavy (shapely): only for this command
+
+    cfg = config.load()
+    path = _db_path(args)
+    if path.exists() and not args.force:
+        raise CliError(f"{path} exists; pass --force to replace it")
+    summary = demo.build_file(
+        path,
+        cases=args.cases,
+        seed=args.seed,
+        as_of=args.as_of or cfg.now(),
+        outline=Path(str(cfg["county_outline"])),
+    )
+    print(summary.describe() if hasattr(summary, "describe") else summary)
+    return 0
+
+
+Command = tuple[str, str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
+
+
+def _kpis_parser(p: argparse.ArgumentParser) -> None:
+    _db_arg(p)
+    _window_args(p)
+    from gridboard import schema
+
+    p.add_argument("--by", choices=schema.DIMENSIONS, default=None, help="break down by a level or dimension")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _demo_parser(p: argparse.ArgumentParser) -> None:
+    _db_arg(p)
+    p.add_argument("--cases", type=int, default=100_000, help="number of cases (default 100000)")
+    p.add_argument("--seed", type=int, default=7, help="random seed (same seed, same county)")
+    p.add_argument("--as-of", dest="as_of", type=parse_time, default=None, help="end of the demo (default: now)")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
+
+
+COMMANDS: list[Command] = [
+    ("kpis", "print the KPIs (DESIGN.md metric keys) for a unit and period", _kpis_parser, cmd_kpis),
+    ("demo", "build the demo county database", _demo_parser, cmd_demo),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gridboard", description="gridboard command-line tools")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, help_text, setup, handler in COMMANDS:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        setup(p)
+        p.set_defaults(handler=handler)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.handler(args))
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.code
+    except (store.StoreError, metrics.MetricError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
