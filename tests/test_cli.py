@@ -1,0 +1,107 @@
+"""`python -m gridboard kpis`: JSON keys and values, and one-line errors with non-zero exits."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from gridboard import metrics, store
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = Path(__file__).parent / "data" / "metrics_fixture.sql"
+WINDOW = ["--from", "2026-03-01", "--to", "2026-03-11", "--as-of", "2026-03-10T12:00"]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "gridboard", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture
+def fixture_db(db_path: Path) -> Path:
+    con = store.connect(db_path, create=True)
+    con.execute(FIXTURE.read_text(encoding="utf-8"))
+    store.rebuild_unit_closure(con)
+    con.close()
+    return db_path
+
+
+def test_kpis_json_has_exactly_the_metric_keys(fixture_db):
+    out = run_cli("kpis", "--db", str(fixture_db), *WINDOW, "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert list(data) == list(metrics.METRIC_KEYS)
+    assert data["received"] == 8
+    assert data["closed"] == 4
+    assert data["on_time_rate"] == pytest.approx(0.4)
+    assert data["median_response_min"] == pytest.approx(20.25)
+    assert data["p90_response_min"] == pytest.approx(50.0)
+    assert data["median_close_hours"] == pytest.approx(6.5)
+
+
+def test_kpis_for_a_unit(fixture_db):
+    out = run_cli("kpis", "--db", str(fixture_db), "--unit", "T2", *WINDOW, "--json")
+    data = json.loads(out.stdout)
+    assert data["received"] == 3
+    assert data["satisfaction_rate"] is None  # JSON null, never 0
+
+
+def test_kpis_by_town(fixture_db):
+    out = run_cli("kpis", "--db", str(fixture_db), *WINDOW, "--by", "town", "--json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert [(r["group_id"], r["group_name"], r["received"]) for r in rows] == [("T1", "一镇", 5), ("T2", "二镇", 3)]
+    assert set(rows[0]) == {"group_id", "group_name", *metrics.METRIC_KEYS}
+
+
+def test_kpis_plain_text(fixture_db):
+    out = run_cli("kpis", "--db", str(fixture_db), *WINDOW)
+    assert out.returncode == 0
+    assert "received=8" in out.stdout and "closure_rate=0.5000" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["kpis", "--db", "/nonexistent/x.duckdb", "--json"], "database not found"),
+        (["kpis", "--db", "{db}", "--from", "2026-13-01", "--json"], "not a date"),
+        (["kpis", "--db", "{db}", "--as-of", "yesterday", "--json"], "not a time"),
+        (["kpis", "--db", "{db}", "--unit", "NOPE", *WINDOW, "--json"], "unknown unit"),
+        (["kpis", "--db", "{db}", "--from", "2026-03-11", "--to", "2026-03-01", "--json"], "empty period"),
+        (["kpis", "--db", "{db}", "--by", "colour", "--json"], "invalid choice"),
+        (["kpis", "--db", "{db}", "--bogus"], "unrecognized arguments"),
+        (["frobnicate"], "invalid choice"),
+        ([], "required"),
+    ],
+)
+def test_bad_arguments_give_one_line_and_exit_2(fixture_db, args, needle):
+    out = run_cli(*[a.replace("{db}", str(fixture_db)) for a in args])
+    assert out.returncode == 2
+    assert needle in out.stderr
+    assert "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+    assert out.stdout == ""
+
+
+def test_not_a_gridboard_database(tmp_path):
+    other = tmp_path / "other.duckdb"
+    duckdb.connect(str(other)).close()
+    out = run_cli("kpis", "--db", str(other), "--json")
+    assert out.returncode == 2 and "not a gridboard database" in out.stderr
+
+
+def test_database_held_by_another_process(fixture_db):
+    holder = duckdb.connect(str(fixture_db))  # like the Streamlit server holding the file
+    try:
+        out = run_cli("kpis", "--db", str(fixture_db), *WINDOW, "--json")
+    finally:
+        holder.close()
+    assert out.returncode == 2
+    assert "held by another process" in out.stderr
+    assert "Traceback" not in out.stderr
