@@ -136,6 +136,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from gridboard import bench
+
+    con = store.connect(_db_path(args), read_only=True)
+    try:
+        as_of = args.as_of or bench.latest_case_time(con) or config.load().now()
+        n = con.execute("SELECT count(*) FROM cases").fetchone()[0]
+        print(f"database {_db_path(args)}: {n:,} cases, as_of {as_of:%Y-%m-%d %H:%M}")
+        unknown = set(args.only or []) - set(bench.BENCHMARKS)
+        if unknown:
+            raise CliError(f"unknown benchmark(s): {', '.join(sorted(unknown))}; choose from {', '.join(bench.BENCHMARKS)}")
+        for result in bench.run(con, as_of=as_of, runs=args.runs, only=args.only):
+            print(result.line())
+    finally:
+        con.close()
+    return 0
+
+
 Command = tuple[str, str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 
 
@@ -156,9 +174,17 @@ def _demo_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="replace an existing file")
 
 
+def _bench_parser(p: argparse.ArgumentParser) -> None:
+    _db_arg(p)
+    p.add_argument("--as-of", dest="as_of", type=parse_time, default=None, help="evaluation time (default: newest case)")
+    p.add_argument("--runs", type=int, default=5, help="timed runs per benchmark (after one warm-up)")
+    p.add_argument("--only", nargs="*", default=None, help="run only these benchmarks")
+
+
 COMMANDS: list[Command] = [
     ("kpis", "print the KPIs (DESIGN.md metric keys) for a unit and period", _kpis_parser, cmd_kpis),
     ("demo", "build the demo county database", _demo_parser, cmd_demo),
+    ("bench", "time the queries behind each screen on a database", _bench_parser, cmd_bench),
 ]
 
 
