@@ -58,7 +58,7 @@ COMPONENT_KEYS: tuple[str, ...] = (
 _FLOAT_KEYS = {m.key for m in METRICS if m.kind != "count"}
 
 
-def _scope_and_group(by: str | None) -> tuple[str, str, dict[str, Any]]:
+def scope_and_group(by: str | None) -> tuple[str, str, dict[str, Any]]:
     """SQL fragments and extra parameters for a grouping dimension (identifiers from schema)."""
     if by is None:
         return queries.body("scope_subtree"), "s.grp_unit", {}
@@ -120,8 +120,8 @@ def kpis(
     included as well (COMPONENT_KEYS).
     """
     unit = check_unit(con, unit)
-    scope, group, _ = _scope_and_group(None)
-    sql = queries.named("kpis", scope=scope, group=group)
+    scope, group, _ = scope_and_group(None)
+    sql = queries.named("kpis", scope=scope, cohort=queries.fragment("cohort", group=group))
     found = queries.rows(con, sql, _params(unit, start, end, as_of))
     if not found:  # empty cohort: counts are 0, every rate and duration is undefined
         return _clean({"received": 0, "closed": 0, "overdue_open": 0}, detail)
@@ -144,8 +144,8 @@ def breakdown(
     YYYY-MM-DD for day/week/month, the value itself otherwise; NULL values group as None).
     """
     unit = check_unit(con, unit)
-    scope, group, extra = _scope_and_group(by)
-    sql = queries.named("kpis", scope=scope, group=group)
+    scope, group, extra = scope_and_group(by)
+    sql = queries.named("kpis", scope=scope, cohort=queries.fragment("cohort", group=group))
     found = queries.rows(con, sql, {**_params(unit, start, end, as_of), **extra})
     names: dict[str, str] = {}
     if by == "child" or by in schema.LEVEL_DIMENSIONS:

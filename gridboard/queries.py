@@ -42,6 +42,17 @@ def _strip_comments(sql: str) -> str:
     return "\n".join(ln.split("--", 1)[0] for ln in sql.splitlines())
 
 
+def fragment(name: str, **fragments: str) -> str:
+    """A named query's body (comments dropped) with its fragments filled, for use inside another."""
+    sql = body(name)
+    for key, value in fragments.items():
+        token = "{" + key + "}"
+        if token not in sql:
+            raise KeyError(f"query {name!r} has no fragment {token}")
+        sql = sql.replace(token, value)
+    return sql
+
+
 def bind(sql: str, params: dict[str, Any]) -> dict[str, Any]:
     """Only the parameters the SQL mentions: DuckDB rejects unused named parameters."""
     wanted = set(_PARAM.findall(_strip_comments(sql)))

@@ -2,18 +2,13 @@
 -- Cohort: cases reported in [$start, $end) in the scope (a unit and all units below it),
 -- status <> 'cancelled'. "Closed" means closed_at <= $as_of. Durations are exact epoch
 -- differences (date_diff would count minute/hour boundaries instead).
--- Fragments, chosen by gridboard.queries from fixed texts only: {scope} yields
--- (unit_id, grp_unit); {group} is the grouping expression over c (the case) and s (the scope).
+-- Fragments, filled by gridboard.metrics from fixed texts only: scope (a scope_*.sql yielding
+-- unit_id, grp_unit) and cohort (cohort.sql, with the grouping expression over c and s).
 WITH scope AS (
     {scope}
 ),
 cohort AS (
-    SELECT {group} AS grp, c.*
-    FROM cases AS c
-    JOIN scope AS s ON s.unit_id = c.unit_id
-    WHERE c.reported_at >= $start
-      AND c.reported_at < $end
-      AND c.status <> 'cancelled'
+    {cohort}
 ),
 agg AS (
     SELECT
