@@ -55,6 +55,18 @@ COMPONENT_KEYS: tuple[str, ...] = (
     "closed_surveyed", "closed_in_grid", "reopened", "supervised",
 )
 
+# Each rate as (numerator count, denominator count) of the detail keys: the drill-down lists and
+# the "why it moved" split use these, so a rate and its cases can never disagree.
+RATE_PARTS: dict[str, tuple[str, str]] = {
+    "closure_rate": ("closed", "received"),
+    "on_time_rate": ("closed_on_time", "due_passed"),
+    "satisfaction_rate": ("satisfied", "surveyed"),
+    "callback_rate": ("closed_surveyed", "closed"),
+    "grid_resolved_rate": ("closed_in_grid", "closed"),
+    "reopen_rate": ("reopened", "closed"),
+}
+COUNT_KEYS: tuple[str, ...] = ("received", "closed", "overdue_open")
+
 _FLOAT_KEYS = {m.key for m in METRICS if m.kind != "count"}
 
 
