@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from gridboard import metrics, schema
+from gridboard import config, metrics, schema
 
 COMPONENTS: tuple[str, ...] = ("on_time_rate", "closure_rate", "satisfaction_rate", "response", "grid_resolved_rate")
 COMPONENT_LABELS_ZH = {
@@ -239,3 +239,13 @@ def _assign(ordered: list[UnitScore], attr: str) -> None:
 def level_of(by: str) -> tuple[str, ...]:
     """Stored level codes of a ranking level ('community' covers villages)."""
     return schema.LEVEL_DIMENSIONS[by]
+
+
+def settings_from(cfg: config.Config, weights: Mapping[str, float] | None = None) -> IndexSettings:
+    """Index settings from the county's config (weights may be overridden, e.g. to try others)."""
+    return IndexSettings(
+        weights=dict(weights if weights is not None else cfg.weights),
+        response_target_min=float(cfg.targets.get("median_response_min", 30.0)),
+        k=float(cfg["shrink_k"]),
+        min_cases=int(cfg["min_cases_for_rank"]),
+    )
