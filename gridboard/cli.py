@@ -136,6 +136,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rank(args: argparse.Namespace) -> int:
+    from gridboard import gridindex
+
+    start, end, as_of = window(args)
+    con = store.connect(_db_path(args), read_only=True)
+    try:
+        settings = gridindex.settings_from(config.load())
+        units = gridindex.scores(con, args.level, settings, start=start, end=end, as_of=as_of, unit=args.parent)
+    finally:
+        con.close()
+    rows = [u.as_dict() for u in units]
+    if args.json:
+        emit_json(rows)
+    else:
+        for r in rows:
+            rank = r["rank"] if r["rank"] is not None else "数据不足"
+            score = "—" if r["score"] is None else f"{r['score']:.1f}"
+            print(f"{rank!s:>6}  {score:>6}  {gridindex.star_text(r['stars']):<5}  {r['cases']:>6}  {r['unit_id']}  {r['name']}")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from gridboard import bench
 
@@ -174,6 +195,17 @@ def _demo_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="replace an existing file")
 
 
+def _rank_parser(p: argparse.ArgumentParser) -> None:
+    _db_arg(p)
+    p.add_argument("--level", choices=("town", "community", "grid", "micro_grid"), default="grid",
+                   help="rank units of this level (default grid; community covers villages)")
+    p.add_argument("--parent", default=None, help="rank only the units under this unit")
+    p.add_argument("--from", dest="start", type=parse_date, default=None, help="first day, inclusive (YYYY-MM-DD)")
+    p.add_argument("--to", dest="end", type=parse_date, default=None, help="last day, exclusive (YYYY-MM-DD)")
+    p.add_argument("--as-of", dest="as_of", type=parse_time, default=None, help="evaluation time (default: now)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
 def _bench_parser(p: argparse.ArgumentParser) -> None:
     _db_arg(p)
     p.add_argument("--as-of", dest="as_of", type=parse_time, default=None, help="evaluation time (default: newest case)")
@@ -184,6 +216,7 @@ def _bench_parser(p: argparse.ArgumentParser) -> None:
 COMMANDS: list[Command] = [
     ("kpis", "print the KPIs (DESIGN.md metric keys) for a unit and period", _kpis_parser, cmd_kpis),
     ("demo", "build the demo county database", _demo_parser, cmd_demo),
+    ("rank", "rank units by the grid index (网格指数) with stars", _rank_parser, cmd_rank),
     ("bench", "time the queries behind each screen on a database", _bench_parser, cmd_bench),
 ]
 

@@ -105,3 +105,28 @@ def test_database_held_by_another_process(fixture_db):
     assert out.returncode == 2
     assert "held by another process" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_rank_json(fixture_db, tmp_path, monkeypatch):
+    cfg = tmp_path / "gridboard.toml"
+    cfg.write_text("min_cases_for_rank = 3\n", encoding="utf-8")
+    monkeypatch.setenv("GRIDBOARD_CONFIG", str(cfg))
+    out = run_cli("rank", "--db", str(fixture_db), "--level", "town", *WINDOW, "--json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert [r["unit_id"] for r in rows] == sorted((r["unit_id"] for r in rows), key=lambda u: next(
+        x["rank"] for x in rows if x["unit_id"] == u))
+    assert {r["unit_id"] for r in rows} == {"T1", "T2"}
+    keys = {"unit_id", "name", "parent_id", "rank", "rank_in_parent", "score", "stars", "cases",
+            "cases_per_1000_households", "on_time_rate", "closure_rate", "satisfaction_rate", "response",
+            "grid_resolved_rate"}
+    assert set(rows[0]) == keys
+    assert {r["unit_id"]: r["cases"] for r in rows} == {"T1": 5, "T2": 3}
+    assert all(r["rank"] in (1, 2) and 1 <= r["stars"] <= 5 for r in rows)
+
+
+def test_rank_too_few_cases_have_no_rank(fixture_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("GRIDBOARD_CONFIG", str(tmp_path / "absent.toml"))  # default minimum: 20 cases
+    out = run_cli("rank", "--db", str(fixture_db), "--level", "grid", *WINDOW, "--json")
+    rows = json.loads(out.stdout)
+    assert rows and all(r["rank"] is None and r["stars"] is None for r in rows)
