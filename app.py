@@ -1,0 +1,71 @@
+"""gridboard entry point: page config, login gate, role-aware navigation, shared sidebar filters.
+
+Run with `streamlit run app.py`. Every page file in pages/ starts with `ui.page_guard()`,
+which runs this script itself when a fresh server was asked for a page URL directly.
+"""
+
+import streamlit as st
+
+from gridboard import auth, i18n, store, ui
+
+
+def login_page() -> None:
+    """The login form (用户名/密码/登录); signs in and reruns, or shows why not. Stops the run."""
+    ui.navigation(None, hidden=True)  # registers the pages: no automatic file-name menu
+    with st.sidebar:
+        ui.language_switch()
+    _, middle, _ = st.columns([1, 1.2, 1])
+    with middle:
+        st.title(ui.t("app_title"))
+        st.caption(ui.t("app_subtitle"))
+        if ui.kiosk_requested():
+            st.error(ui.t("kiosk_failed"))
+        with st.form("login", border=True):
+            st.subheader(ui.t("login_title"))
+            name = st.text_input(ui.t("username"), key="login_name")
+            password = st.text_input(ui.t("password"), type="password", key="login_password")
+            submitted = st.form_submit_button(ui.t("login"), type="primary", width="stretch")
+        try:
+            if submitted and (not name.strip() or not password):
+                st.error(ui.t("login_empty"))
+            elif submitted and (user := auth.authenticate(name, password)) is None:
+                st.error(ui.t("login_failed"))
+            elif submitted:
+                ui.sign_in(user)
+                st.rerun()
+            if auth.using_demo_accounts():
+                st.info(ui.t("demo_accounts"))
+        except auth.AuthConfigError as exc:
+            st.error(ui.t("auth_config_error", reason=str(exc)))
+    st.stop()
+
+
+st.set_page_config(
+    page_title=i18n.text("app_title", ui.lang()),
+    page_icon="🛡️",
+    layout="wide",
+    initial_sidebar_state="collapsed" if ui.kiosk_requested() else "expanded",
+)
+
+user = ui.current_user()
+if user is None:
+    login_page()
+if not ui.visible_pages(user.role):
+    st.error(ui.t("no_pages"))
+    st.stop()
+pg = ui.navigation(user.role)
+
+try:
+    ui.database()
+except (store.StoreError, ImportError) as exc:
+    st.error(ui.t("db_error", reason=str(exc)))
+    st.stop()
+
+with st.sidebar:
+    ui.language_switch()
+    ui.filters(render=True)
+    st.divider()
+    ui.user_box(user)
+
+ui.mark_shell_ran()
+pg.run()

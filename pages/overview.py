@@ -1,0 +1,54 @@
+"""总览 / KPI overview: all twelve metrics with 环比, sub-unit table, daily trend, categories."""
+
+from gridboard import ui
+
+ui.page_guard()
+
+import streamlit as st  # noqa: E402
+
+from gridboard import charts, fmt, metrics  # noqa: E402
+
+f = ui.filters()
+lang = ui.lang()
+ui.page_header(ui.t("page_overview"), f)
+
+current = ui.cached(metrics.kpis, **f.window())
+prev_f = f.previous()
+previous = ui.cached(metrics.kpis, **prev_f.window())
+
+st.subheader(ui.t("kpi_heading"))
+st.caption(ui.t("vs_previous", start=f"{prev_f.start:%Y-%m-%d %H:%M}", end=f"{prev_f.end:%Y-%m-%d %H:%M}"))
+for row in (metrics.METRICS[:6], metrics.METRICS[6:]):
+    for col, m in zip(st.columns(len(row)), row, strict=True):
+        col.metric(
+            fmt.metric_label(m, lang, with_unit=False),
+            fmt.metric(m, current[m.key], lang),
+            fmt.delta(m, current[m.key], previous[m.key], lang),
+            delta_color="normal" if m.higher_is_better else "inverse",
+            delta_description=ui.t("vs_label"),
+            help=ui.t(f"def_{m.key}"),
+            border=True,
+        )
+
+if not current["received"]:
+    st.info(ui.t("no_cases"))
+    st.stop()
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(ui.t("trend"))
+    days = ui.cached(metrics.breakdown, "day", **f.window())
+    ui.plotly(charts.trend_figure(days, lang=lang, start=f.start.date(), end=f.end.date()), key="trend")
+with right:
+    st.subheader(ui.t("by_category"))
+    categories = ui.cached(metrics.breakdown, "category", **f.window())
+    ui.plotly(charts.category_figure(categories, lang=lang), key="categories")
+
+children = ui.cached(metrics.breakdown, "child", **f.window())
+st.subheader(ui.t("by_child", level=ui.child_level_label(f.unit_id)))
+if children:
+    table = fmt.metrics_frame(children, ui.t("group_name"), lang)
+    ui.metrics_table(table)
+    ui.download_table(table, f"overview_{f.unit_id}_{f.start:%Y%m%d}_{f.end:%Y%m%d}")
+else:
+    st.info(ui.t("no_children"))

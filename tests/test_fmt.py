@@ -1,0 +1,102 @@
+"""Formatting for the screen: percent with one decimal, "—" for missing, units, masking, escaping."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from gridboard import fmt, metrics
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(0.9635, "96.4 %"), (1.0, "100.0 %"), (0.0, "0.0 %"), (0.00049, "0.0 %"), (None, "—"), (math.nan, "—")],
+)
+def test_rate_is_percent_with_one_decimal(value, expected):
+    assert fmt.rate(value) == expected
+
+
+def test_counts_have_thousands_separators_and_none_is_dash():
+    assert fmt.count(35526) == "35,526"
+    assert fmt.count(0) == "0"
+    assert fmt.count(None) == "—"
+
+
+def test_durations_carry_their_unit_in_the_interface_language():
+    assert fmt.duration(12.345, "minutes") == "12.3 分钟"
+    assert fmt.duration(151.5, "minutes", "en") == "152 min"
+    assert fmt.duration(3.26, "hours") == "3.3 小时"
+    assert fmt.duration(None, "hours") == "—"
+
+
+def test_metric_formats_by_kind():
+    assert fmt.metric("received", 1234) == "1,234"
+    assert fmt.metric("closure_rate", 0.5) == "50.0 %"
+    assert fmt.metric("median_response_min", 30.0) == "30.0 分钟"
+    assert fmt.metric("median_close_hours", 24.0, "en") == "24.0 h"
+    assert all(fmt.metric(m, None) == "—" for m in metrics.METRICS)
+
+
+def test_metric_label_without_unit_suffix():
+    assert fmt.metric_label("median_response_min") == "响应时长中位数(分钟)"
+    assert fmt.metric_label("median_response_min", with_unit=False) == "响应时长中位数"
+    assert fmt.metric_label("median_close_hours", "en", with_unit=False) == "Median close time"
+    assert fmt.metric_label("closure_rate", with_unit=False) == "办结率"
+
+
+def test_wan_yuan():
+    assert fmt.wan_yuan(1_234_567) == "123.5 万元"
+    assert fmt.wan_yuan(None) == "—"
+
+
+@pytest.mark.parametrize(
+    ("phone", "masked"),
+    [("13812345678", "138****5678"), ("138 1234 5678", "138****5678"), ("+8613812345678", "+86****5678"),
+     ("12345", "***45"), ("110", "***"), (None, "—"), ("", "—")],
+)
+def test_phone_masking_keeps_at_most_seven_digits(phone, masked):
+    assert fmt.mask_phone(phone) == masked
+
+
+def test_delta_texts_and_signs():
+    assert fmt.delta("received", 110, 100) == "+10 (+10.0 %)"
+    assert fmt.delta("received", 90, 100) == "-10 (-10.0 %)"
+    assert fmt.delta("received", 5, 0) == "+5"
+    assert fmt.delta("closure_rate", 0.95, 0.90) == "+5.0 个百分点"
+    assert fmt.delta("closure_rate", 0.90, 0.95, "en") == "-5.0 pp"
+    assert fmt.delta("median_close_hours", 20.0, 24.0) == "-4.0 小时"
+    assert fmt.delta("closure_rate", None, 0.9) is None
+    assert fmt.delta("closure_rate", 0.9, None) is None
+
+
+def test_improvement_follows_higher_is_better():
+    assert fmt.is_improvement("closure_rate", 0.9, 0.8) is True
+    assert fmt.is_improvement("overdue_open", 5, 3) is False
+    assert fmt.is_improvement("median_response_min", 10.0, 20.0) is True
+    assert fmt.is_improvement("received", 3, 3) is None
+    assert fmt.is_improvement("received", None, 3) is None
+
+
+def test_escaping_free_text():
+    assert fmt.escape_label("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    md = fmt.escape_md("**粗体** [链接](http://x) <b>")
+    assert "<b>" not in md and "\\*\\*" in md and "\\[" in md
+    assert fmt.escape_md(None) == "—"
+
+
+def test_metrics_frame_keeps_numbers_and_labels_columns():
+    rows = [
+        {"group_id": "T1", "group_name": "城关街道", "received": 10, "closed": 8, "closure_rate": 0.8,
+         "on_time_rate": None, "overdue_open": 1, "median_response_min": 12.34, "p90_response_min": None,
+         "median_close_hours": 5.0, "satisfaction_rate": 0.96354, "callback_rate": 1.0,
+         "grid_resolved_rate": 0.5, "reopen_rate": 0.0},
+    ]
+    frame = fmt.metrics_frame(rows, "名称")
+    assert list(frame.columns)[0] == "名称"
+    assert len(frame.columns) == 1 + len(metrics.METRICS)
+    assert frame.loc[0, "办结率(%)"] == 80.0
+    assert frame.loc[0, "满意率(%)"] == 96.4
+    assert frame.loc[0, "受理量"] == 10
+    assert frame["按时办结率(%)"].isna().all()
+    assert frame.loc[0, "响应时长中位数(分钟)"] == 12.3

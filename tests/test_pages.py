@@ -1,0 +1,164 @@
+"""Every page of the registry through AppTest, started from app.py as a real session would be:
+no exception, and the tiles show the metric engine's own numbers for the same filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from browser_support import small_database
+from streamlit.testing.v1 import AppTest
+
+from gridboard import auth, config, fmt, metrics, periods, store, ui
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+TIMEOUT = 60
+
+
+@pytest.fixture(scope="module")
+def page_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("pages") / "pages.duckdb"
+    return small_database(path, config.load().now())
+
+
+@pytest.fixture
+def app_env(page_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """GRIDBOARD_DB on the page database, an empty config file, the login gate off."""
+    cfg = tmp_path / "gridboard.toml"
+    cfg.write_text('kiosk_token = "wall-test-token"\n', encoding="utf-8")
+    monkeypatch.setenv("GRIDBOARD_DB", str(page_db))
+    monkeypatch.setenv("GRIDBOARD_CONFIG", str(cfg))
+    monkeypatch.setenv("GRIDBOARD_AUTH", "off")
+    return page_db
+
+
+def started() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def engine_kpis(db: Path, f: ui.Filters) -> dict:
+    con = store.connect(db)  # same process as the app's cached connection: same DuckDB instance
+    try:
+        return metrics.kpis(con, **f.window())
+    finally:
+        con.close()
+
+
+def tiles(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.mark.parametrize("spec", ui.PAGES, ids=lambda s: s.url_path)
+def test_every_page_renders_without_exception(app_env, spec):
+    at = started()
+    at.switch_page(spec.path).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == spec.title_zh
+
+
+def test_overview_tiles_show_the_engine_numbers(app_env):
+    at = started()
+    f = at.session_state[ui.FILTERS_KEY]
+    assert f.preset == periods.DEFAULT_PRESET
+    assert (f.end - f.start).days == 30
+    expected = engine_kpis(app_env, f)
+    assert expected["received"] > 0
+    shown = tiles(at)
+    assert len(shown) == len(metrics.METRICS) == 12
+    for m in metrics.METRICS:
+        assert shown[fmt.metric_label(m, with_unit=False)] == fmt.metric(m, expected[m.key]), m.key
+    # 环比 delta on the received tile is the difference with the previous period
+    before = engine_kpis(app_env, f.previous())
+    delta = next(x.delta for x in at.metric if x.label == "受理量")
+    assert delta == fmt.delta("received", expected["received"], before["received"])
+    # the sub-unit table lists the towns with their numbers
+    table = at.dataframe[0].value
+    assert set(table["名称"]) == {"城关街道", "东湖镇"}
+    assert table["受理量"].sum() == expected["received"]
+
+
+def test_unit_cascade_filters_the_tiles(app_env):
+    at = started()
+    at.selectbox(key="f_unit_1").select("T1").run()
+    at.selectbox(key="f_unit_2").select("T1C1").run()
+    assert not at.exception
+    f = at.session_state[ui.FILTERS_KEY]
+    assert f.unit_id == "T1C1"
+    assert f.unit_name == "测试县 / 城关街道 / 幸福社区"
+    assert at.selectbox(key="f_unit_3").label == "网格"
+    expected = engine_kpis(app_env, f)
+    assert tiles(at)["受理量"] == fmt.count(expected["received"])
+    assert set(at.dataframe[0].value["名称"]) <= {"幸福社区第一网格", "幸福社区第二网格"}
+    # changing the town clears the levels below it
+    at.selectbox(key="f_unit_1").select("T2").run()
+    assert at.session_state[ui.FILTERS_KEY].unit_id == "T2"
+    assert at.selectbox(key="f_unit_2").value == ""
+
+
+@pytest.mark.parametrize("preset", periods.PRESETS)
+def test_every_period_preset_runs(app_env, preset):
+    at = started()
+    at.selectbox(key="f_period").set_value(preset).run()
+    assert not at.exception, at.exception
+    f = at.session_state[ui.FILTERS_KEY]
+    if preset != "custom":
+        first, after = periods.bounds(preset, f.as_of.date())
+        assert (f.start.date(), f.end.date()) == (first, after)
+    assert tiles(at)["受理量"] == fmt.count(engine_kpis(app_env, f)["received"])
+
+
+def test_custom_range(app_env):
+    at = started()
+    at.selectbox(key="f_period").set_value("custom").run()
+    today = at.session_state[ui.FILTERS_KEY].as_of.date()
+    at.date_input(key="f_range").set_value((today - dt.timedelta(days=9), today - dt.timedelta(days=2))).run()
+    assert not at.exception
+    f = at.session_state[ui.FILTERS_KEY]
+    assert (f.start.date(), f.end.date()) == (today - dt.timedelta(days=9), today - dt.timedelta(days=1))
+
+
+def test_english_switch(app_env):
+    at = started()
+    at.segmented_control(key="lang").set_value("en").run()
+    assert not at.exception
+    assert at.title[0].value == "Overview"
+    assert "Received" in tiles(at)
+    assert at.selectbox(key="f_period").label == "Period"
+
+
+def test_login_through_the_form(app_env, monkeypatch):
+    monkeypatch.delenv("GRIDBOARD_AUTH")
+    at = started()
+    assert not at.metric, "nothing of the data shows before login"
+    assert [t.label for t in at.text_input] == ["用户名", "密码"]
+    at.text_input(key="login_name").input("leader")
+    at.text_input(key="login_password").input("wrong")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["用户名或密码错误，请重新输入。"]
+    assert not at.metric
+    at.text_input(key="login_password").input(auth.DEMO_PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    assert len(at.metric) == 12
+    assert any("leader（县领导）" in c.value for c in at.sidebar.caption)
+    at.sidebar.button(key="logout").click().run()
+    assert not at.metric and [t.label for t in at.text_input] == ["用户名", "密码"]
+
+
+def test_kiosk_token_signs_in_the_wall(app_env, monkeypatch):
+    monkeypatch.delenv("GRIDBOARD_AUTH")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["kiosk"] = "wrong-token"
+    at.run()
+    assert [e.value for e in at.error] == ["大屏令牌无效，请联系管理员。"] and not at.metric
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["kiosk"] = "wall-test-token"
+    at.run()
+    assert not at.exception and not at.error
+    assert at.session_state[ui.USER_KEY] == auth.User("wall", "wall", "大屏")
+    assert len(at.metric) == 12
