@@ -19,7 +19,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "logout": ("退出登录", "Log out"),
     "signed_in_as": ("当前用户：{who}", "Signed in: {who}"),
     "building_demo": ("正在生成演示数据…", "Building the demo county…"),
-    "demo_built": ("已生成演示数据：{summary}", "Demo county built: {summary}"),
+    "demo_built": ("已生成演示数据：{cases} 件事件，用时 {seconds} 秒", "Demo county built: {cases} cases in {seconds} s"),
     "db_error": ("数据库无法打开：{reason}", "Cannot open the database: {reason}"),
     "no_units": ("数据库中还没有单位（网格）数据，请先导入。", "The database has no units yet: import them first."),
     # login

@@ -129,10 +129,11 @@ def database() -> str:
 
                 outline = Path(str(cfg["county_outline"]))
                 with st.spinner(t("building_demo")):
-                    demo.build_file(
+                    summary = demo.build_file(
                         path, cases=int(cfg["demo_cases"]), seed=int(cfg["demo_seed"]), as_of=cfg.now(),
                         outline=outline if outline.is_absolute() else ROOT / outline,
                     )
+                st.toast(t("demo_built", cases=f"{summary.cases:,}", seconds=f"{summary.seconds:.0f}"))
     return str(path)
 
 
@@ -357,11 +358,10 @@ def _export_bytes(df: pd.DataFrame, kind: str) -> bytes:
 
 def download_table(df: pd.DataFrame, name: str) -> None:
     """CSV (UTF-8 with BOM, opens in Excel) and .xlsx download buttons for a table."""
-    left, right, _ = st.columns([1, 1, 4])
-    with left:
+    row = st.container(horizontal=True, gap="small")
+    with row:
         st.download_button(t("download_csv"), lambda: _export_bytes(df, "csv"), file_name=f"{name}.csv",
                            mime="text/csv", icon=":material/download:", on_click="ignore", key=f"dl_csv_{name}")
-    with right:
         st.download_button(
             t("download_xlsx"), lambda: _export_bytes(df, "xlsx"), file_name=f"{name}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -8,6 +8,9 @@ import streamlit as st  # noqa: E402
 
 from gridboard import charts, fmt, metrics  # noqa: E402
 
+TILE_WIDTH = 205  # px: six tiles a row at 1920 wide, four at 1366 (sidebar open)
+TILES_MAX_WIDTH = 6 * TILE_WIDTH + 5 * 16  # never more than six a row (kiosk without sidebar)
+
 f = ui.filters()
 lang = ui.lang()
 ui.page_header(ui.t("page_overview"), f)
@@ -18,9 +21,10 @@ previous = ui.cached(metrics.kpis, **prev_f.window())
 
 st.subheader(ui.t("kpi_heading"))
 st.caption(ui.t("vs_previous", start=f"{prev_f.start:%Y-%m-%d %H:%M}", end=f"{prev_f.end:%Y-%m-%d %H:%M}"))
-for row in (metrics.METRICS[:6], metrics.METRICS[6:]):
-    for col, m in zip(st.columns(len(row)), row, strict=True):
-        col.metric(
+tiles = st.container(horizontal=True, horizontal_alignment="distribute", gap="small", width=TILES_MAX_WIDTH)
+for m in metrics.METRICS:
+    with tiles:
+        st.metric(
             fmt.metric_label(m, lang, with_unit=False),
             fmt.metric(m, current[m.key], lang),
             fmt.delta(m, current[m.key], previous[m.key], lang),
@@ -28,6 +32,7 @@ for row in (metrics.METRICS[:6], metrics.METRICS[6:]):
             delta_description=ui.t("vs_label"),
             help=ui.t(f"def_{m.key}"),
             border=True,
+            width=TILE_WIDTH,
         )
 
 if not current["received"]:

@@ -1,0 +1,184 @@
+"""The real server in headless Chromium: the shell on direct URLs of a fresh server, the login
+gate, every page at 1920×1080 and 1366×768 without an exception, the kiosk token, and no
+request leaving the local server (command centres run on intranets).
+
+Screenshots go to screenshots/ (git-ignored) or $GRIDBOARD_SCREENSHOTS for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_server
+
+from gridboard import auth, ui
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (apt-get install chromium)"),
+]
+
+KIOSK_TOKEN = "wall-browser-test-0b8e"
+DEMO_CASES = 4000
+SHOTS = Path(os.environ.get("GRIDBOARD_SCREENSHOTS", ROOT / "screenshots"))
+SIZES = {"1920x1080": (1920, 1080), "1366x768": (1366, 768)}
+RENDER_TIMEOUT_MS = 60_000
+
+
+@dataclass
+class Server:
+    url: str
+    log: Path
+    db: Path
+    requests: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A fresh `streamlit run app.py` whose database file does not exist yet (the first start
+    builds a small demo county), with the login gate on and a kiosk token set."""
+    tmp = tmp_path_factory.mktemp("browser")
+    db = tmp / "first-start" / "gridboard.duckdb"
+    cfg = tmp / "gridboard.toml"
+    cfg.write_text(f'kiosk_token = "{KIOSK_TOKEN}"\ndemo_cases = {DEMO_CASES}\ndemo_seed = 11\n', encoding="utf-8")
+    log = tmp / "server.log"
+    with streamlit_server({"GRIDBOARD_DB": str(db), "GRIDBOARD_CONFIG": str(cfg)}, log=log) as url:
+        yield Server(url, log, db)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser, server: Server, size: str = "1920x1080"):
+    width, height = SIZES[size]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    page = context.new_page()
+    page.on("request", lambda req: server.requests.append(req.url))
+    return page
+
+
+def settle(page) -> None:
+    """Wait until the script run is over (no running indicator) and the app is painted."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=RENDER_TIMEOUT_MS)
+    page.wait_for_timeout(500)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.trim()",
+        timeout=RENDER_TIMEOUT_MS,
+    )
+    page.wait_for_timeout(700)
+
+
+def shoot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+def assert_no_exception(page, where: str) -> None:
+    errors = page.locator('[data-testid="stException"]')
+    assert errors.count() == 0, f"{where}: {errors.first.inner_text()[:1500]}"
+
+
+def nav_titles(page) -> list[str]:
+    links = page.locator('[data-testid="stSidebarNav"] a')
+    return [links.nth(i).inner_text().strip() for i in range(links.count())]
+
+
+def log_in(page, name: str = "leader", password: str = auth.DEMO_PASSWORD) -> None:
+    page.get_by_label("用户名").fill(name)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    settle(page)
+
+
+def test_direct_urls_on_a_fresh_server_show_the_login_shell(browser, server):
+    """DESIGN.md "Running": before any browser has loaded /, a page URL must still get the shell."""
+    page = open_page(browser, server)
+    for spec in ui.PAGES:
+        page.goto(f"{server.url}/{spec.url_path}")
+        page.get_by_label("用户名").wait_for(timeout=RENDER_TIMEOUT_MS)
+        settle(page)
+        assert_no_exception(page, spec.url_path)
+        assert page.get_by_text("网格化社会治理指挥中心").first.is_visible()
+        assert page.get_by_role("button", name="登录").is_visible()
+        # not Streamlit's automatic file-name menu (app / overview / …) and no data before login
+        assert nav_titles(page) == []
+        assert page.locator('[data-testid="stMetric"]').count() == 0
+        shoot(page, f"fresh_{spec.url_path}_login")
+    assert not server.db.exists(), "nothing is built before someone has logged in"
+    page.context.close()
+
+
+def test_kiosk_token_opens_the_wall_and_the_first_start_builds_the_demo(browser, server):
+    page = open_page(browser, server)
+    home = ui.visible_pages("wall")[0]
+    page.goto(f"{server.url}/{home.url_path}?kiosk={KIOSK_TOKEN}")
+    page.locator('[data-testid="stMetric"]').nth(11).wait_for(timeout=RENDER_TIMEOUT_MS * 3)
+    settle(page)
+    assert server.db.exists()  # built by the first signed-in run (the server now holds the file)
+    received = page.locator('[data-testid="stMetric"]').first.locator('[data-testid="stMetricValue"]')
+    assert int(received.inner_text().replace(",", "")) > 0
+    assert_no_exception(page, "kiosk")
+    assert page.get_by_label("用户名").count() == 0
+    assert nav_titles(page) == []  # the wall sees its pages only, without a menu
+    shoot(page, "kiosk_1920x1080")
+    page.goto(f"{server.url}/{home.url_path}?kiosk=wrong")
+    page.get_by_label("用户名").wait_for(timeout=RENDER_TIMEOUT_MS)
+    assert page.get_by_text("大屏令牌无效").is_visible()
+    page.context.close()
+
+
+def test_wrong_password_gets_a_chinese_error(browser, server):
+    page = open_page(browser, server)
+    page.goto(server.url)
+    page.get_by_label("用户名").wait_for(timeout=RENDER_TIMEOUT_MS)
+    log_in(page, "leader", "not-the-password")
+    assert page.get_by_text("用户名或密码错误，请重新输入。").is_visible()
+    assert page.locator('[data-testid="stMetric"]').count() == 0
+    page.context.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("spec", ui.PAGES, ids=lambda s: s.url_path)
+def test_every_page_after_login(browser, server, spec, size):
+    page = open_page(browser, server, size)
+    page.goto(f"{server.url}/{spec.url_path}")
+    page.get_by_label("用户名").wait_for(timeout=RENDER_TIMEOUT_MS)
+    log_in(page)
+    page.get_by_role("heading", name=spec.title_zh).first.wait_for(timeout=RENDER_TIMEOUT_MS)
+    settle(page)
+    assert_no_exception(page, f"{spec.url_path} {size}")
+    assert page.url.rstrip("/").endswith(spec.url_path)
+    assert set(nav_titles(page)) <= {p.title_zh for p in ui.PAGES}
+    body = page.locator("body").inner_text()
+    assert "coming soon" not in body.lower() and "敬请期待" not in body
+    if spec.url_path == "overview":
+        tiles = page.locator('[data-testid="stMetric"]')
+        assert tiles.count() == 12
+        assert tiles.first.is_visible()
+        assert page.locator(".js-plotly-plot").count() == 2
+        assert page.locator('[data-testid="stDataFrame"]').count() == 1
+        assert "受理量" in body and "办结率" in body
+    shoot(page, f"{spec.url_path}_{size}")
+    page.mouse.wheel(0, 2000)
+    page.wait_for_timeout(500)
+    shoot(page, f"{spec.url_path}_{size}_scrolled")
+    page.context.close()
+
+
+def test_no_request_leaves_the_local_server(server):
+    """Runs last in this module: every request the pages made went to the local server."""
+    assert server.requests, "the browser tests recorded no requests"
+    outside = sorted({u for u in server.requests if not u.startswith((server.url, "data:", "blob:"))})
+    assert outside == [], f"requests outside {server.url}: {outside[:10]}"
