@@ -117,11 +117,11 @@ def delta(key: str | Metric, current: Any, previous: Any, lang: str = "zh") -> s
     if _missing(current) or _missing(previous):
         return None
     diff = float(current) - float(previous)
-    sign = "+" if diff >= 0 else "-"
+    sign = "" if _shown_zero(m, diff) else "+" if diff > 0 else "-"
     units = _UNITS[_lang(lang)]
     if m.kind == "count":
         text = f"{sign}{abs(int(diff)):,}"
-        if previous:
+        if previous and sign:
             text += f" ({sign}{abs(diff) / float(previous) * 100:.1f} %)"
         return text
     if m.kind == "rate":
@@ -130,12 +130,20 @@ def delta(key: str | Metric, current: Any, previous: Any, lang: str = "zh") -> s
     return f"{sign}{abs(diff):,.{digits}f} {units[m.kind]}"
 
 
-def is_improvement(key: str | Metric, current: Any, previous: Any) -> bool | None:
-    """True when the move from previous to current is good for this metric, None if flat/unknown."""
+def _shown_zero(m: Metric, diff: float) -> bool:
+    """True when the change rounds to zero as shown (0, 0.0 pp, 0.0 min)."""
+    if m.kind == "count":
+        return int(diff) == 0
+    return round(abs(diff) * (1000 if m.kind == "rate" else 10)) == 0
+
+
+def delta_style(key: str | Metric, current: Any, previous: Any) -> dict[str, str]:
+    """st.metric colour and arrow for a change: green when it is good for this metric (by
+    higher_is_better), red when bad, grey and no arrow when there is no change to show."""
     m = key if isinstance(key, Metric) else METRIC_BY_KEY[key]
-    if _missing(current) or _missing(previous) or float(current) == float(previous):
-        return None
-    return (float(current) > float(previous)) == m.higher_is_better
+    if _missing(current) or _missing(previous) or _shown_zero(m, float(current) - float(previous)):
+        return {"delta_color": "off", "delta_arrow": "off"}
+    return {"delta_color": "normal" if m.higher_is_better else "inverse", "delta_arrow": "auto"}
 
 
 # --- text ----------------------------------------------------------------------------------------

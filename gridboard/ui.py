@@ -105,11 +105,19 @@ def t(key: str, **values: object) -> str:
     return i18n.text(key, lang(), **values)
 
 
+def _relabel_choices() -> None:
+    """After a language switch, push the kept choices back to their selectboxes: the browser
+    holds a choice by its shown label, which the switch changed (近30天 → Last 30 days)."""
+    for key in ("f_period", *UNIT_KEYS):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def language_switch() -> None:
     st.session_state.setdefault("lang", "zh")
     st.segmented_control(
         "语言 / Language", i18n.LANGS, format_func=i18n.LANG_NAMES.get, key="lang", required=True,
-        label_visibility="collapsed",
+        label_visibility="collapsed", on_change=_relabel_choices,
     )
 
 

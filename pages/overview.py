@@ -28,7 +28,7 @@ for m in metrics.METRICS:
             fmt.metric_label(m, lang, with_unit=False),
             fmt.metric(m, current[m.key], lang),
             fmt.delta(m, current[m.key], previous[m.key], lang),
-            delta_color="normal" if m.higher_is_better else "inverse",
+            **fmt.delta_style(m, current[m.key], previous[m.key]),
             delta_description=ui.t("vs_label"),
             help=ui.t(f"def_{m.key}"),
             border=True,

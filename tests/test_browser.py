@@ -177,6 +177,31 @@ def test_every_page_after_login(browser, server, spec, size):
     page.context.close()
 
 
+def test_language_switch_keeps_the_filters(browser, server):
+    """The browser holds a selectbox choice by its label: switching 中文 → English must keep it."""
+    page = open_page(browser, server, "1366x768")
+    page.goto(server.url)
+    page.get_by_label("用户名").wait_for(timeout=RENDER_TIMEOUT_MS)
+    log_in(page)
+    page.get_by_role("combobox", name="统计周期").click()
+    page.get_by_role("option", name="近7天").click()
+    settle(page)
+    page.get_by_role("combobox", name="镇街").click()
+    town = page.get_by_role("option").nth(1)
+    town_name = town.inner_text().strip()
+    town.click()
+    settle(page)
+    page.get_by_text("English", exact=True).click()
+    page.get_by_role("heading", name="Overview").first.wait_for(timeout=RENDER_TIMEOUT_MS)
+    settle(page)
+    assert_no_exception(page, "english")
+    assert page.get_by_role("combobox", name="Period").input_value() == "Last 7 days"
+    assert page.get_by_role("combobox", name="Town / street").input_value() == town_name
+    assert f"/ {town_name}" in page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first.inner_text()
+    shoot(page, "overview_en_1366x768")
+    page.context.close()
+
+
 def test_no_request_leaves_the_local_server(server):
     """Runs last in this module: every request the pages made went to the local server."""
     assert server.requests, "the browser tests recorded no requests"

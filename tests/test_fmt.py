@@ -66,16 +66,10 @@ def test_delta_texts_and_signs():
     assert fmt.delta("closure_rate", 0.95, 0.90) == "+5.0 个百分点"
     assert fmt.delta("closure_rate", 0.90, 0.95, "en") == "-5.0 pp"
     assert fmt.delta("median_close_hours", 20.0, 24.0) == "-4.0 小时"
+    assert fmt.delta("received", 7, 7) == "0"
+    assert fmt.delta("closure_rate", 0.90001, 0.9) == "0.0 个百分点"
     assert fmt.delta("closure_rate", None, 0.9) is None
     assert fmt.delta("closure_rate", 0.9, None) is None
-
-
-def test_improvement_follows_higher_is_better():
-    assert fmt.is_improvement("closure_rate", 0.9, 0.8) is True
-    assert fmt.is_improvement("overdue_open", 5, 3) is False
-    assert fmt.is_improvement("median_response_min", 10.0, 20.0) is True
-    assert fmt.is_improvement("received", 3, 3) is None
-    assert fmt.is_improvement("received", None, 3) is None
 
 
 def test_escaping_free_text():
@@ -100,3 +94,11 @@ def test_metrics_frame_keeps_numbers_and_labels_columns():
     assert frame.loc[0, "受理量"] == 10
     assert frame["按时办结率(%)"].isna().all()
     assert frame.loc[0, "响应时长中位数(分钟)"] == 12.3
+
+
+def test_delta_style_colours_by_good_or_bad_and_greys_no_change():
+    assert fmt.delta_style("closure_rate", 0.9, 0.8) == {"delta_color": "normal", "delta_arrow": "auto"}
+    assert fmt.delta_style("overdue_open", 5, 3) == {"delta_color": "inverse", "delta_arrow": "auto"}
+    assert fmt.delta_style("overdue_open", 3, 3) == {"delta_color": "off", "delta_arrow": "off"}
+    assert fmt.delta_style("closure_rate", 0.90001, 0.9)["delta_color"] == "off"
+    assert fmt.delta_style("median_close_hours", None, 3.0)["delta_color"] == "off"
