@@ -50,9 +50,12 @@ def _layout(fig: go.Figure, *, height: int = 360) -> go.Figure:
     return fig
 
 
-def _days(start: dt.date, end: dt.date) -> list[str]:
-    """ISO dates from start up to (not including) end."""
-    return [(start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days)]
+def _buckets(start: dt.date, end: dt.date, grain: str) -> list[str]:
+    """ISO dates of the days (or Monday-started weeks) from start up to (not including) end."""
+    if grain == "week":
+        start = start - dt.timedelta(days=start.weekday())
+    step = 7 if grain == "week" else 1
+    return [(start + dt.timedelta(days=i)).isoformat() for i in range(0, (end - start).days, step)]
 
 
 def trend_figure(
@@ -61,13 +64,15 @@ def trend_figure(
     lang: str = "zh",
     start: dt.date | None = None,
     end: dt.date | None = None,
+    grain: str = "day",
 ) -> go.Figure:
-    """Daily received and closed (bars) with the closure rate (line, right axis).
+    """Received and closed per day or week (bars) with the closure rate (line, right axis).
 
-    `rows` are metrics.breakdown(by="day") rows; days in [start, end) without cases show as 0.
+    `rows` are metrics.breakdown(by="day" or "week") rows; buckets in [start, end) without
+    cases show as 0 (rate: gap). Rows outside [start, end) are left out.
     """
     by_day = {str(r["group_id"]): r for r in rows if r.get("group_id") is not None}
-    days = _days(start, end) if start and end else sorted(by_day)
+    days = _buckets(start, end, grain) if start and end else sorted(by_day)
     received = [by_day.get(d, {}).get("received", 0) for d in days]
     closed = [by_day.get(d, {}).get("closed", 0) for d in days]
     rates = [by_day.get(d, {}).get("closure_rate") for d in days]

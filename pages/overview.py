@@ -4,6 +4,8 @@ from gridboard import ui
 
 ui.page_guard()
 
+import datetime as dt  # noqa: E402
+
 import streamlit as st  # noqa: E402
 
 from gridboard import charts, fmt, metrics  # noqa: E402
@@ -39,11 +41,13 @@ if not current["received"]:
     st.info(ui.t("no_cases"))
     st.stop()
 
+shown_end = min(f.end.date(), f.as_of.date() + dt.timedelta(days=1))  # no empty future days
+grain = "day" if (shown_end - f.start.date()).days <= 92 else "week"
 left, right = st.columns([3, 2])
 with left:
-    st.subheader(ui.t("trend"))
-    days = ui.cached(metrics.breakdown, "day", **f.window())
-    ui.plotly(charts.trend_figure(days, lang=lang, start=f.start.date(), end=f.end.date()), key="trend")
+    st.subheader(ui.t(f"trend_{grain}"))
+    series = ui.cached(metrics.breakdown, grain, **f.window())
+    ui.plotly(charts.trend_figure(series, lang=lang, start=f.start.date(), end=shown_end, grain=grain), key="trend")
 with right:
     st.subheader(ui.t("by_category"))
     categories = ui.cached(metrics.breakdown, "category", **f.window())
