@@ -93,3 +93,21 @@ def text(key: str, lang: str = "zh", **values: object) -> str:
 def pick(zh: str, en: str, lang: str = "zh") -> str:
     """Choose between two ready texts (for labels that live elsewhere, e.g. metric labels)."""
     return en if lang == "en" else zh
+
+
+def _merge_areas() -> None:
+    """Add the STRINGS of every module in gridboard/strings/ (a key defined twice is an error)."""
+    import importlib
+    import pkgutil
+
+    from gridboard import strings
+
+    for info in sorted(pkgutil.iter_modules(strings.__path__), key=lambda i: i.name):
+        area = importlib.import_module(f"gridboard.strings.{info.name}")
+        clash = set(area.STRINGS) & set(STRINGS)
+        if clash:
+            raise KeyError(f"interface strings defined twice: {sorted(clash)} (gridboard/strings/{info.name}.py)")
+        STRINGS.update(area.STRINGS)
+
+
+_merge_areas()
