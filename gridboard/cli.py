@@ -175,6 +175,47 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Import a file (same code path as the upload page). Exit 0 all accepted, 1 some rejected,
+    2 the file could not be read or mapped at all."""
+    from gridboard import ingest
+
+    con = store.connect(_db_path(args), create=args.create)
+    if args.memory_limit:
+        import re
+
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", args.memory_limit, re.IGNORECASE):
+            con.close()
+            raise CliError(f"--memory-limit 应形如 500MB 或 2GB，不是 {args.memory_limit!r}")
+        con.execute(f"SET memory_limit = '{args.memory_limit}'")  # DuckDB then spills staging to <db>.tmp
+    progress = None
+    if sys.stderr.isatty():
+        def progress(done: int, total: int | None) -> None:
+            of = f" / ~{total:,}" if total else ""
+            print(f"\r读取 {done:,}{of} 行", end="", file=sys.stderr, flush=True)
+    try:
+        report = ingest.ingest(
+            con, args.file, table=args.table, mapping=args.mapping, add_units_under=args.add_units_under,
+            dry_run=args.dry_run, all_or_nothing=args.all_or_nothing, user=args.user,
+            rejected_path=args.rejected, on_progress=progress,
+        )
+    except ingest.IngestError as exc:
+        raise CliError(str(exc), 2) from None
+    except Exception as exc:  # never a traceback: one line, exit 2
+        raise CliError(f"导入失败（{type(exc).__name__}）：{str(exc).splitlines()[0] if str(exc) else ''}", 2) from None
+    finally:
+        if progress is not None:
+            print(file=sys.stderr)
+        con.close()
+    if args.json:
+        emit_json(report.to_dict())
+    else:
+        print(report.describe())
+        if args.rejected is not None and report.rows_rejected:
+            print(f"被拒绝的行已写入 {args.rejected}")
+    return 0 if report.rows_rejected == 0 else 1
+
+
 Command = tuple[str, str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 
 
@@ -213,11 +254,32 @@ def _bench_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--only", nargs="*", default=None, help="run only these benchmarks")
 
 
+def _ingest_parser(p: argparse.ArgumentParser) -> None:
+    from gridboard import schema
+
+    _db_arg(p)
+    p.add_argument("--table", required=True, choices=list(schema.DATA_TABLES), help="contract table to load into")
+    p.add_argument("file", type=Path, help="CSV (UTF-8, UTF-8 BOM, GBK/GB18030; , tab ;) or .xlsx file")
+    p.add_argument("--mapping", default=None,
+                   help="mapping preset name (nyc311, baltimore311, la311, wenzheng, or a saved one) or a JSON file")
+    p.add_argument("--add-units-under", dest="add_units_under", default=None,
+                   help="create unknown units as grids under this unit (and 未划分 for rows without one)")
+    p.add_argument("--dry-run", action="store_true", help="check and report only; write nothing")
+    p.add_argument("--all-or-nothing", action="store_true", help="load nothing when any row is rejected")
+    p.add_argument("--rejected", type=Path, default=None, help="write the rejected rows with a reason column (CSV)")
+    p.add_argument("--user", default=None, help="user name for the import log")
+    p.add_argument("--create", action="store_true", help="create the database file when it does not exist")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--memory-limit", dest="memory_limit", default=None,
+                   help="cap DuckDB's memory (e.g. 500MB); big files then spill to disk")
+
+
 COMMANDS: list[Command] = [
     ("kpis", "print the KPIs (DESIGN.md metric keys) for a unit and period", _kpis_parser, cmd_kpis),
     ("demo", "build the demo county database", _demo_parser, cmd_demo),
     ("rank", "rank units by the grid index (网格指数) with stars", _rank_parser, cmd_rank),
     ("bench", "time the queries behind each screen on a database", _bench_parser, cmd_bench),
+    ("ingest", "import a CSV/.xlsx export into a contract table (check, report, load)", _ingest_parser, cmd_ingest),
 ]
 
 

@@ -1,0 +1,150 @@
+"""The real exports in ../shared/data/real/ go in through their presets, and the closure rate and
+median close time the app then computes equal an independent pandas computation on the raw file.
+
+The pandas reference applies the import's documented semantics on its own: cancelled = a status
+marked Duplicate or Cancelled; rows closed (or due) before they were reported are rejected;
+1900-01-01 close dates are placeholders (no close date); as_of = one day after the latest date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import REAL_DATA
+
+from gridboard import ingest, metrics, store
+
+US = "%m/%d/%Y %I:%M:%S %p"
+CASES = {
+    # file: (preset, id, created, closed, due, status, date format or "mixed")
+    "baltimore311/baltimore311_2014-2019_sample.csv":
+        ("baltimore311", "ServiceRequestNum", "CreatedDate", "CloseDate", "DueDate", "SRStatus", US),
+    "la311/la311_2017_subset.csv": ("la311", "SRNumber", "CreatedDate", "ClosedDate", None, "Status", US),
+    "la311/la311_2020_seed_requests.csv":
+        ("la311", "srnumber", "createddate", "closeddate", None, "status", "%m/%d/%y %H:%M"),
+    "nyc311/nyc311_2013-12-25_all_agencies.csv":
+        ("nyc311", "Unique Key", "Created Date", "Closed Date", "Due Date", "Status", US),
+    "nyc311/nyc311_2018-10-21_excel_roundtrip.csv":
+        ("nyc311", "Unique Key", "Created Date", "Closed Date", "Due Date", "Status", "%m/%d/%y %H:%M"),
+    "nyc311/nyc311_dohmh_animals_2010-2025.csv":
+        ("nyc311", "Unique Key", "Created Date", "Closed Date", "Due Date", "Status", US),
+    "china_wenzheng_tipdm2020/tipdm2020_attachment4_messages_with_replies.csv":
+        ("wenzheng", "留言编号", "留言时间", "答复时间", None, None, "mixed"),
+    "china_wenzheng_tipdm2020/tipdm2020_attachment4_messages_with_replies.xlsx":
+        ("wenzheng", "留言编号", "留言时间", "答复时间", None, None, "mixed"),
+}
+
+pytestmark = pytest.mark.skipif(not REAL_DATA.is_dir(), reason=f"real data folder {REAL_DATA} is absent")
+
+
+def _parse(s: pd.Series, fmt: str) -> pd.Series:
+    s = s.str.strip().replace({"": None, "NA": None})
+    out = pd.to_datetime(s, format=fmt, errors="coerce")
+    return out.mask(out < pd.Timestamp("1901-01-01"))
+
+
+def reference(path: Path, spec: tuple) -> dict:
+    _, id_col, created_col, closed_col, due_col, status_col, fmt = spec
+    if path.suffix == ".xlsx":
+        raw = pd.read_excel(path, dtype=str).fillna("")
+    else:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    created = _parse(raw[created_col], fmt)
+    closed = _parse(raw[closed_col], fmt)
+    ok = created.notna() & ~(closed < created)
+    if due_col:
+        ok &= ~(_parse(raw[due_col], fmt) < created)
+    if status_col:
+        status = raw[status_col]
+        ok &= ~(status.str.contains("Duplicate") | (status == "Cancelled"))
+    created, closed = created[ok], closed[ok]
+    as_of = max(created.max(), closed.max()).floor("D") + pd.Timedelta(days=1)
+    is_closed = closed.notna() & (closed <= as_of)
+    hours = ((closed - created).dt.total_seconds() / 3600)[is_closed]
+    return {
+        "start": created.min().floor("D").to_pydatetime(),
+        "end": (created.max().floor("D") + pd.Timedelta(days=1)).to_pydatetime(),
+        "as_of": as_of.to_pydatetime(),
+        "received": int(len(created)),
+        "closed": int(is_closed.sum()),
+        "closure_rate": float(is_closed.sum() / len(created)),
+        "median_close_hours": float(hours.median()),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_real_file_kpis_match_pandas(name: str, tmp_path: Path) -> None:
+    path = REAL_DATA / name
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    spec = CASES[name]
+    con = store.connect(tmp_path / "db.duckdb", create=True)
+    report = ingest.ingest(con, path, table="cases", mapping=spec[0])
+    assert report.outcome in ("loaded", "partial"), report.describe()
+    ref = reference(path, spec)
+    got = metrics.kpis(con, start=ref["start"], end=ref["end"], as_of=ref["as_of"])
+    assert got["received"] == ref["received"]
+    assert got["closed"] == ref["closed"]
+    assert got["closure_rate"] == pytest.approx(ref["closure_rate"], abs=1e-12)
+    assert got["median_close_hours"] == pytest.approx(ref["median_close_hours"], abs=1e-9)
+    con.close()
+
+
+def test_baltimore_rows_without_neighbourhood_go_to_unassigned(tmp_path: Path) -> None:
+    path = REAL_DATA / "baltimore311/baltimore311_2014-2019_sample.csv"
+    con = store.connect(tmp_path / "db.duckdb", create=True)
+    report = ingest.ingest(con, path, table="cases", mapping="baltimore311")
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    no_place = int(raw["Neighborhood"].isin(["", "NA"]).sum())
+    assert report.rows_unassigned == no_place == 800
+    assert report.rows_rejected == 0
+    root = store.root_unit(con)
+    assert root == "BAL"
+    n = con.execute("SELECT count(*) FROM cases c JOIN units u USING (unit_id) WHERE u.name = '未划分'").fetchone()[0]
+    assert n == no_place
+    grids = con.execute("SELECT count(*) FROM units WHERE level = 'grid' AND parent_id = 'BAL'").fetchone()[0]
+    assert grids == raw.loc[~raw["Neighborhood"].isin(["", "NA"]), "Neighborhood"].nunique() + 1
+    # placeholder coordinates 39,-77 are stored as NULL, not as a point in the Chesapeake
+    assert con.execute("SELECT count(*) FROM cases WHERE lat = 39 AND lon = -77").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM cases WHERE status = 'cancelled'").fetchone()[0] == 217
+    con.close()
+
+
+def test_wenzheng_csv_and_xlsx_load_identically(tmp_path: Path) -> None:
+    folder = REAL_DATA / "china_wenzheng_tipdm2020"
+    tables = []
+    for i, suffix in enumerate(("csv", "xlsx")):
+        con = store.connect(tmp_path / f"{i}.duckdb", create=True)
+        ingest.ingest(con, folder / f"tipdm2020_attachment4_messages_with_replies.{suffix}", table="cases",
+                      mapping="wenzheng")
+        tables.append(con.execute("SELECT * FROM cases ORDER BY case_id").df())
+        con.close()
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+    assert len(tables[0]) == 2816
+
+
+def test_la_2017_closed_before_created_rows_are_rejected_and_downloadable(tmp_path: Path) -> None:
+    con = store.connect(tmp_path / "db.duckdb", create=True)
+    batch = ingest.prepare(con, REAL_DATA / "la311/la311_2017_subset.csv", table="cases", mapping="la311")
+    try:
+        assert batch.report.rows_rejected == 12
+        rejected = batch.rejected_rows()
+        assert len(rejected) == 12
+        assert list(rejected.columns[:2]) == ["行号", "SRNumber"]
+        assert rejected["拒绝原因"].str.contains("办结时间早于上报时间").all()
+        created = pd.to_datetime(rejected["CreatedDate"], format=US)
+        closed = pd.to_datetime(rejected["ClosedDate"], format=US)
+        assert (closed < created).all()
+    finally:
+        batch.close()
+    con.close()
+
+
+def test_as_of_reference_is_a_datetime() -> None:  # guards the reference helper itself
+    spec = CASES["la311/la311_2020_seed_requests.csv"]
+    ref = reference(REAL_DATA / "la311/la311_2020_seed_requests.csv", spec)
+    assert isinstance(ref["as_of"], dt.datetime)
+    assert 40 < ref["median_close_hours"] < 60  # the README says about 47 hours
