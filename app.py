@@ -6,7 +6,7 @@ which runs this script itself when a fresh server was asked for a page URL direc
 
 import streamlit as st
 
-from gridboard import auth, i18n, store, ui
+from gridboard import auth, fmt, i18n, store, ui
 
 
 def login_page() -> None:
@@ -36,7 +36,7 @@ def login_page() -> None:
             if auth.using_demo_accounts():
                 st.info(ui.t("demo_accounts"))
         except auth.AuthConfigError as exc:
-            st.error(ui.t("auth_config_error", reason=str(exc)))
+            st.error(ui.t("auth_config_error", reason=fmt.escape_md(exc)))
     st.stop()
 
 
@@ -58,7 +58,7 @@ pg = ui.navigation(user.role)
 try:
     ui.database()
 except (store.StoreError, ImportError) as exc:
-    st.error(ui.t("db_error", reason=str(exc)))
+    st.error(ui.t("db_error", reason=fmt.escape_md(exc)))
     st.stop()
 
 with st.sidebar:

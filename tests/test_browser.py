@@ -80,6 +80,17 @@ def settle(page) -> None:
     page.wait_for_timeout(700)
 
 
+FAILURE = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+
+
+def wait_for(page, selector: str, timeout_ms: int = RENDER_TIMEOUT_MS) -> None:
+    """Wait for `selector`, failing at once with the message when the app shows an error instead."""
+    page.wait_for_selector(f"{selector}, {FAILURE}", timeout=timeout_ms)
+    failure = page.locator(FAILURE)
+    if failure.count() and not page.locator(selector).count():
+        pytest.fail(f"the app shows an error instead of {selector}: {failure.first.inner_text()[:1500]}")
+
+
 def shoot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
@@ -124,7 +135,8 @@ def test_kiosk_token_opens_the_wall_and_the_first_start_builds_the_demo(browser,
     page = open_page(browser, server)
     home = ui.visible_pages("wall")[0]
     page.goto(f"{server.url}/{home.url_path}?kiosk={KIOSK_TOKEN}")
-    page.locator('[data-testid="stMetric"]').nth(11).wait_for(timeout=RENDER_TIMEOUT_MS * 3)
+    wait_for(page, '[data-testid="stMetric"]', RENDER_TIMEOUT_MS * 3)
+    page.locator('[data-testid="stMetric"]').nth(11).wait_for(timeout=RENDER_TIMEOUT_MS)
     settle(page)
     assert server.db.exists()  # built by the first signed-in run (the server now holds the file)
     received = page.locator('[data-testid="stMetric"]').first.locator('[data-testid="stMetricValue"]')
@@ -156,6 +168,7 @@ def test_every_page_after_login(browser, server, spec, size):
     page.goto(f"{server.url}/{spec.url_path}")
     page.get_by_label("用户名").wait_for(timeout=RENDER_TIMEOUT_MS)
     log_in(page)
+    wait_for(page, '[data-testid="stHeading"]')
     page.get_by_role("heading", name=spec.title_zh).first.wait_for(timeout=RENDER_TIMEOUT_MS)
     settle(page)
     assert_no_exception(page, f"{spec.url_path} {size}")
@@ -183,6 +196,7 @@ def test_language_switch_keeps_the_filters(browser, server):
     page.goto(server.url)
     page.get_by_label("用户名").wait_for(timeout=RENDER_TIMEOUT_MS)
     log_in(page)
+    wait_for(page, '[data-testid="stMetric"]')
     page.get_by_role("combobox", name="统计周期").click()
     page.get_by_role("option", name="近7天").click()
     settle(page)
