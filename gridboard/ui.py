@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import io
 import runpy
 import threading
 from collections.abc import Callable
@@ -24,7 +23,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from gridboard import auth, charts, config, fmt, i18n, metrics, periods, schema, store
+from gridboard import auth, charts, config, export, fmt, i18n, metrics, periods, schema, store
 
 ROOT = config.PROJECT_ROOT
 APP_PATH = ROOT / "app.py"
@@ -351,27 +350,15 @@ def plotly(fig: Any, *, key: str | None = None) -> None:
     st.plotly_chart(fig, theme=None, config=charts.PLOTLY_CONFIG, key=key, width="stretch")
 
 
-def _export_bytes(df: pd.DataFrame, kind: str) -> bytes:
-    try:  # gridboard.export owns file formats; a minimal fallback until it lands
-        from gridboard import export
-
-        return export.to_csv_bytes(df) if kind == "csv" else export.to_xlsx_bytes(df)
-    except (ImportError, AttributeError):
-        if kind == "csv":
-            return df.to_csv(index=False).encode("utf-8-sig")
-        buffer = io.BytesIO()
-        df.to_excel(buffer, index=False, engine="openpyxl")
-        return buffer.getvalue()
-
-
 def download_table(df: pd.DataFrame, name: str) -> None:
-    """CSV (UTF-8 with BOM, opens in Excel) and .xlsx download buttons for a table."""
+    """CSV (UTF-8 with BOM, opens in Excel) and .xlsx download buttons for a table; the files are
+    made by gridboard.export (formula-safe) only when a button is clicked."""
     row = st.container(horizontal=True, gap="small")
     with row:
-        st.download_button(t("download_csv"), lambda: _export_bytes(df, "csv"), file_name=f"{name}.csv",
+        st.download_button(t("download_csv"), lambda: export.to_csv_bytes(df), file_name=f"{name}.csv",
                            mime="text/csv", icon=":material/download:", on_click="ignore", key=f"dl_csv_{name}")
         st.download_button(
-            t("download_xlsx"), lambda: _export_bytes(df, "xlsx"), file_name=f"{name}.xlsx",
+            t("download_xlsx"), lambda: export.to_xlsx_bytes(df), file_name=f"{name}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             icon=":material/table_view:", on_click="ignore", key=f"dl_xlsx_{name}",
         )

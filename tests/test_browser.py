@@ -183,6 +183,11 @@ def test_every_page_after_login(browser, server, spec, size):
         assert page.locator(".js-plotly-plot").count() == 2
         assert page.locator('[data-testid="stDataFrame"]').count() == 1
         assert "受理量" in body and "办结率" in body
+        if size == "1920x1080":  # the sub-unit table downloads as CSV with a BOM (Excel reads Chinese)
+            with page.expect_download(timeout=RENDER_TIMEOUT_MS) as download:
+                page.get_by_role("button", name="下载 CSV").click()
+            data = Path(download.value.path()).read_bytes()
+            assert data.startswith(b"\xef\xbb\xbf") and "名称,受理量".encode() in data
     shoot(page, f"{spec.url_path}_{size}")
     page.mouse.wheel(0, 2000)
     page.wait_for_timeout(500)
