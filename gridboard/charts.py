@@ -130,6 +130,10 @@ def category_figure(rows: Sequence[dict[str, Any]], *, lang: str = "zh", top: in
         )
     )
     _layout(fig, height=max(240, 34 * len(names) + 60))
-    fig.update_layout(showlegend=False, xaxis={"title": {"text": i18n.text("axis_cases", lang)}, "rangemode": "tozero"})
+    fig.update_layout(
+        showlegend=False,
+        # headroom so the count printed after the longest bar is not cut off
+        xaxis={"title": {"text": i18n.text("axis_cases", lang)}, "range": [0, max(values, default=0) * 1.15 or 1]},
+    )
     fig.update_yaxes(tickfont={"color": TEXT, "size": 14}, automargin=True)
     return fig

@@ -10,7 +10,7 @@ import streamlit as st  # noqa: E402
 
 from gridboard import charts, fmt, metrics  # noqa: E402
 
-TILE_WIDTH = 205  # px: six tiles a row at 1920 wide, four at 1366 (sidebar open)
+TILE_WIDTH = 210  # px: six tiles a row at 1920 wide, four at 1366 (sidebar open)
 TILES_MAX_WIDTH = 6 * TILE_WIDTH + 5 * 16  # never more than six a row (kiosk without sidebar)
 
 f = ui.filters()
