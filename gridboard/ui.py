@@ -155,8 +155,9 @@ def cursor() -> duckdb.DuckDBPyConnection:
     return _connection(database()).cursor()
 
 
-def data_version() -> int:
-    cur = cursor()
+def data_version(db: str | None = None) -> int:
+    """The data version of the served database (page caches key on it)."""
+    cur = _connection(db or database()).cursor()
     try:
         return store.data_version(cur)
     finally:
@@ -176,7 +177,8 @@ def _cached_call(db: str, version: int, name: str, args: tuple, kwargs: dict) ->
 def cached(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """func(cursor, *args, **kwargs) for a module-level gridboard function, cached by
     (database, data version, function, arguments): results change when the data changes."""
-    return _cached_call(database(), data_version(), f"{func.__module__}.{func.__qualname__}", args, kwargs)
+    db = database()
+    return _cached_call(db, data_version(db), f"{func.__module__}.{func.__qualname__}", args, kwargs)
 
 
 _UNITS_SQL = "SELECT unit_id, parent_id, level, name FROM units ORDER BY unit_id"
@@ -297,7 +299,8 @@ def _unit_cascade(tree: dict[str, list[tuple[str, str, str]]]) -> tuple[str, lis
 
 def child_level_label(unit_id: str) -> str:
     """Name of the level below `unit_id` (镇街, 社区/村, 网格, 微网格), "下级单位" when mixed/none."""
-    return level_label({lv for _, lv, _ in _unit_tree(database(), data_version()).get(unit_id, [])})
+    db = database()
+    return level_label({lv for _, lv, _ in _unit_tree(db, data_version(db)).get(unit_id, [])})
 
 
 def filters(*, render: bool = False) -> Filters:
@@ -322,7 +325,8 @@ def filters(*, render: bool = False) -> Filters:
         else:
             st.caption(t("bad_range"))
     period = periods.period(preset if preset != "custom" or custom else periods.DEFAULT_PRESET, as_of, custom)
-    tree = _unit_tree(database(), data_version())
+    db = database()
+    tree = _unit_tree(db, data_version(db))
     if not tree.get(""):
         st.error(t("no_units"))
         st.stop()
