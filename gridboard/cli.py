@@ -216,6 +216,53 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0 if report.rows_rejected == 0 else 1
 
 
+def cmd_volunteers(args: argparse.Namespace) -> int:
+    """Headline volunteer figures (gridboard.volunteers.SUMMARY_KEYS), or one row per unit with --by."""
+    from gridboard import volunteers
+
+    start, end, as_of = window(args)
+    con = store.connect(_db_path(args), read_only=True)
+    try:
+        if args.by:
+            rows = volunteers.by_unit(con, args.by, start=start, end=end, as_of=as_of, unit=args.unit)
+            result: Any = rows
+        else:
+            result = volunteers.summary(con, start=start, end=end, unit=args.unit)
+    finally:
+        con.close()
+    if args.json:
+        emit_json(result)
+    else:
+        _print_table(result if isinstance(result, list) else [result])
+    return 0
+
+
+def cmd_economy(args: argparse.Namespace) -> int:
+    """Headline collective-economy figures (gridboard.economy.SUMMARY_KEYS), or the villages with --villages."""
+    from gridboard import economy
+
+    con = store.connect(_db_path(args), read_only=True)
+    try:
+        unit = metrics.check_unit(con, args.unit)
+        year = args.year or economy.default_year(con, unit, upto=(args.as_of or config.load().now()).year)
+        if year is None:
+            raise CliError("no collective-economy rows under this unit")
+        settings = economy.settings_from(config.load())
+        if args.villages:
+            result: Any = economy.villages(con, year=year, unit=unit, settings=settings)
+        else:
+            result = economy.summary(con, year=year, unit=unit, settings=settings)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        con.close()
+    if args.json:
+        emit_json(result)
+    else:
+        _print_table(result if isinstance(result, list) else [result])
+    return 0
+
+
 Command = tuple[str, str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 
 
@@ -274,12 +321,31 @@ def _ingest_parser(p: argparse.ArgumentParser) -> None:
                    help="cap DuckDB's memory (e.g. 500MB); big files then spill to disk")
 
 
+def _volunteers_parser(p: argparse.ArgumentParser) -> None:
+    _db_arg(p)
+    _window_args(p)
+    p.add_argument("--by", choices=("child", "town", "community", "grid", "micro_grid"), default=None,
+                   help="one row per unit of this level (or the child units) with the few-volunteers flag")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _economy_parser(p: argparse.ArgumentParser) -> None:
+    _db_arg(p)
+    p.add_argument("--unit", default=None, help="unit id (default: the county root)")
+    p.add_argument("--year", type=int, default=None, help="year (default: the latest with data, not after --as-of's year)")
+    p.add_argument("--as-of", dest="as_of", type=parse_time, default=None, help="evaluation time (default: now)")
+    p.add_argument("--villages", action="store_true", help="list the villages (income, band, growth, history)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
 COMMANDS: list[Command] = [
     ("kpis", "print the KPIs (DESIGN.md metric keys) for a unit and period", _kpis_parser, cmd_kpis),
     ("demo", "build the demo county database", _demo_parser, cmd_demo),
     ("rank", "rank units by the grid index (网格指数) with stars", _rank_parser, cmd_rank),
     ("bench", "time the queries behind each screen on a database", _bench_parser, cmd_bench),
     ("ingest", "import a CSV/.xlsx export into a contract table (check, report, load)", _ingest_parser, cmd_ingest),
+    ("volunteers", "volunteer figures (志愿服务) for a unit and period", _volunteers_parser, cmd_volunteers),
+    ("economy", "village collective-economy figures (集体经济) for a unit and year", _economy_parser, cmd_economy),
 ]
 
 

@@ -35,6 +35,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("refresh_seconds", 30, "Default wall-screen refresh period"),
     Setting("min_cases_for_rank", 20, "Units with fewer cohort cases show 数据不足 instead of a rank"),
     Setting("shrink_k", 20, "Pseudo-count k of the shrinkage toward the parent unit's rate"),
+    # volunteers, collective economy and the unit profile (gridboard/volunteers.py, economy.py, profile.py)
+    Setting("volunteer_star_hours", [100, 300, 600, 1000, 1500],
+            "Cumulative service hours for one to five volunteer stars (ascending; a volunteer below the first has none)"),
+    Setting("economy_band_edges_yuan", [50_000, 100_000, 500_000, 1_000_000],
+            "Lower edges (yuan) of the operating-income bands above the first; below the first edge a village is "
+            "weak (薄弱村). Default bands: < 5万, 5–10万, 10–50万, 50–100万, ≥ 100万"),
+    Setting("economy_floor_yuan", 30_000, "Villages below this operating income must be eliminated (3万元以下的村全面消除)"),
+    Setting("economy_goal_yuan", 100_000, "Operating income a village should reach (集体经济达到10万元以上的村)"),
+    Setting("few_volunteers_ratio", 0.5,
+            "A unit has few volunteers when its volunteers per 100 households are below this share of the county's"),
+    Setting("rising_cases_ratio", 0.2,
+            "Profile flag: cases rose when received is up by at least this share on the previous period "
+            "(and at least min_cases_for_rank cases)"),
 )
 
 
