@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from gridboard import metrics
+from gridboard import bigscreen, metrics
 
 BenchFn = Callable[[duckdb.DuckDBPyConnection, dt.datetime], object]
 
@@ -66,6 +66,7 @@ BENCHMARKS: dict[str, BenchFn] = {
     "by_grid_30d": _by("grid", 30),
     "by_category_30d": _by("category", 30),
     "by_day_365d": _by("day", 365),
+    "bigscreen_refresh": bigscreen.RefreshBench(),  # one wall-screen refresh, its caches warm
 }
 
 

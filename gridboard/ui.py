@@ -50,7 +50,8 @@ class PageSpec:
 
 # One line per page, in menu order; the first page a role may see is its home page ("/").
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/overview.py", "overview", "总览", "Overview", ":material/dashboard:", auth.ROLES),
+    PageSpec("pages/overview.py", "overview", "总览", "Overview", ":material/dashboard:", auth.DESK_ROLES),
+    PageSpec("pages/bigscreen.py", "bigscreen", "指挥中心大屏", "Wall screen", ":material/tv:", ("wall", "staff", "leader", "admin")),
     PageSpec("pages/volunteers.py", "volunteers", "志愿服务", "Volunteers", ":material/volunteer_activism:", auth.ROLES),
     PageSpec("pages/economy.py", "economy", "集体经济", "Collective economy", ":material/agriculture:", auth.ROLES),
     PageSpec("pages/profile.py", "profile", "网格/村画像", "Unit profile", ":material/badge:", auth.DESK_ROLES),

@@ -1,0 +1,92 @@
+"""指挥中心大屏 / command-centre wall screen: tiles, map, deadline wall, feed and trends on one
+16:9 screen without scrolling, refreshed in place.
+
+Two fragments: the live one (stamp, tiles, deadline wall, map, feed, 24 hours) reruns every
+?refresh=SECONDS (default: the refresh_seconds setting); the slow one (30 days, categories, grid
+ranks) every SLOW_SECONDS. ?rotate=SECONDS cycles the county and its towns, ?unit=ID pins one,
+?lang=en switches the language. Everything shown comes from gridboard.bigscreen / bigscreen_view.
+"""
+
+from gridboard import ui
+
+ui.page_guard()
+
+import streamlit as st  # noqa: E402
+
+from gridboard import auth, bigscreen, config, i18n, maps  # noqa: E402
+from gridboard import bigscreen_charts as charts  # noqa: E402
+from gridboard import bigscreen_view as view  # noqa: E402
+
+MAP_W, MAP_H = 740, 418  # CSS pixels of the map in the 1920×1080 frame (the style sheet zooms it)
+
+cfg = config.load()
+opts = bigscreen.options(st.query_params.to_dict(), cfg)
+lang = opts.lang or ui.lang()
+user = ui.current_user()
+st.html(view.css())
+
+scopes = ui.cached(bigscreen.views)
+names = dict(scopes)
+pinned = opts.unit if opts.unit in names else None
+rotation = None if pinned else bigscreen.rotation_index(cfg.now(), opts.rotate_s, len(scopes))
+unit = pinned or (scopes[rotation][0] if scopes else None)
+base = ui.cached(maps.base)
+
+
+@st.fragment(run_every=opts.refresh_s)
+def live_panel() -> None:
+    now = cfg.now()
+    if rotation is not None and bigscreen.rotation_index(now, opts.rotate_s, len(scopes)) != rotation:
+        st.rerun(scope="app")  # the next town: every panel follows
+    data = bigscreen.read_live(ui.cursor, ui.cached, as_of=now, stale_after=opts.stale_after, unit=unit)
+    with st.container(key="bs_head", horizontal=True, gap="medium", vertical_alignment="center"):
+        st.title(i18n.text("bs_page", lang), anchor=False, width="content")
+        county = names.get(scopes[0][0], "") if scopes else ""
+        where = county if unit in (None, scopes[0][0] if scopes else None) else f"{county} · {names.get(unit, '')}"
+        if opts.rotate_s and len(scopes) > 1:
+            where += "　" + i18n.text("bs_view", lang, i=(rotation or 0) + 1, n=len(scopes))
+        st.html(view.subtitle(i18n.text("bs_subtitle", lang, county=where)), width="content")
+        st.space("stretch")
+        st.html(view.clock(now, lang), width="content")
+        st.html(view.stamp(data.freshness, lang), width="content")
+        if user is not None and user.role in auth.DESK_ROLES and ui.visible_pages(user.role)[0].url_path != "bigscreen":
+            st.page_link(ui.visible_pages(user.role)[0].path, label=i18n.text("bs_exit", lang),
+                         icon=":material/logout:", width="content")
+    with st.container(key="bs_tiles"), st.container(key=f"bs_state_{data.freshness.state}"):
+        for column, pair in zip(st.columns(6), view.tiles(data, lang), strict=True):
+            with column:
+                for tile in pair:
+                    st.metric(tile.label, tile.value, tile.delta, delta_color=tile.delta_color,
+                              delta_arrow=tile.delta_arrow, delta_description=tile.compare)
+    left, middle, right = st.columns([35, 39, 26])
+    with left:
+        st.html(view.wall(data.wall, data.open_now, lang))
+    with middle, st.container(key="bs_p_map"):
+        st.html(view.panel_title(i18n.text("bs_map_title", lang), i18n.text("bs_map_legend", lang)))
+        st.pydeck_chart(maps.wall_deck(base, data.grids, focus=unit, width=MAP_W, height=MAP_H), height=MAP_H)
+    with right:
+        st.html(view.feed(data.feed, now, lang))
+        st.html(view.chart_panel(i18n.text("bs_hourly_title", lang), charts.hourly(data.hours, lang), "hourly"))
+
+
+@st.fragment(run_every=max(opts.refresh_s, bigscreen.SLOW_SECONDS))
+def slow_panel() -> None:
+    slow = bigscreen.read_slow(ui.cached, now=cfg.now(), unit=unit)
+    trend, categories, best, worst = st.columns([31, 25, 22, 22])
+    if slow is None:  # the database cannot be read: the live stamp says so
+        return
+    with trend:
+        svg = charts.trend(slow.days, *slow.shown_days(), lang)
+        st.html(view.chart_panel(i18n.text("bs_trend_title", lang), svg, "trend"))
+    with categories:
+        svg = charts.categories(slow.categories, lang)
+        st.html(view.chart_panel(i18n.text("bs_category_title", lang), svg, "categories"))
+    n, level, empty = bigscreen.EXTREME_ROWS, slow.grids["level"], i18n.text("bs_no_ranked", lang)
+    with best:
+        st.html(view.grid_list(view.grid_title("best", level, n, lang), slow.grids["best"], empty, "best"))
+    with worst:
+        st.html(view.grid_list(view.grid_title("worst", level, n, lang), slow.grids["worst"], empty, "worst"))
+
+with st.container(key="bs_root"):
+    live_panel()
+    slow_panel()
