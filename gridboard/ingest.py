@@ -379,3 +379,31 @@ def ingest(
         return batch.commit(user=user, all_or_nothing=all_or_nothing)
     finally:
         batch.close()
+
+
+# --- for the import page ---------------------------------------------------------------------
+
+PARENT_LEVELS = ("county", "town", "community", "village")
+
+
+def history(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:
+    """The latest ingest_log rows, newest first, with Chinese headers and labels."""
+    df = con.execute("SELECT * FROM ingest_log ORDER BY id DESC LIMIT $n", {"n": int(limit)}).df()
+    df["table_name"] = df["table_name"].map(lambda t: schema.DATA_TABLES[t].zh if t in schema.DATA_TABLES else t)
+    df["outcome"] = df["outcome"].map(lambda o: OUTCOME_ZH.get(o, o))
+    df = df.drop(columns=["sha256"])
+    return df.rename(columns={c.name: c.zh for c in schema.INGEST_LOG.columns})
+
+
+def parent_choices(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(unit_id, "县 / 镇街 / 社区") of the units new grids may go under, in tree order."""
+    rows = con.execute("""
+        WITH RECURSIVE walk(unit_id, path, ids, depth) AS (
+            SELECT unit_id, name, [unit_id], 0 FROM units WHERE parent_id IS NULL
+            UNION ALL
+            SELECT u.unit_id, w.path || ' / ' || u.name, list_append(w.ids, u.unit_id), w.depth + 1
+            FROM walk w JOIN units u ON u.parent_id = w.unit_id
+            WHERE list_contains($levels, u.level) AND w.depth < 12
+        )
+        SELECT unit_id, path FROM walk ORDER BY ids""", {"levels": list(PARENT_LEVELS)}).fetchall()
+    return [(r[0], r[1]) for r in rows]

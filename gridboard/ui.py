@@ -55,6 +55,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/volunteers.py", "volunteers", "志愿服务", "Volunteers", ":material/volunteer_activism:", auth.ROLES),
     PageSpec("pages/economy.py", "economy", "集体经济", "Collective economy", ":material/agriculture:", auth.ROLES),
     PageSpec("pages/profile.py", "profile", "网格/村画像", "Unit profile", ":material/badge:", auth.DESK_ROLES),
+    PageSpec("pages/import.py", "import", "数据导入", "Data import", ":material/upload_file:", ("admin", "analyst")),
 )
 
 
@@ -381,3 +382,34 @@ def metrics_table(df: pd.DataFrame) -> None:
         if label in df.columns:
             column_config[label] = st.column_config.NumberColumn(label, format=formats[m.kind], help=m.zh)
     st.dataframe(df, hide_index=True, width="stretch", column_config=column_config)
+
+
+# --- per-session resources -----------------------------------------------------------------------
+
+
+def _release_all(slots: dict[str, Any]) -> None:
+    for resource in list(slots.values()):
+        resource.close()
+    slots.clear()
+
+
+@st.cache_resource(scope="session", on_release=_release_all, show_spinner=False)
+def _session_slots() -> dict[str, Any]:
+    """Resources held by this session (released when the session disconnects or ends)."""
+    return {}
+
+
+def hold(key: str, resource: Any | None = None) -> None:
+    """Keep `resource` (an object with close()) for this session under `key`, closing the one it
+    replaces; `hold(key)` closes and forgets it. Whatever is held is closed when the session ends."""
+    slots = _session_slots()
+    old = slots.pop(key, None)
+    if old is not None and old is not resource:
+        old.close()
+    if resource is not None:
+        slots[key] = resource
+
+
+def held(key: str) -> Any | None:
+    """What this session holds under `key` (None when nothing, or after a reconnect)."""
+    return _session_slots().get(key)
