@@ -122,6 +122,12 @@ def log_in(page, name: str = "leader", password: str = auth.DEMO_PASSWORD) -> No
     page.get_by_label("用户名").fill(name)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
+    # signed in (the form is gone) or told why not (an error under the form)
+    page.wait_for_function(
+        f"() => !document.querySelector('{LOGIN_FIELD}')"
+        " || document.querySelector('[data-testid=\"stAlertContentError\"]')",
+        timeout=RENDER_TIMEOUT_MS,
+    )
     settle(page)
 
 
@@ -161,7 +167,7 @@ def test_kiosk_token_opens_the_wall_and_the_first_start_builds_the_demo(browser,
     shoot(page, "kiosk_1920x1080")
     page.goto(f"{server.url}/{home.url_path}?kiosk=wrong")
     page.locator(LOGIN_FIELD).wait_for(timeout=RENDER_TIMEOUT_MS)
-    assert page.get_by_text("大屏令牌无效").is_visible()
+    page.get_by_text("大屏令牌无效").wait_for(timeout=RENDER_TIMEOUT_MS)
     page.context.close()
 
 
@@ -170,7 +176,7 @@ def test_wrong_password_gets_a_chinese_error(browser, server):
     page.goto(server.url)
     wait_for(page, LOGIN_FIELD)
     log_in(page, "leader", "not-the-password")
-    assert page.get_by_text("用户名或密码错误，请重新输入。").is_visible()
+    page.get_by_text("用户名或密码错误，请重新输入。").wait_for(timeout=RENDER_TIMEOUT_MS)
     assert page.locator('[data-testid="stMetric"]').count() == 0
     page.context.close()
 
