@@ -20,7 +20,7 @@ from typing import Any
 import plotly.graph_objects as go
 import pydeck as pdk
 
-from gridboard import charts, fmt, i18n
+from gridboard import charts, fmt, gridindex, i18n
 
 # Band fill colours, weak (red) to strong (green); more bands than colours reuse the last.
 BAND_COLORS: tuple[tuple[int, int, int], ...] = (
@@ -28,6 +28,7 @@ BAND_COLORS: tuple[tuple[int, int, int], ...] = (
 )
 NO_DATA_COLOR = (110, 125, 150)
 STAR_COLOR = "#ffc53d"
+PREVIOUS_COLOR = "rgba(159, 179, 207, 0.45)"  # last year's bars: muted, behind this year's colours
 
 
 def _hex(rgb: Sequence[int]) -> str:
@@ -64,7 +65,8 @@ def volunteer_trend_figure(rows: Sequence[dict[str, Any]], *, lang: str = "zh") 
         xaxis={"type": "category"},
         yaxis={"title": {"text": hours_name, "font": {"color": charts.MUTED}}, "rangemode": "tozero"},
         yaxis2={"title": {"text": active_name, "font": {"color": charts.MUTED}}, "overlaying": "y", "side": "right",
-                "rangemode": "tozero", "showgrid": False, "tickfont": {"color": charts.MUTED}},
+                "rangemode": "tozero", "showgrid": False, "tickfont": {"color": charts.MUTED}, "tickmode": "auto",
+                "tickformat": ",.0f"},
     )
     return fig
 
@@ -84,27 +86,50 @@ def activity_figure(rows: Sequence[dict[str, Any]], *, lang: str = "zh") -> go.F
     ))
     charts._layout(fig, height=max(240, 40 * len(names) + 60))
     fig.update_layout(showlegend=False, xaxis={"title": {"text": _pick("服务时长(小时)", "Hours", lang)},
-                                               "rangemode": "tozero"})
+                                               "range": [0, 1.22 * max(hours or [1]) or 1]})  # room for the labels
     fig.update_yaxes(tickfont={"color": charts.TEXT, "size": 14}, automargin=True)
     return fig
 
 
 def stars_figure(rows: Sequence[dict[str, Any]], *, lang: str = "zh") -> go.Figure:
     """Registered volunteers per star level (volunteers.stars rows), the threshold in the label."""
-    labels = []
+    labels = []  # short, two lines, never rotated: the chart sits in a narrow column at 1366 wide
     for r in rows:
         if r["star"] == 0:
-            labels.append(_pick("未达星级", "No star", lang))
+            labels.append(_pick("未达<br>星级", "No<br>star", lang))
         else:
-            labels.append(f"{'★' * r['star']}<br>≥{r['min_hours']:,.0f}h")
+            labels.append(_pick(f"{r['star']}星", f"{r['star']}★", lang) + f"<br>≥{r['min_hours']:g}h")
     values = [r["volunteers"] for r in rows]
     fig = go.Figure(go.Bar(x=labels, y=values, marker_color=[charts.MUTED] + [STAR_COLOR] * (len(rows) - 1),
                            text=[f"{v:,}" for v in values], textposition="outside", cliponaxis=False,
                            hovertemplate="%{x}: %{y:,}<extra></extra>"))
     charts._layout(fig, height=320)
+    fig.update_xaxes(tickangle=0, tickfont={"size": 12})
+    log = max(values or [0]) > 50 * max(1, min(values or [1]))  # one huge "no star" bar: log scale, powers of 10
     fig.update_layout(showlegend=False, yaxis={"title": {"text": _pick("志愿者(人)", "Volunteers", lang)},
-                                               "type": "log" if max(values or [0]) > 50 * max(1, min(values or [1]))
-                                               else "linear"})
+                                               "type": "log" if log else "linear", "dtick": 1 if log else None})
+    return fig
+
+
+# --- unit profile ----------------------------------------------------------------------------------
+
+COMPONENT_LABELS_EN = {"on_time_rate": "On time", "closure_rate": "Closure", "satisfaction_rate": "Satisfaction",
+                       "response": "Response", "grid_resolved_rate": "Resolved in grid"}
+
+
+def index_components_figure(components: dict[str, float | None], *, lang: str = "zh") -> go.Figure:
+    """The grid index components (0–100 after shrinkage) as horizontal bars, weakest at the bottom."""
+    keys = [c for c in gridindex.COMPONENTS if components.get(c) is not None]
+    keys.sort(key=lambda c: components[c] or 0.0)
+    names = [gridindex.COMPONENT_LABELS_ZH[c] if lang != "en" else COMPONENT_LABELS_EN[c] for c in keys]
+    values = [100.0 * (components[c] or 0.0) for c in keys]
+    colors = [charts.COLORS["bad"] if v < 60 else charts.COLORS["rate"] if v < 80 else charts.COLORS["closed"]
+              for v in values]
+    fig = go.Figure(go.Bar(x=values, y=names, orientation="h", marker_color=colors, text=[f"{v:.1f}" for v in values],
+                           textposition="outside", cliponaxis=False, hovertemplate="%{y}: %{x:.1f}<extra></extra>"))
+    charts._layout(fig, height=max(240, 44 * len(keys) + 70))
+    fig.update_layout(showlegend=False, xaxis={"range": [0, 108], "title": {"text": _pick("得分", "Score", lang)}})
+    fig.update_yaxes(tickfont={"color": charts.TEXT, "size": 14}, automargin=True)
     return fig
 
 
@@ -115,7 +140,7 @@ def bands_figure(rows: Sequence[dict[str, Any]], *, year: int, lang: str = "zh")
     """Villages per operating-income band this year (coloured by band) and last year (grey): economy.bands rows."""
     labels = [r["label"] for r in rows]
     fig = go.Figure()
-    fig.add_bar(x=labels, y=[r["villages_prev"] for r in rows], name=str(year - 1), marker_color=charts.GRID,
+    fig.add_bar(x=labels, y=[r["villages_prev"] for r in rows], name=str(year - 1), marker_color=PREVIOUS_COLOR,
                 text=[r["villages_prev"] for r in rows], textposition="outside", cliponaxis=False,
                 hovertemplate="%{x}: %{y}<extra>" + str(year - 1) + "</extra>")
     fig.add_bar(x=labels, y=[r["villages"] for r in rows], name=str(year),
@@ -146,7 +171,7 @@ def economy_history_figure(rows: Sequence[dict[str, Any]], *, lang: str = "zh") 
     fig.update_layout(xaxis={"type": "category"},
                       yaxis={"title": {"text": weak_name}, "rangemode": "tozero"},
                       yaxis2={"title": {"text": median_name}, "overlaying": "y", "side": "right",
-                              "rangemode": "tozero", "showgrid": False})
+                              "rangemode": "tozero", "showgrid": False, "tickmode": "auto", "tickformat": ",.0f"})
     return fig
 
 
@@ -259,10 +284,14 @@ def tile_value(kind: str, value: Any, lang: str = "zh") -> str:
         return fmt.count(value)
     if kind == "rate":
         return fmt.rate(value)
+    if value is None:
+        return fmt.DASH
+    if kind == "hours" and abs(float(value)) >= 100_000:  # 157,304 小时 does not fit a tile: 15.7 万小时
+        return _pick(f"{float(value) / 10_000:,.1f} 万小时", f"{float(value) / 1000:,.1f}k h", lang)
     if kind == "hours":
         return fmt.duration(value, "hours", lang)
     if kind == "wan":
-        return fmt.wan_yuan(value, lang=lang)
+        return fmt.wan_yuan(value, digits=0 if abs(float(value)) >= 10_000_000 else 1, lang=lang)
     return fmt.number(value)
 
 
@@ -283,8 +312,9 @@ def _delta_text(kind: str, diff: float, previous: float, lang: str, relative: bo
         zero = round(abs(diff) * 10) == 0
     sign = "" if zero else "+" if diff > 0 else "-"
     text = sign + shown
-    if relative and kind in ("count", "wan", "hours") and previous and not zero:
-        text += f" ({sign}{abs(diff) / abs(previous) * 100:.1f} %)"
+    if relative and kind in ("count", "wan") and previous and not zero:
+        share = f"{sign}{abs(diff) / abs(previous) * 100:.1f} %"
+        text = share if len(text) + len(share) > 12 else f"{text} ({share})"  # long: the share alone fits a tile
     return text, zero
 
 

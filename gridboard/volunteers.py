@@ -280,13 +280,13 @@ def leaderboard_frame(rows: Sequence[dict[str, Any]], *, role: str | None, lang:
         t("vol_col_rank"): [r["rank"] for r in rows],
         t("vol_col_name"): [shown_name(r["name"], role) for r in rows],
         t("vol_col_unit"): [r["unit_name"] for r in rows],
-        t("vol_col_team"): [r["team"] or "—" for r in rows],
         t("vol_col_party"): [yes if r["is_party_member"] else no for r in rows],
         t("vol_col_points"): [r["points"] for r in rows],
         t("vol_col_hours"): [_round(r["hours"]) for r in rows],
-        t("vol_col_services"): [r["services"] for r in rows],
         t("vol_col_total_hours"): [_round(r["total_hours"]) for r in rows],
         t("vol_col_star"): ["★" * r["star"] if r["star"] else "—" for r in rows],
+        t("vol_col_services"): [r["services"] for r in rows],
+        t("vol_col_team"): [r["team"] or "—" for r in rows],
     })
 
 

@@ -56,17 +56,17 @@ for key, kind, prev_key, better in TILES:
         ), border=True, width=TILE_WIDTH)
 
 villages = ui.cached(economy.villages, year=year, unit=f.unit_id, settings=settings)
-left, right = st.columns([3, 2])
+st.subheader(ui.t("eco_map", year=year))
+shapes = ui.cached(economy.shapes, f.unit_id)
+st.pydeck_chart(charts_people.economy_map(villages, shapes, labels=labels, year=year, lang=lang, height_px=600),
+                height=600, key="eco_map")
+st.markdown(charts_people.legend_html(labels, ui.t("eco_map_note")), unsafe_allow_html=True)
+left, right = st.columns(2)
 with left:
-    st.subheader(ui.t("eco_map", year=year))
-    shapes = ui.cached(economy.shapes, f.unit_id)
-    st.pydeck_chart(charts_people.economy_map(villages, shapes, labels=labels, year=year, lang=lang),
-                    height=560, key="eco_map")
-    st.markdown(charts_people.legend_html(labels, ui.t("eco_map_note")), unsafe_allow_html=True)
-with right:
     st.subheader(ui.t("eco_bands"))
     bands = ui.cached(economy.bands, year=year, unit=f.unit_id, settings=settings, lang=lang)
     ui.plotly(charts_people.bands_figure(bands, year=year, lang=lang), key="eco_bands")
+with right:
     st.subheader(ui.t("eco_history"))
     history = ui.cached(economy.history, year=year, unit=f.unit_id, settings=settings)
     ui.plotly(charts_people.economy_history_figure(history, lang=lang), key="eco_history")
@@ -79,10 +79,10 @@ if weak:
                                                                                        y_min=0)})
     if any(p.path == "pages/profile.py" for p in ui.visible_pages(user.role if user else "")):
         names = {v["unit_id"]: f"{v['name']}（{v['parent_name'] or '—'}）" for v in weak}
-        pick_col, link_col = st.columns([3, 1], vertical_alignment="bottom")
-        pick = pick_col.selectbox(ui.t("prof_pick_unit"), list(names), format_func=names.get, key="eco_profile_pick")
-        link_col.page_link("pages/profile.py", label=ui.t("prof_open"), icon=":material/badge:",
-                           query_params={"unit": pick})
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            pick = st.selectbox(ui.t("prof_pick_unit"), list(names), format_func=names.get, key="eco_profile_pick", width=360)
+            st.page_link("pages/profile.py", label=ui.t("prof_open"), icon=":material/badge:",
+                         query_params={"unit": pick})
 else:
     st.success(ui.t("eco_weak_none", year=year))
 

@@ -14,7 +14,7 @@ from gridboard import charts, charts_people, config, economy, fmt, gridindex, me
 
 TILE_WIDTH = 205
 TILES_MAX_WIDTH = 6 * TILE_WIDTH + 5 * 16
-KPI_TILES = ("received", "closure_rate", "on_time_rate", "satisfaction_rate", "overdue_open", "median_response_min")
+KPI_TILES = ("received", "closure_rate", "on_time_rate", "satisfaction_rate", "overdue_open")  # + the index tile
 
 f = ui.filters()
 lang = ui.lang()
@@ -84,8 +84,9 @@ with tiles:
         score = "—" if idx["score"] is None else f"{idx['score']:.1f}"
         rank = ui.t("prof_rank", rank=idx["rank_in_parent"], of=idx["ranked_in_parent"]) \
             if idx["rank_in_parent"] else ui.t("prof_not_ranked")
-        st.metric(ui.t("prof_index"), f"{score} {gridindex.star_text(idx['stars'])}", rank, delta_color="off",
-                  delta_arrow="off", help=ui.t("prof_index_help"), border=True, width=TILE_WIDTH)
+        stars = gridindex.star_text(idx["stars"]) if idx["stars"] else ""
+        st.metric(f"{ui.t('prof_index')} {stars}", score, rank, delta_color="off", delta_arrow="off",
+                  help=ui.t("prof_index_help"), border=True, width=TILE_WIDTH)
 
 left, right = st.columns([3, 2])
 with left:
@@ -95,22 +96,29 @@ with left:
     else:
         st.info(ui.t("no_cases"))
 with right:
-    st.subheader(ui.t("prof_volunteers"))
-    vol = p["volunteers"]
-    box = st.container(horizontal=True, gap="small")
-    for key, kind in (("registered", "count"), ("active", "count"), ("hours", "hours"),
-                      ("per_100_households", "number"), ("party_share", "rate"), ("hours_per_active", "hours")):
-        with box:
-            st.metric(**charts_people.tile(kind, vol[key], label=ui.t(f"vol_{key}"), lang=lang,
-                                           help=ui.t(f"vol_def_{key}")), border=True, width=190)
-    st.caption(ui.t("prof_county_per_100", value=fmt.number(p["county_per_100_households"])))
+    st.subheader(ui.t("prof_index_parts"))
+    if idx is not None and idx["components"]:
+        ui.plotly(charts_people.index_components_figure(idx["components"], lang=lang), key="prof_index_parts")
+        st.caption(ui.t("prof_index_parts_note"))
+    else:
+        st.info(ui.t("prof_index_county") if idx is None else ui.t("prof_not_ranked"))
+
+st.subheader(ui.t("prof_volunteers"))
+vol = p["volunteers"]
+box = st.container(horizontal=True, horizontal_alignment="distribute", gap="small", width=TILES_MAX_WIDTH)
+for key, kind in (("registered", "count"), ("active", "count"), ("hours", "hours"), ("hours_per_active", "hours"),
+                  ("per_100_households", "number"), ("party_share", "rate")):
+    with box:
+        st.metric(**charts_people.tile(kind, vol[key], label=ui.t(f"vol_{key}"), lang=lang,
+                                       help=ui.t(f"vol_def_{key}")), border=True, width=TILE_WIDTH)
+st.caption(ui.t("prof_county_per_100", value=fmt.number(p["county_per_100_households"])))
 
 eco, village = p["economy"], p["village"]
 if eco is not None:
     labels = economy.band_labels(settings.economy.edges, lang)
     names = economy.label_values(settings.economy, lang)
     st.subheader(ui.t("prof_economy", year=p["year"]))
-    box = st.container(horizontal=True, gap="small")
+    box = st.container(horizontal=True, horizontal_alignment="distribute", gap="small", width=TILES_MAX_WIDTH)
     if village is not None:
         band = labels[village["band"]] if village["band"] is not None else ui.t("eco_no_data_label")
         figures = [("wan", village["operating_income"], village["income_prev"], "eco_col_income_now"),
@@ -119,7 +127,7 @@ if eco is not None:
                    ("count", village["party_led_cooperatives"], None, "eco_col_party_led"),
                    ("wan", village["dividends"], None, "eco_col_dividends_tile")]
         with box:
-            st.metric(ui.t("eco_col_band"), band, border=True, width=190)
+            st.metric(ui.t("eco_col_band"), band, border=True, width=TILE_WIDTH)
     else:
         figures = [("count", eco["villages"], None, "eco_villages"), ("count", eco["weak"], eco["weak_prev"], "eco_weak"),
                    ("count", eco["below_floor"], eco["below_floor_prev"], "eco_below_floor"),
@@ -131,16 +139,16 @@ if eco is not None:
             lower_is_better = key in ("eco_weak", "eco_below_floor")
             st.metric(**charts_people.tile(kind, value, before, label=ui.t(key, year=p["year"], **names), lang=lang,
                                            higher_is_better=not lower_is_better,
-                                           description=ui.t("eco_vs_last_year"), relative=kind != "count"),
-                      border=True, width=190)
+                                           description=ui.t("eco_vs_last_year"), relative=False),
+                      border=True, width=TILE_WIDTH)
     if village is not None and village["history"]:
         st.caption(ui.t("prof_village_history") + " · ".join(
             f"{y}: {fmt.wan_yuan(v, lang=lang)}" for y, v in zip(village["history_years"], village["history"], strict=True)))
 
 st.subheader(ui.t("prof_structure"))
-box = st.container(horizontal=True, gap="small")
+box = st.container(horizontal=True, gap="small", width=TILES_MAX_WIDTH)
 for key in ("households", "population", "towns", "communities", "villages", "grids", "micro_grids"):
     if key in ("households", "population") or info[key]:
         with box:
-            st.metric(ui.t(f"prof_{key}"), fmt.count(info[key]), border=True, width=170)
+            st.metric(ui.t(f"prof_{key}"), fmt.count(info[key]), border=True, width=TILE_WIDTH)
 st.caption(ui.t("prof_staff_note"))

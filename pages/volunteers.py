@@ -93,10 +93,10 @@ if flagged:
     st.dataframe(volunteers.units_frame(flagged, lang=lang), hide_index=True, width="stretch")
     if any(p.path == "pages/profile.py" for p in ui.visible_pages(role or "")):
         names = {r["unit_id"]: r["name"] for r in flagged}
-        pick_col, link_col = st.columns([3, 1], vertical_alignment="bottom")
-        pick = pick_col.selectbox(ui.t("prof_pick_unit"), list(names), format_func=names.get, key="vol_profile_pick")
-        link_col.page_link("pages/profile.py", label=ui.t("prof_open"), icon=":material/badge:",
-                           query_params={"unit": pick})
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            pick = st.selectbox(ui.t("prof_pick_unit"), list(names), format_func=names.get, key="vol_profile_pick", width=360)
+            st.page_link("pages/profile.py", label=ui.t("prof_open"), icon=":material/badge:",
+                         query_params={"unit": pick})
 else:
     st.success(ui.t("vol_few_busy_none"))
 with st.expander(ui.t("vol_all_units", n=len(rows))):

@@ -1,9 +1,14 @@
--- economy_villages: every village (level 'village') under $unit with its collective economy in $year,
+-- economy_villages: every village (level 'village') under $unit (households: its own, else the sum over its
+-- grids) with its collective economy in $year,
 -- its operating income in $year - 1 and $year - 2, its income history up to $year (oldest first), and its
 -- band in $year and $year - 1: how many of the ascending lower edges $edges the operating income reaches
 -- (0 = weak; NULL when the year has no operating income).
 WITH vil AS (
-    SELECT u.unit_id, u.name, u.parent_id, p.name AS parent_name, u.households, u.population, u.lon, u.lat
+    SELECT u.unit_id, u.name, u.parent_id, p.name AS parent_name,
+           coalesce(u.households, (SELECT sum(g.households) FROM unit_closure AS gc
+                                   JOIN units AS g ON g.unit_id = gc.descendant_id
+                                   WHERE gc.ancestor_id = u.unit_id AND g.level = 'grid')) AS households,
+           u.population, u.lon, u.lat
     FROM unit_closure AS cl
     JOIN units AS u ON u.unit_id = cl.descendant_id
     LEFT JOIN units AS p ON p.unit_id = u.parent_id
