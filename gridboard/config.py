@@ -33,6 +33,7 @@ SETTINGS: tuple[Setting, ...] = (
             "GeoJSON outline the demo county's boundaries are cut from (a built-in shape when missing)"),
     Setting("stale_after_minutes", 30, "Wall screen turns its stamp red when no case arrived for this long"),
     Setting("refresh_seconds", 30, "Default wall-screen refresh period"),
+    Setting("kiosk_token", "", "Token for ?kiosk=TOKEN wall-screen sign-in as role 'wall' (empty: kiosk sign-in off)"),
     Setting("min_cases_for_rank", 20, "Units with fewer cohort cases show 数据不足 instead of a rank"),
     Setting("shrink_k", 20, "Pseudo-count k of the shrinkage toward the parent unit's rate"),
     # volunteers, collective economy and the unit profile (gridboard/volunteers.py, economy.py, profile.py)
