@@ -90,7 +90,7 @@ _MACRO = (
     "CREATE OR REPLACE TEMP MACRO demo_u(h, k) AS "
     "CAST(hash(xor(h, CAST(k AS UBIGINT))) >> 11 AS DOUBLE) / 9007199254740992.0"
 )
-_TEMP_TABLES = ("demo_ids", "demo_time", "demo_unit_tickets", "demo_kind_tickets")
+_TEMP_TABLES = ("demo_ids", "demo_time", "demo_units", "demo_unit_tickets", "demo_kinds", "demo_kind_tickets")
 
 
 @dataclass(frozen=True)
@@ -364,8 +364,8 @@ def _time_bins(rng: np.random.Generator, start: dt.datetime, as_of: dt.datetime,
                          "season": season.astype(np.int32)})
 
 
-def _unit_tickets(root: _Unit, rng: np.random.Generator) -> pd.DataFrame:
-    """UNIT_TICKETS rows: grids and micro-grids repeated in proportion to their case load."""
+def _unit_tables(root: _Unit, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Grids and micro-grids (demo_units) and UNIT_TICKETS tickets by case load (demo_unit_tickets)."""
     rows = []
     for u in walk(root):
         if u.level != "grid":
@@ -378,17 +378,24 @@ def _unit_tickets(root: _Unit, rng: np.random.Generator) -> pd.DataFrame:
         for m in u.children:
             rows.append((m.unit_id, m.area, m.quality, m.lon, m.lat, m.place, 0.65 * load * m.households / micro_total))
     units = pd.DataFrame(rows, columns=["unit_id", "area", "q", "lon", "lat", "place", "load"])
+    units.insert(0, "row_id", np.arange(len(units), dtype=np.int32))
+    units["area"] = units["area"].astype(np.int32)
     counts = _apportion(units.pop("load").to_numpy(), UNIT_TICKETS, min_one=True)
-    tickets = units.loc[np.repeat(units.index.to_numpy(), counts)].reset_index(drop=True)
-    tickets.insert(0, "ticket", np.arange(UNIT_TICKETS, dtype=np.int32))
-    tickets["area"] = tickets["area"].astype(np.int32)
-    return tickets
+    tickets = pd.DataFrame({"ticket": np.arange(UNIT_TICKETS, dtype=np.int32),
+                            "row_id": np.repeat(units["row_id"].to_numpy(), counts)})
+    return units, tickets
 
 
-def _kind_tickets(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """KIND_TICKETS rows per (area, season): subcategories by weight, each with one title phrase."""
+def _kind_tables(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Subcategories (demo_kinds) and KIND_TICKETS tickets per (area, season), each with one title
+    phrase (demo_kind_tickets)."""
     kinds = queries.frame(con, queries.text("demo_case_kinds"), {})
+    kinds.insert(0, "kind_id", np.arange(len(kinds), dtype=np.int32))
+    kinds["town_desk"] = kinds["department"] == "镇街综治中心"  # a town desk never escalates to county
+    kinds["title_head"] = "【" + kinds["category"] + "】"
     cum = np.array([np.cumsum(_SOURCE_MIX[p])[:4] for p in kinds["profile"]])
+    for j in range(4):
+        kinds[f"src{j + 1}"] = cum[:, j]
     season = np.array(kinds["season"].tolist())
     phrases = [list(p) for p in kinds["phrases"]]
     parts = []
@@ -398,16 +405,14 @@ def _kind_tickets(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             idx = np.repeat(np.arange(len(kinds)), counts)
             # a kind's tickets take its phrases in turn, so titles vary evenly
             nth = np.arange(KIND_TICKETS) - np.repeat(np.cumsum(counts) - counts, counts)
-            part = kinds.iloc[idx][["category", "subcategory", "department", "limit_hours", "grid_share"]]
-            part = part.reset_index(drop=True)
-            part.insert(0, "kind_key", np.int32(a * 4 + s) * KIND_TICKETS + np.arange(KIND_TICKETS, dtype=np.int32))
-            part["town_desk"] = part["department"] == "镇街综治中心"  # a town desk never escalates to county
-            part["title_head"] = "【" + part["category"] + "】"
-            part["phrase"] = [phrases[k][j % len(phrases[k])] for k, j in zip(idx.tolist(), nth.tolist(), strict=True)]
-            for j in range(4):
-                part[f"src{j + 1}"] = cum[idx, j]
-            parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+            parts.append(pd.DataFrame({
+                "kind_key": np.int32(a * 4 + s) * KIND_TICKETS + np.arange(KIND_TICKETS, dtype=np.int32),
+                "kind_id": idx.astype(np.int32),
+                "phrase": [phrases[k][j % len(phrases[k])] for k, j in zip(idx.tolist(), nth.tolist(), strict=True)],
+            }))
+    kinds = kinds[["kind_id", "category", "subcategory", "department", "limit_hours", "grid_share", "town_desk",
+                   "title_head", "src1", "src2", "src3", "src4"]]
+    return kinds, pd.concat(parts, ignore_index=True)
 
 
 def _temp_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
@@ -429,12 +434,14 @@ def _insert_cases(con: duckdb.DuckDBPyConnection, root: _Unit, n: int, seed: int
     the table (the tests compare the result with a freshly created database).
     """
     start = period_start(as_of)
-    # a stored table of case numbers: its scan feeds both cores and keeps the row order, where
-    # range() fed the whole insert from one thread
+    # a stored table of case numbers: its scan feeds both cores (range() feeds one thread only)
     con.execute("CREATE OR REPLACE TEMP TABLE demo_ids AS SELECT range AS i FROM range($n)", {"n": n})
     _temp_table(con, "demo_time", _time_bins(rng_time, start, as_of, n))
-    _temp_table(con, "demo_unit_tickets", _unit_tickets(root, rng_load))
-    _temp_table(con, "demo_kind_tickets", _kind_tickets(con))
+    units, unit_tickets = _unit_tables(root, rng_load)
+    kinds, kind_tickets = _kind_tables(con)
+    for name, frame in (("demo_units", units), ("demo_unit_tickets", unit_tickets),
+                        ("demo_kinds", kinds), ("demo_kind_tickets", kind_tickets)):
+        _temp_table(con, name, frame)
     con.execute(_MACRO)
     key = f"PRIMARY KEY ({', '.join(schema.CASES.primary_key)})"
     ddl = schema.create_table_sql(schema.CASES)
@@ -447,14 +454,7 @@ def _insert_cases(con: duckdb.DuckDBPyConnection, root: _Unit, n: int, seed: int
     params = {"n": n, "seed": seed, "start": start, "as_of": as_of, "bins": TIME_BINS,
               "unit_tickets": UNIT_TICKETS, "kind_tickets": KIND_TICKETS,
               "stuck_p": min(0.2, max(STUCK_SHARE, STUCK_MIN / max(recent, 1.0)))}
-    # Rows go in in range() order, already sorted by reported_at, only while range() stays the
-    # probe side of every join; with few cases the optimizer would build on it instead (and
-    # scramble the order), so pin the written join order for this one statement.
-    con.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
-    try:
-        queries.run(con, queries.text("demo_cases"), params)
-    finally:
-        con.execute("RESET disabled_optimizers")
+    queries.run(con, queries.text("demo_cases"), params)
     con.execute(f"ALTER TABLE cases ADD {key}")
     store.ensure_schema(con)
     for name in _TEMP_TABLES:

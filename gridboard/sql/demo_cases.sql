@@ -1,16 +1,20 @@
 -- demo_cases: inserts $n demo cases generated inside DuckDB, already in reported_at order.
--- Built by gridboard/demo.py, which first creates the lookup tables below and the macro
--- demo_u(h, k): the k-th uniform draw in [0, 1) of the case whose hash is h. Every draw of
--- case i comes from h = hash(i, $seed), so a seed gives the same cases whatever the thread count
--- (random() would not; phone digits re-hash h XOR k the same way as demo_u). Weighted choices
--- are integer lookups into "ticket" tables with dense keys 0..size-1, joined by equality:
---   demo_ids(i)                           0 .. $n - 1 (a table scans in parallel, range() did not)
---   demo_time(q, t0, t1, season)          $bins equal-probability time bins, seconds after $start
---   demo_unit_tickets(ticket, unit_id, area, q, lon, lat, place)   $unit_tickets tickets: grids
---                                         and micro-grids by case load; area 0 urban, 1 rural,
---                                         2 dedicated; q = the grid's hidden quality in [0, 1]
---   demo_kind_tickets(kind_key, category, ...)   subcategory + title phrase by (area, season):
---                                         kind_key = (area * 4 + season) * $kind_tickets + ticket
+-- Built by gridboard/demo.py, which first creates the tables below and the macro demo_u(h, k):
+-- the k-th uniform draw in [0, 1) of the case whose hash is h. Every draw of case i comes from
+-- h = hash(i, $seed), so a seed gives the same cases whatever the thread count (random() would
+-- not; phone digits re-hash h XOR k the same way as demo_u). Weighted choices are "tickets":
+-- an item repeated in proportion to its weight, picked by a uniform index.
+--   demo_ids(i)                         0 .. $n - 1, scanned in parallel
+--   demo_time(q, t0, t1, season)        $bins equal-probability time bins, seconds after $start
+--   demo_units(row_id, unit_id, area, q, lon, lat, place)   grids and micro-grids; area 0 urban,
+--                                       1 rural, 2 dedicated; q = the grid's hidden quality
+--   demo_unit_tickets(ticket, row_id)   $unit_tickets tickets by case load
+--   demo_kinds(kind_id, category, ...)  the subcategories of demo_case_kinds.sql
+--   demo_kind_tickets(kind_key, kind_id, phrase)   by area and season:
+--                                       kind_key = (area * 4 + season) * $kind_tickets + ticket
+-- The tables are read as lists of a one-row `lookup` and indexed per case: a hash join here
+-- would scramble the row order once the scan runs on two threads (DuckDB 2.0 then appends the
+-- second half first), list indexing keeps it.
 -- Each case is first simulated to the end (raw times, epoch microseconds), then cut at $as_of:
 -- whatever happens after $as_of is NULL, and status follows from what is left. Codes stay
 -- integers until the last projection (source 0 grid_patrol, 1 hotline, 2 app, 3 sensor,
@@ -18,45 +22,79 @@
 INSERT INTO cases (case_id, unit_id, source, category, subcategory, title, reported_at, dispatched_at,
                    responded_at, closed_at, callback_at, due_at, status, handled_level, department,
                    satisfaction, reopened, supervised, lon, lat, reporter_phone)
-WITH grid_model AS (
-    -- what a grid's hidden quality q does, worked out once per ticket rather than per case
-    SELECT ticket, unit_id, area, lon, lat, place,
-           ln(10) + ln(1.6 - 0.6 * q) AS disp_mu,           -- operator dispatch, minutes (log)
-           ln(8) + 2.0 * (1 - q) AS sign_mu,                -- sign-for after dispatch, minutes (log)
-           0.10 + 0.55 * pow(1 - q, 1.3) AS rho0,           -- median close time / time limit
-           0.3 + 3.0 * q AS grid_e,                         -- grid-resolved share 1 - (1 - s)^e
-           0.008 + 0.045 * (1 - q) AS p_reopen,
-           0.006 + 0.08 * pow(1 - q, 1.5) AS p_dissatisfied0,
-           0.05 + 0.10 * (1 - q) AS p_basic
-    FROM demo_unit_tickets
+WITH lookup AS (
+    SELECT
+        (SELECT list(t0 ORDER BY q) FROM demo_time) AS l_t0,
+        (SELECT list(t1 ORDER BY q) FROM demo_time) AS l_t1,
+        (SELECT list(season ORDER BY q) FROM demo_time) AS l_season,
+        (SELECT list(row_id ORDER BY ticket) FROM demo_unit_tickets) AS l_unit_of,
+        (SELECT list(kind_id ORDER BY kind_key) FROM demo_kind_tickets) AS l_kind_of,
+        (SELECT list(phrase ORDER BY kind_key) FROM demo_kind_tickets) AS l_phrase,
+        u.*, k.*
+    FROM (
+        -- what a grid's hidden quality q does, worked out once per unit rather than per case
+        SELECT list(unit_id ORDER BY row_id) AS l_unit_id,
+               list(area ORDER BY row_id) AS l_area,
+               list(lon ORDER BY row_id) AS l_lon,
+               list(lat ORDER BY row_id) AS l_lat,
+               list(place ORDER BY row_id) AS l_place,
+               list(ln(10) + ln(1.6 - 0.6 * q) ORDER BY row_id) AS l_disp_mu,    -- operator dispatch, log minutes
+               list(ln(8) + 2.0 * (1 - q) ORDER BY row_id) AS l_sign_mu,         -- sign-for after dispatch, log minutes
+               list(0.10 + 0.55 * pow(1 - q, 1.3) ORDER BY row_id) AS l_rho0,    -- median close time / time limit
+               list(0.3 + 3.0 * q ORDER BY row_id) AS l_grid_e,                  -- grid-resolved share 1 - (1 - s)^e
+               list(0.008 + 0.045 * (1 - q) ORDER BY row_id) AS l_p_reopen,
+               list(0.006 + 0.08 * pow(1 - q, 1.5) ORDER BY row_id) AS l_p_dissatisfied0,
+               list(0.05 + 0.10 * (1 - q) ORDER BY row_id) AS l_p_basic
+        FROM demo_units
+    ) AS u, (
+        SELECT list(category ORDER BY kind_id) AS l_category,
+               list(subcategory ORDER BY kind_id) AS l_subcategory,
+               list(department ORDER BY kind_id) AS l_department,
+               list(limit_hours ORDER BY kind_id) AS l_limit_hours,
+               list(ln(1 - grid_share) ORDER BY kind_id) AS l_ln_keep,
+               list(town_desk ORDER BY kind_id) AS l_town_desk,
+               list(title_head ORDER BY kind_id) AS l_title_head,
+               list(src1 ORDER BY kind_id) AS l_src1,
+               list(src2 ORDER BY kind_id) AS l_src2,
+               list(src3 ORDER BY kind_id) AS l_src3,
+               list(src4 ORDER BY kind_id) AS l_src4
+        FROM demo_kinds
+    ) AS k
 ),
 drawn AS (
     -- jittered stratified positions: case i lies in [i, i + 1) / $n of the time distribution,
     -- so reported_at rises with i and the rows go in already sorted (zone maps prune on time)
-    SELECT i, hash(i, $seed) AS h, (i + demo_u(hash(i, $seed), 0)) / $n * $bins AS pos
-    FROM demo_ids
+    SELECT d.i, d.h, d.pos, CAST(floor(d.pos) AS INTEGER) + 1 AS b,
+           lk.l_unit_of[CAST(floor(demo_u(d.h, 1) * $unit_tickets) AS INTEGER) + 1] + 1 AS u,
+           lk.*
+    FROM (SELECT i, hash(i, $seed) AS h, (i + demo_u(hash(i, $seed), 0)) / $n * $bins AS pos FROM demo_ids) AS d,
+         lookup AS lk
 ),
-placed AS (
-    SELECT d.i, d.h,
-           epoch_us($start) + CAST(floor(b.t0 + (d.pos - b.q) * (b.t1 - b.t0)) AS BIGINT) * 1000000 AS rep_us,
-           b.season, u.* EXCLUDE (ticket, lon, lat), u.lon AS unit_lon, u.lat AS unit_lat
-    FROM drawn AS d
-    JOIN demo_time AS b ON b.q = CAST(floor(d.pos) AS INTEGER)
-    JOIN grid_model AS u ON u.ticket = CAST(floor(demo_u(d.h, 1) * $unit_tickets) AS INTEGER)
+ticketed AS (
+    SELECT *, l_kind_of[kt] + 1 AS k
+    FROM (SELECT *, (l_area[u] * 4 + l_season[b]) * $kind_tickets
+                    + CAST(floor(demo_u(h, 2) * $kind_tickets) AS INTEGER) + 1 AS kt
+          FROM drawn)
 ),
 kinded AS (
-    SELECT p.*, k.category, k.subcategory, k.department, k.limit_hours, ln(1 - k.grid_share) AS ln_keep,
-           k.town_desk, k.title_head, k.phrase, k.src1, k.src2, k.src3, k.src4,
-           demo_u(p.h, 3) AS u_src, demo_u(p.h, 4) AS u_grid, demo_u(p.h, 5) AS u_level,
-           demo_u(p.h, 18) AS u_sat, demo_u(p.h, 19) AS u_sup,
-           CAST(rep_us - epoch_us($start) AS DOUBLE) / (epoch_us($as_of) - epoch_us($start)) AS t_frac,
-           (rep_us // 3600000000) % 24 AS hour_of_day,
+    SELECT i, h,
+           epoch_us($start) + CAST(floor(l_t0[b] + (pos - b + 1) * (l_t1[b] - l_t0[b])) AS BIGINT) * 1000000 AS rep_us,
+           l_unit_id[u] AS unit_id, l_lon[u] AS unit_lon, l_lat[u] AS unit_lat, l_place[u] AS place,
+           l_disp_mu[u] AS disp_mu, l_sign_mu[u] AS sign_mu, l_rho0[u] AS rho0, l_grid_e[u] AS grid_e,
+           l_p_reopen[u] AS p_reopen, l_p_dissatisfied0[u] AS p_dissatisfied0, l_p_basic[u] AS p_basic,
+           l_phrase[kt] AS phrase,
+           l_category[k] AS category, l_subcategory[k] AS subcategory,
+           l_department[k] AS department, l_limit_hours[k] AS limit_hours,
+           l_ln_keep[k] AS ln_keep, l_town_desk[k] AS town_desk,
+           l_title_head[k] AS title_head,
+           l_src1[k] AS src1, l_src2[k] AS src2,
+           l_src3[k] AS src3, l_src4[k] AS src4,
+           demo_u(h, 3) AS u_src, demo_u(h, 4) AS u_grid, demo_u(h, 5) AS u_level,
+           demo_u(h, 18) AS u_sat, demo_u(h, 19) AS u_sup,
            -- two Box-Muller pairs give four standard normals
-           sqrt(-2 * ln(1 - demo_u(p.h, 10))) AS r1, 2 * pi() * demo_u(p.h, 11) AS a1,
-           sqrt(-2 * ln(1 - demo_u(p.h, 12))) AS r2, 2 * pi() * demo_u(p.h, 13) AS a2
-    FROM placed AS p
-    JOIN demo_kind_tickets AS k
-      ON k.kind_key = (p.area * 4 + p.season) * $kind_tickets + CAST(floor(demo_u(p.h, 2) * $kind_tickets) AS INTEGER)
+           sqrt(-2 * ln(1 - demo_u(h, 10))) AS r1, 2 * pi() * demo_u(h, 11) AS a1,
+           sqrt(-2 * ln(1 - demo_u(h, 12))) AS r2, 2 * pi() * demo_u(h, 13) AS a2
+    FROM ticketed
 ),
 coded AS (
     SELECT *,
@@ -68,6 +106,8 @@ coded AS (
                 WHEN u_level < 0.55 THEN 1
                 WHEN u_level < 0.88 OR town_desk THEN 2
                 ELSE 3 END AS lvl,
+           CAST(rep_us - epoch_us($start) AS DOUBLE) / (epoch_us($as_of) - epoch_us($start)) AS t_frac,
+           (rep_us // 3600000000) % 24 AS hour_of_day,
            demo_u(h, 6) < 0.015 AS cancel_sim,
            demo_u(h, 7) < p_reopen AS reopen_sim,
            -- the current backlog: a share $stuck_p of the last 30 days' cases is still unsolved
