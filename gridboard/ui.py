@@ -51,6 +51,10 @@ class PageSpec:
 # One line per page, in menu order; the first page a role may see is its home page ("/").
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/overview.py", "overview", "总览", "Overview", ":material/dashboard:", auth.DESK_ROLES),
+    PageSpec("pages/scorecard.py", "scorecard", "驾驶舱", "Scorecard", ":material/speed:", auth.DESK_ROLES),
+    PageSpec("pages/closure.py", "closure", "办结率", "Closure rate", ":material/task_alt:", auth.DESK_ROLES),
+    PageSpec("pages/response.py", "response", "响应时长", "Response time", ":material/timer:", auth.DESK_ROLES),
+    PageSpec("pages/why.py", "why", "变化归因", "Why it moved", ":material/waterfall_chart:", auth.DESK_ROLES),
     PageSpec("pages/bigscreen.py", "bigscreen", "指挥中心大屏", "Wall screen", ":material/tv:", ("wall", "staff", "leader", "admin")),
     PageSpec("pages/volunteers.py", "volunteers", "志愿服务", "Volunteers", ":material/volunteer_activism:", auth.ROLES),
     PageSpec("pages/economy.py", "economy", "集体经济", "Collective economy", ":material/agriculture:", auth.ROLES),

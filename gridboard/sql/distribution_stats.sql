@@ -1,0 +1,24 @@
+-- distribution_stats: one duration of the cohort ({value} over k, e.g. response minutes) where
+-- {keep} holds (e.g. responded by $as_of): count, median, P90 and P99 (quantile_cont, as in
+-- kpis.sql), min, max, and how many are at most $within_limit (NULL: 0).
+-- Fragments, filled by gridboard.kpi_views from fixed texts: scope, cohort, value, keep.
+WITH scope AS (
+    {scope}
+),
+cohort AS (
+    {cohort}
+),
+durations AS (
+    SELECT {value} AS v
+    FROM cohort AS k
+    WHERE {keep}
+)
+SELECT
+    count(*) AS n,
+    quantile_cont(v, 0.5) AS median,
+    quantile_cont(v, 0.9) AS p90,
+    quantile_cont(v, 0.99) AS p99,
+    min(v) AS min,
+    max(v) AS max,
+    count(*) FILTER (WHERE v <= $within_limit) AS within
+FROM durations

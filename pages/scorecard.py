@@ -1,0 +1,78 @@
+"""驾驶舱 / Scorecard: every metric with a target as actual ÷ target (1 = on target, Boston
+CityScore's idea) in red/amber/green, one overall score, 环比 and 同比, and which sub-units pull
+the score down. Windows: the shared filter, yesterday … this year, or custom. Every bar, row and
+cell opens the cases behind it."""
+
+from gridboard import ui
+
+ui.page_guard()
+
+import datetime as dt  # noqa: E402
+
+import streamlit as st  # noqa: E402
+
+from gridboard import charts_kpi, config, fmt, kpi_tables, kpi_views, periods, scorecard, ui_drill  # noqa: E402
+
+f = ui.filters()
+lang = ui.lang()
+ui.page_header(ui.t("page_scorecard"), f)
+
+choice = st.segmented_control(ui.t("kpi_score_window"), kpi_views.SCORE_WINDOWS, key="score_window", default="filter",
+                              required=True, format_func=lambda w: ui.t(f"kpi_win_{w}")) or "filter"
+custom = None
+if choice == "custom":
+    picked = st.date_input(ui.t("kpi_score_range"), value=(f.start.date(), (f.end - dt.timedelta(days=1)).date()),
+                           key="score_range", max_value=f.as_of.date())
+    if isinstance(picked, tuple | list) and len(picked) == 2:
+        custom = (picked[0], picked[1])
+period = kpi_views.score_period(choice, f.period, custom)
+window = {**period.window(), "unit": f.unit_id}
+stamp = f"{f.unit_id}_{period.start:%Y%m%d}_{period.end:%Y%m%d}"
+targets = config.load().targets
+card = ui.cached(scorecard.build, targets, period, unit=f.unit_id)
+st.caption(ui.t("kpi_score_periods", now=kpi_views.period_label(period),
+                prev=kpi_views.period_label(periods.previous(period)),
+                last=kpi_views.period_label(periods.same_last_year(period))) + " · " + ui.t("kpi_targets_caption"))
+
+counts = {c: sum(1 for ln in card.lines if ln.rag == c) for c in ("green", "amber", "red")}
+left, right = st.columns([1, 2])
+with left:
+    ui.plotly(charts_kpi.overall_gauge(card.overall, lang=lang), key="score_gauge")
+    st.markdown(f"**{fmt.escape_md(ui.t('kpi_score_counts', **counts))}**")
+with right:
+    st.subheader(ui.t("kpi_score_ratio_heading"))
+    st.caption(ui.t("kpi_score_ratio_caption") + ui.t("kpi_chart_hint"))
+    bar = ui_drill.chart_pick(charts_kpi.ratio_bars(card.lines, lang=lang), f"score_bars_{stamp}")
+if bar:
+    ui_drill.case_panel(f"score_bars_{stamp}_{bar}", f"{f.unit_name.split(' / ')[-1]} · {fmt.metric_label(bar, lang)}",
+                        ui_drill.metric_options(bar, window), name=f"scorecard_{bar}_{stamp}")
+
+# --- the table: actual, target, ratio, 环比, 同比 --------------------------------------------------------
+
+st.subheader(ui.t("kpi_score_table_heading"))
+frame, styled, numbers = kpi_tables.score_frame(card, lang)
+picked = ui_drill.cell_table(styled, f"score_table_{stamp}", column_config=ui_drill.right_aligned(numbers))
+ui.download_table(frame, f"scorecard_{stamp}")
+if picked is not None:
+    line = card.lines[picked[0]]
+    ui_drill.case_panel(f"score_table_{stamp}_{line.key}", f"{f.unit_name.split(' / ')[-1]} · "
+                        f"{fmt.metric_label(line.key, lang)}", ui_drill.metric_options(line.key, window),
+                        name=f"scorecard_{line.key}_{stamp}",
+                        on_close=lambda: ui_drill.clear_selection(f"score_table_{stamp}"))
+
+# --- which sub-units pull the score down -------------------------------------------------------------
+
+rows = ui.cached(kpi_views.child_scores, targets, **window)
+if rows:
+    st.subheader(ui.t("kpi_score_children", level=ui.child_level_label(f.unit_id)))
+    st.caption(ui.t("kpi_cell_hint"))
+    frame, styled, keys, numbers = kpi_tables.child_score_frame(rows, targets, lang)
+    children_key = f"score_children_{stamp}"
+    picked = ui_drill.cell_table(styled, children_key, height=ui_drill.table_height(len(frame)),
+                                 column_config=ui_drill.right_aligned(numbers))
+    ui.download_table(frame, children_key)
+    if picked is not None and picked[1] in keys:
+        row, key = rows[picked[0]], keys[picked[1]]
+        ui_drill.case_panel(f"{children_key}_{picked[0]}_{key}", f"{row['group_name']} · {fmt.metric_label(key, lang)}",
+                            ui_drill.metric_options(key, window, group_by="child", group_value=row["group_id"]),
+                            name=f"{children_key}_{key}", on_close=lambda: ui_drill.clear_selection(children_key))

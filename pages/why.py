@@ -1,0 +1,90 @@
+"""变化归因 / Why it moved: a metric's change between the chosen period and a comparison period
+(环比, 同比 or custom) split by sub-unit, level, category, source or department, largest
+contributions first, as a waterfall and a table whose contributions add up to the change. A
+clicked row lists that group's cases in either period."""
+
+from gridboard import ui
+
+ui.page_guard()
+
+import datetime as dt  # noqa: E402
+
+import streamlit as st  # noqa: E402
+
+from gridboard import charts_kpi, explain, fmt, kpi_tables, kpi_views, metrics, periods, ui_drill  # noqa: E402
+
+SPLITS = ("child", "town", "community", "grid", "category", "source", "department")
+COMPARE = ("previous", "last_year", "custom")
+TOP = 12  # waterfall steps; the rest are summed as one
+
+f = ui.filters()
+lang = ui.lang()
+ui.page_header(ui.t("page_why"), f)
+
+c1, c2, c3 = st.columns(3)
+with c1:
+    metric = st.selectbox(ui.t("kpi_why_metric"), explain.EXPLAINABLE, key="why_metric",
+                          index=explain.EXPLAINABLE.index("closure_rate"),
+                          format_func=lambda k: fmt.metric_label(k, lang, with_unit=False))
+with c2:
+    by = st.selectbox(ui.t("kpi_why_by"), SPLITS, key="why_by", format_func=lambda d: ui.t(f"kpi_dim_{d}"))
+with c3:
+    compare = st.selectbox(ui.t("kpi_why_compare"), COMPARE, key="why_compare",
+                           format_func=lambda c: ui.t(f"kpi_cmp_{c}"))
+before_p = periods.same_last_year(f.period) if compare == "last_year" else periods.previous(f.period)
+if compare == "custom":
+    default = (before_p.start.date(), (before_p.end - dt.timedelta(seconds=1)).date())
+    picked = st.date_input(ui.t("kpi_why_before_range"), value=default, key="why_before_range",
+                           max_value=f.as_of.date())
+    if isinstance(picked, tuple | list) and len(picked) == 2:
+        before_p = periods.period("custom", f.as_of, (picked[0], picked[1]))
+after = explain.Window(f.start, f.end, f.as_of)
+before = explain.Window(before_p.start, before_p.end, before_p.as_of)
+st.caption(ui.t("kpi_why_periods", after=kpi_views.period_label(f.period), before=kpi_views.period_label(before_p)))
+
+e = ui.cached(explain.explain, metric, by, before=before, after=after, unit=f.unit_id)
+m = metrics.METRIC_BY_KEY[metric]
+row = st.container(horizontal=True, gap="small")
+with row:
+    st.metric(ui.t("kpi_why_before"), fmt.metric(m, e.before, lang), border=True, width=220)
+    st.metric(ui.t("kpi_why_after"), fmt.metric(m, e.after, lang), fmt.delta(m, e.after, e.before, lang),
+              **fmt.delta_style(m, e.after, e.before), border=True, width=220)
+if e.change is None or not e.contributions:
+    st.info(ui.t("kpi_why_undefined"))
+    st.stop()
+
+
+def name_of(group_id: object, group_name: object) -> str:
+    if by in ("category", "source", "department"):
+        return charts_kpi.group_label(by, group_id, lang)
+    return str(group_name or fmt.DASH)
+
+
+names = [name_of(c.group_id, c.group_name) for c in e.contributions]
+unit = " pp" if m.kind == "rate" else ""
+scale = 100 if m.kind == "rate" else 1
+st.subheader(ui.t("kpi_why_waterfall"))
+steps = charts_kpi.waterfall_steps(e.contributions, TOP)
+ui.plotly(charts_kpi.waterfall(e.before, e.after, steps, metric=metric, lang=lang, name_of=name_of), key="why_waterfall")
+st.caption(ui.t("kpi_why_sum", sum=f"{e.explained * scale:+,.2f}{unit}", change=f"{e.change * scale:+,.2f}{unit}")
+           + (" " + ui.t("kpi_why_rate_note") if m.kind == "rate" else ""))
+
+st.subheader(ui.t("kpi_why_table"))
+table = kpi_tables.explain_frame(e, names, lang)
+table_key = f"why_table_{metric}_{by}_{compare}_{f.unit_id}_{f.start:%Y%m%d}"
+level = "%.1f" if m.kind == "rate" else "localized"
+change = "%+.2f" if m.kind == "rate" else "%+d"
+formats = {"kpi_col_before": level, "kpi_col_after": level, "kpi_col_contribution": change,
+           "kpi_col_rate_effect": change, "kpi_col_mix_effect": change}
+picked = ui_drill.cell_table(table, table_key, height=ui_drill.table_height(len(table)), column_config={
+    ui.t(k): st.column_config.NumberColumn(ui.t(k), format=v) for k, v in formats.items()})
+ui.download_table(table, table_key)
+if picked is not None:
+    c = e.contributions[picked[0]]
+    windows = ((ui.t("kpi_after_period"), {"start": after.start, "end": after.end, "as_of": after.as_of, "unit": f.unit_id}),
+               (ui.t("kpi_before_period"), {"start": before.start, "end": before.end, "as_of": before.as_of,
+                                            "unit": f.unit_id}))
+    options = [(f"{when} · {label}", fetch) for when, w in windows
+               for label, fetch in ui_drill.metric_options(metric, w, group_by=by, group_value=c.group_id)]
+    ui_drill.case_panel(f"{table_key}_{picked[0]}", f"{names[picked[0]]} · {fmt.metric_label(m, lang)}", options,
+                        name=f"why_{metric}_{picked[0]}", on_close=lambda: ui_drill.clear_selection(table_key))

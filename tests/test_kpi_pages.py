@@ -1,0 +1,300 @@
+"""The KPI pages through AppTest, started from app.py: no exception on any page, tab or window;
+tiles and tables show the metric engine's and the CLI's numbers for the same filters; clicking a
+name drills down to a micro-grid and the breadcrumb goes back; the case list behind a clicked
+number has exactly that many cases."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from browser_support import small_database
+from streamlit.testing.v1 import AppTest
+
+from gridboard import config, explain, fmt, gaps, kpi_views, metrics, store, ui
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+TIMEOUT = 120
+NAME = "名称"
+
+
+@pytest.fixture(scope="module")
+def kpi_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The page database and a byte-identical copy for the CLI (the app holds the first)."""
+    folder = tmp_path_factory.mktemp("kpi_pages")
+    path = small_database(folder / "pages.duckdb", config.load().now())
+    copy = folder / "cli.duckdb"
+    shutil.copy(path, copy)
+    return path, copy
+
+
+@pytest.fixture
+def app_env(kpi_db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    cfg = tmp_path / "gridboard.toml"
+    cfg.write_text("", encoding="utf-8")
+    monkeypatch.setenv("GRIDBOARD_DB", str(kpi_db[0]))
+    monkeypatch.setenv("GRIDBOARD_CONFIG", str(cfg))
+    monkeypatch.setenv("GRIDBOARD_AUTH", "off")
+    return kpi_db[0]
+
+
+def open_page(path: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    at.switch_page(path).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def engine(db: Path, func, *args, **kwargs):
+    con = store.connect(db)  # the app's own DuckDB instance (same process, same file)
+    try:
+        return func(con, *args, **kwargs)
+    finally:
+        con.close()
+
+
+def cli(db: Path, f: ui.Filters, *args: str) -> object:
+    window = ["--from", f"{f.start:%Y-%m-%d}", "--to", f"{f.end:%Y-%m-%d}", "--as-of", f"{f.as_of:%Y-%m-%dT%H:%M}"]
+    done = subprocess.run([sys.executable, "-m", "gridboard", "kpis", "--db", str(db), *window, *args, "--json"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def tiles(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def stamp(f: ui.Filters, unit: str) -> str:
+    return f"{unit}_{f.start:%Y%m%d}_{f.end:%Y%m%d}"
+
+
+def table(at: AppTest, first_column: str, containing: str, having: str | None = None):
+    """The first dataframe whose first column is `first_column` and holds `containing` (and
+    which has a column `having`)."""
+    for df in at.dataframe:
+        frame = df.value
+        if (len(frame.columns) and frame.columns[0] == first_column and containing in set(frame.iloc[:, 0])
+                and (having is None or having in frame.columns)):
+            return frame
+    raise AssertionError(f"no table with {containing!r}")
+
+
+def click(at: AppTest, key: str, row: int, column: str) -> None:
+    at.session_state[key] = {"selection": {"rows": [], "columns": [], "cells": [[row, column]]}}
+    at.run()
+    assert not at.exception, at.exception
+
+
+def case_rows(at: AppTest):
+    """The rows of the (last) case list shown."""
+    found = [df.value for df in at.dataframe if "事件编号" in df.value.columns]
+    assert found
+    return found[-1]
+
+
+def panel_total(at: AppTest) -> int:
+    """The 共 N 件 of the (last) open case panel."""
+    found = [int(m.group(1).replace(",", "")) for c in at.caption if (m := re.match(r"共 ([\d,]+) 件", c.value))]
+    assert found, [c.value for c in at.caption]
+    return found[-1]
+
+
+PAGES = [s for s in ui.PAGES if s.url_path in ("scorecard", "closure", "response", "why")]
+
+
+def test_the_four_pages_are_registered():
+    assert [p.url_path for p in PAGES] == ["scorecard", "closure", "response", "why"]
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.url_path)
+def test_page_renders_in_both_languages(app_env, spec):
+    at = open_page(spec.path)
+    assert at.title[0].value == spec.title_zh
+    at.segmented_control(key="lang").set_value("en").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == spec.title_en
+
+
+# --- closure page ----------------------------------------------------------------------------------
+
+
+def test_closure_numbers_equal_the_engine_and_the_cli(app_env, kpi_db):
+    at = open_page("pages/closure.py")
+    f = at.session_state[ui.FILTERS_KEY]
+    expected = engine(app_env, metrics.kpis, detail=True, **f.window())
+    shown = tiles(at)
+    for key in ("received", "closed", "closure_rate", "on_time_rate", "overdue_open", "satisfaction_rate"):
+        assert shown[fmt.metric_label(key, with_unit=False)] == fmt.metric(key, expected[key]), key
+    assert shown["督办件数"] == fmt.count(expected["supervised"])
+    assert shown["返工件数"] == fmt.count(expected["reopened"])
+    whole = cli(kpi_db[1], f)
+    assert whole["received"] == expected["received"] and whole["closure_rate"] == pytest.approx(expected["closure_rate"])
+    towns = {r["group_name"]: r for r in cli(kpi_db[1], f, "--by", "town")}
+    frame = table(at, NAME, "城关街道")
+    for _, row in frame.iterrows():
+        town = towns[row[NAME]]
+        assert row["受理量"] == town["received"] and row["办结量"] == town["closed"]
+        assert row["办结率(%)"] == pytest.approx(round(town["closure_rate"] * 100, 1))
+        assert row["超期未办结"] == town["overdue_open"]
+
+
+def test_closure_drills_down_to_a_micro_grid_and_back(app_env):
+    at = open_page("pages/closure.py")
+    f = at.session_state[ui.FILTERS_KEY]
+    for unit, child, name in (("C", "T1", "城关街道"), ("T1", "T1C1", "幸福社区"), ("T1C1", "T1C1G1", "幸福社区第一网格"),
+                              ("T1C1G1", "T1C1G1M1", "幸福社区1号楼微网格")):
+        frame = table(at, NAME, name)
+        click(at, f"closure_units_{stamp(f, unit)}", list(frame[NAME]).index(name), NAME)
+        assert [u for u, _ in at.session_state["_drill_closure"]][-1] == child
+        expected = engine(app_env, metrics.kpis, **{**f.window(), "unit": child})
+        assert tiles(at)["受理量"] == fmt.count(expected["received"]), child
+    crumbs = [b.label for b in at.button if b.key and b.key.startswith("crumb_closure_")]
+    assert crumbs == ["测试县", "城关街道", "幸福社区", "幸福社区第一网格"]  # the units above, as buttons
+    assert any("幸福社区1号楼微网格" in m.value for m in at.markdown)  # where we are
+    assert any("没有下级单位" in i.value for i in at.info)  # a micro-grid has no sub-units
+    at.button(key="crumb_closure_1_T1").click().run()
+    assert [u for u, _ in at.session_state["_drill_closure"]] == ["C", "T1"]
+    at.button(key="crumb_closure_0_C").click().run()
+    assert not at.exception
+    assert [u for u, _ in at.session_state["_drill_closure"]] == ["C"]
+    expected = engine(app_env, metrics.kpis, **f.window())
+    assert tiles(at)["受理量"] == fmt.count(expected["received"])
+    assert set(table(at, NAME, "城关街道")[NAME]) == {"城关街道", "东湖镇"}  # no stale selection drills again
+
+
+@pytest.mark.parametrize(("column", "count_key"), [("办结量", "closed"), ("超期未办结", "overdue_open"),
+                                                   ("督办件数", "supervised"), ("返工件数", "reopened")])
+def test_a_clicked_count_lists_that_many_cases(app_env, column, count_key):
+    at = open_page("pages/closure.py")
+    f = at.session_state[ui.FILTERS_KEY]
+    frame = table(at, NAME, "城关街道")
+    row = list(frame[NAME]).index("城关街道")
+    click(at, f"closure_units_{stamp(f, 'C')}", row, column)
+    expected = engine(app_env, metrics.kpis, detail=True, **{**f.window(), "unit": "T1"})[count_key]
+    assert frame.iloc[row][column] == expected
+    assert panel_total(at) == expected
+    listing = case_rows(at)
+    assert len(listing) == min(expected, 50)
+    assert all(re.fullmatch(r"138\*{4}\d{4}|—", p) for p in listing["联系电话"])  # phones masked
+
+
+def test_a_clicked_rate_lists_numerator_then_denominator(app_env):
+    at = open_page("pages/closure.py")
+    f = at.session_state[ui.FILTERS_KEY]
+    frame = table(at, NAME, "东湖镇")
+    click(at, f"closure_units_{stamp(f, 'C')}", list(frame[NAME]).index("东湖镇"), "按时办结率(%)")
+    detail = engine(app_env, metrics.kpis, detail=True, **{**f.window(), "unit": "T2"})
+    assert panel_total(at) == detail["closed_on_time"]
+    part = next(s for s in at.segmented_control if s.key and s.key.endswith("_part"))
+    part.set_value(part.options[1]).run()
+    assert panel_total(at) == detail["due_passed"]
+
+
+def test_tile_pills_and_text_filter(app_env):
+    at = open_page("pages/closure.py")
+    f = at.session_state[ui.FILTERS_KEY]
+    at.button_group(key="closure_tile_pick_C").set_value("received").run()
+    expected = engine(app_env, metrics.kpis, **f.window())["received"]
+    assert panel_total(at) == expected
+    box = next(t for t in at.text_input if t.key and t.key.endswith("_q"))
+    box.input("<b>楼道堆物</b>").run()
+    assert not at.exception
+    assert any("筛选后 1 件" in c.value for c in at.caption)  # the title with markup, found as plain text
+    assert case_rows(at)["标题"].tolist() == ["<b>楼道堆物</b> & 噪音"]
+
+
+@pytest.mark.parametrize("tab", ["趋势", "按类型/来源/部门", "超期与闭环", "问题线索"])
+def test_closure_tabs(app_env, tab):
+    at = open_page("pages/closure.py")
+    at.session_state["closure_tabs"] = tab
+    at.run()
+    assert not at.exception, at.exception
+    f = at.session_state[ui.FILTERS_KEY]
+    if tab == "按类型/来源/部门":
+        categories = {r["group_id"]: r for r in engine(app_env, metrics.breakdown, "category", **f.window())}
+        frame = table(at, NAME, "环境卫生")
+        assert {n: int(v) for n, v in zip(frame[NAME], frame["受理量"], strict=True)} == {
+            k: r["received"] for k, r in categories.items()}
+        at.segmented_control(key="closure_dim").set_value("source").run()
+        assert "12345热线" in set(table(at, NAME, "12345热线")[NAME])
+    if tab == "问题线索":
+        at.toggle(key="closure_gap_only").set_value(False).run()
+        rows = engine(app_env, gaps.flags, "child", min_cases=20, **f.window())
+        frame = table(at, NAME, "城关街道", having="反复发生件数")
+        assert list(frame["反复发生件数"]) == [r["recurring"] for r in rows]
+        gap_key = f"closure_gaps_{stamp(f, 'C')}_child_0"
+        click(at, gap_key, 0, "反复发生件数")
+        assert panel_total(at) == rows[0]["recurring"]
+
+
+# --- response, scorecard, why ----------------------------------------------------------------------
+
+
+def test_response_numbers_equal_the_engine(app_env, kpi_db):
+    at = open_page("pages/response.py")
+    f = at.session_state[ui.FILTERS_KEY]
+    expected = engine(app_env, metrics.kpis, detail=True, **f.window())
+    shown = tiles(at)
+    for key in ("median_response_min", "p90_response_min", "median_close_hours", "on_time_rate"):
+        assert shown[fmt.metric_label(key, with_unit=False)] == fmt.metric(key, expected[key]), key
+    assert shown["已响应件数"] == fmt.count(expected["responded"])
+    whole = cli(kpi_db[1], f)
+    assert whole["p90_response_min"] == pytest.approx(expected["p90_response_min"])
+    d = engine(app_env, kpi_views.distribution, "response", limit=30.0, **f.window())
+    assert shown["目标内响应占比"] == fmt.rate(d.within_share)
+    assert any(c.value.startswith(f"共 {d.n:,} 件 · 中位数 {fmt.duration(d.median, 'minutes')}") for c in at.caption)
+    frame = table(at, NAME, "城关街道")
+    row = list(frame[NAME]).index("城关街道")
+    click(at, f"response_units_{stamp(f, 'C')}", row, "已响应件数")
+    assert panel_total(at) == frame.iloc[row]["已响应件数"]
+    at.session_state["response_tabs"] = "趋势"
+    at.run()
+    assert not at.exception
+
+
+@pytest.mark.parametrize("window", kpi_views.SCORE_WINDOWS)
+def test_scorecard_windows(app_env, window):
+    at = open_page("pages/scorecard.py")
+    at.segmented_control(key="score_window").set_value(window).run()
+    assert not at.exception, at.exception
+
+
+def test_scorecard_table_is_the_engines(app_env):
+    at = open_page("pages/scorecard.py")
+    f = at.session_state[ui.FILTERS_KEY]
+    expected = engine(app_env, metrics.kpis, **f.window())
+    frame = table(at, "指标", "办结率")
+    rows = {r["指标"]: r for _, r in frame.iterrows()}
+    assert rows["办结率"]["实际"] == fmt.number(expected["closure_rate"] * 100, 2)
+    assert rows["办结率"]["目标"] == "98.00"
+    assert rows["响应时长P90"]["实际"] == fmt.number(expected["p90_response_min"], 2)
+    click(at, f"score_table_{stamp(f, 'C')}", list(frame["指标"]).index("办结率"), "实际")
+    assert panel_total(at) == expected["closed"]
+    towns = table(at, NAME, "城关街道")
+    assert set(towns[NAME]) == {"城关街道", "东湖镇"}
+
+
+def test_why_contributions_add_up_on_the_page(app_env):
+    at = open_page("pages/why.py")
+    at.selectbox(key="why_metric").set_value("received").run()
+    at.selectbox(key="why_by").set_value("category").run()
+    assert not at.exception
+    f = at.session_state[ui.FILTERS_KEY]
+    prev = f.previous()
+    e = engine(app_env, explain.explain, "received", "category", unit="C",
+               before=explain.Window(prev.start, prev.end, prev.as_of), after=explain.Window(f.start, f.end, f.as_of))
+    frame = table(at, "分组", "环境卫生")
+    assert frame["贡献"].sum() == e.change == e.after - e.before
+    assert any(f"等于总变化 {e.change:+,.2f}" in c.value for c in at.caption)
+    at.selectbox(key="why_metric").set_value("closure_rate").run()
+    at.selectbox(key="why_compare").set_value("last_year").run()
+    assert not at.exception
