@@ -80,6 +80,7 @@ UNIT_TICKETS = 1 << 18
 KIND_TICKETS = 4096
 LAST_HOUR_MIN_CASES = 5  # the wall screen's "latest cases" must never be empty
 STUCK_SHARE, STUCK_MIN = 0.003, 10  # backlog: share of the last 30 days' cases unsolved at as_of, at least ~10
+PROBLEM_GRIDS = 0.04  # share of grids with a very low hidden quality (scores around 60)
 WEAK_INCOME = 50_000  # yuan: a village below this operating income is weak (薄弱村)
 WEAK_SHARE = (0.20, 0.12, 0.05)  # share of weak villages two years ago, last year, this year
 
@@ -212,6 +213,8 @@ def _add_grids(rng: np.random.Generator, cv: _Unit, n_general: int, n_dedicated:
             uid, name, gtype, area = f"{cv.unit_id}{g_no:03d}", f"{cv.name}第{g_no}网格", "general", 0 if urban else 1
             households = int(rng.integers(300, 501))
         q = float(np.clip(quality + rng.normal(0, 0.2), 0.0, 1.0))
+        if rng.random() < PROBLEM_GRIDS:  # a few grids in real trouble give the ranking its tail
+            q = float(rng.uniform(0.0, 0.12))
         grid = _Unit(uid, cv.unit_id, "grid", name, grid_type=gtype, area=area, quality=q, place=site)
         _place_at(grid, cell)
         lo_n = max(3, -(-households // 100))
