@@ -16,7 +16,8 @@ For any unit (county, town, community/village, grid, micro-grid) and a period [s
 - flags: what deserves attention, each with a code, a severity (high, medium) and its numbers:
   weak_village / weak_villages_below (band 0), below_floor, rising_cases (received up by at
   least `rising_cases_ratio` on the previous period with at least `min_cases_for_rank` cases),
-  few_volunteers (per 100 households below `few_volunteers_ratio` × the county's), low_index
+  few_volunteers (per 100 households below `few_volunteers_ratio` × the county's; not for
+  micro-grids, whose volunteers register with the grid), low_index
   (two stars or fewer), overdue_open, low_satisfaction (below the satisfaction target), and
   watch_village when a weak village also has rising cases and few volunteers.
 
@@ -145,7 +146,7 @@ def flags(p: dict[str, Any], s: ProfileSettings) -> list[dict[str, Any]]:
                       "values": {"now": k["received"], "before": kp["received"],
                                  "change": None if not kp["received"] else k["received"] / kp["received"] - 1.0}})
     county = p["county_per_100_households"]
-    few = (vol["per_100_households"] is not None and county is not None
+    few = (vol["per_100_households"] is not None and county is not None and p["unit"]["level"] != "micro_grid"
            and vol["per_100_households"] < s.few_ratio * county)
     if few:
         found.append({"code": "few_volunteers", "severity": "medium",

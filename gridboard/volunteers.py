@@ -20,7 +20,8 @@ below it (unit_closure) and a period [start, end):
   services started before `end` (0 = no star yet);
 - few volunteers but many cases: a unit whose per_100_households is below
   `few_volunteers_ratio` × the county's and whose cases per 1,000 households (cohort received,
-  DESIGN.md) is above the county's.
+  DESIGN.md) is above the county's. Micro-grids are never flagged: volunteers register with a
+  grid, so nearly every micro-grid would count as having none.
 
 A ratio whose denominator is 0 is None. Names are personal data: `mask_name` masks them (张*明)
 for every role except leader and admin. No streamlit here.
@@ -235,7 +236,8 @@ def by_unit(
             "hours_per_active": _ratio(r["hours"], r["active"]),
             "party_members": int(r["party_members"]), "party_share": _ratio(r["party_members"], r["registered"]),
             "per_100_households": per_100, "received": received, "cases_per_1000_households": per_1000,
-            "cases_per_volunteer": _ratio(received, r["registered"]), "few_but_busy": bool(few and busy),
+            "cases_per_volunteer": _ratio(received, r["registered"]),
+            "few_but_busy": bool(few and busy) and r["level"] != "micro_grid",
         })
     return out
 

@@ -100,6 +100,8 @@ def test_flags_follow_their_definitions():
     assert profile.flags(few_cases, SETTINGS) == []  # fewer than min_cases_for_rank (20)
     assert [f["code"] for f in profile.flags(fake(volunteers={"per_100_households": 2.4}), SETTINGS)] == ["few_volunteers"]
     assert profile.flags(fake(volunteers={"per_100_households": 2.5}), SETTINGS) == []
+    micro = fake(volunteers={"per_100_households": 0.0}, unit={"level": "micro_grid"})
+    assert profile.flags(micro, SETTINGS) == []  # micro-grids: volunteers register with the grid
     low = fake(kpis={**fake()["kpis"], "satisfaction_rate": 0.9, "overdue_open": 3})
     assert [f["code"] for f in profile.flags(low, SETTINGS)] == ["overdue_open", "low_satisfaction"]
     stars = fake(index={"stars": 2, "score": 65.0, "rank_in_parent": 9, "ranked_in_parent": 9})

@@ -358,6 +358,8 @@ def test_by_unit_equals_pandas_and_flags_few_but_busy(people_con):
         few = per_100 is not None and per_100 < 0.5 * county["per_100_households"]
         busy = per_1000 is not None and per_1000 > 1000 * county_cases / county["households"]
         assert r["few_but_busy"] == (few and busy), r["unit_id"]
+    micro = volunteers.by_unit(people_con, "micro_grid", start=START, end=END, as_of=AS_OF, few_ratio=0.5)
+    assert micro and not any(r["few_but_busy"] for r in micro)  # volunteers register with grids
     flagged = volunteers.few_but_busy(rows)
     assert [r["unit_id"] for r in flagged] == ["T2V1G2"]  # one volunteer for 310 households and many cases
 
