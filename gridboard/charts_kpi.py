@@ -141,7 +141,7 @@ def rate_bars(rows: Sequence[dict[str, Any]], key: str, *, label: Callable[[dict
                                                                                              strict=True)],
         hovertemplate="%{y}: %{text}<br>" + fmt.metric_label("received", lang) + " %{customdata[1]}<extra></extra>",
     ))
-    charts._layout(fig, height=max(240, 30 * len(ordered) + 70))
+    charts._layout(fig, height=max(240, 28 * len(ordered) + 70))
     xaxis: dict[str, Any] = {"title": {"text": fmt.column_label(m, lang)}}
     if m.kind == "rate":  # zoom in on the spread, ticks never beyond 100 %
         low = max(0.0, min(values + [100.0]) - 5)
@@ -149,7 +149,7 @@ def rate_bars(rows: Sequence[dict[str, Any]], key: str, *, label: Callable[[dict
         first = int(low // step) * step
         xaxis.update(range=[first, 100 + (100 - first) * 0.15], tickvals=list(range(first, 101, step)))
     else:
-        xaxis.update(range=[0, max(values + [1]) * 1.2])
+        xaxis.update(range=[0, max(values + [1]) * 1.25])
     fig.update_layout(showlegend=False, bargap=0.3, xaxis=xaxis)
     fig.update_yaxes(tickfont={"color": TEXT, "size": 13}, automargin=True)
     return fig
@@ -267,7 +267,8 @@ def waterfall_steps(contributions: Sequence[Any], top: int = 10) -> list[tuple[A
 
 def waterfall(before: float, after: float, steps: Sequence[tuple[Any, str, float]], *, metric: str,
               lang: str = "zh", name_of: Callable[[Any, str], str] | None = None) -> go.Figure:
-    """Before → each group's contribution → after, as a waterfall. Rates are shown in percent."""
+    """Before → each group's contribution → after, as a waterfall. Rates are shown in percent.
+    customdata: the step's index in `steps` (-1 for the before and after bars)."""
     m = metrics.METRIC_BY_KEY[metric]
     scale = 100 if m.kind == "rate" else 1
     label = name_of or (lambda gid, name: name or fmt.DASH)
@@ -286,7 +287,7 @@ def waterfall(before: float, after: float, steps: Sequence[tuple[Any, str, float
         increasing={"marker": {"color": COLORS["closed"] if m.higher_is_better else COLORS["bad"]}},
         decreasing={"marker": {"color": COLORS["bad"] if m.higher_is_better else COLORS["closed"]}},
         totals={"marker": {"color": COLORS["received"]}}, connector={"line": {"color": MUTED, "width": 1}},
-        customdata=["__before__"] + [str(gid) for gid, _, _ in steps] + ["__after__"],
+        customdata=[-1, *range(len(steps)), -1],
         hovertemplate="%{x}: %{text}<extra></extra>",
     ))
     charts._layout(fig, height=380)

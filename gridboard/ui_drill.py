@@ -294,23 +294,19 @@ def trend_section(page: str, f: ui.Filters, window: dict[str, Any], stamp: str, 
 
 def dimension_section(page: str, window: dict[str, Any], stamp: str, *, bar_metric: str,
                       columns: Sequence[str]) -> None:
-    """Category / source / department switch: `bar_metric` per group as bars (worst on top) and
+    """Category / source / department switch: `bar_metric` per group as bars (worst on top), then
     the group table; a clicked bar or cell lists its cases."""
     lang = ui.lang()
     dim = st.segmented_control(ui.t("kpi_dimension"), DIMENSIONS, key=f"{page}_dim", required=True,
                                default="category", format_func=lambda d: ui.t(f"kpi_dim_{d}")) or "category"
     rows = ui.cached(metrics.breakdown, dim, detail=True, **window)
     names = [charts_kpi.group_label(dim, r["group_id"], lang) for r in rows]
-    left, right = st.columns([2, 3])
-    with left:
-        chart_key = f"{page}_dimbars_{stamp}_{dim}"
-        st.caption(ui.t("kpi_chart_hint"))
-        fig = charts_kpi.rate_bars(rows, bar_metric, lang=lang,
-                                   label=lambda r: charts_kpi.group_label(dim, r["group_id"], lang))
-        hit = chart_pick(fig, chart_key)
-    with right:
-        st.caption(ui.t("kpi_cell_hint"))
-        group_table(page, rows, columns, f"{page}_{dim}_{stamp}", dim, window, names=names)
+    chart_key = f"{page}_dimbars_{stamp}_{dim}"
+    st.caption(ui.t("kpi_chart_hint"))
+    fig = charts_kpi.rate_bars(rows, bar_metric, lang=lang, label=lambda r: charts_kpi.group_label(dim, r["group_id"], lang))
+    hit = chart_pick(fig, chart_key)
+    st.caption(ui.t("kpi_cell_hint"))
+    group_table(page, rows, columns, f"{page}_{dim}_{stamp}", dim, window, names=names)
     if hit is not None:
         value = None if hit == "" else hit
         case_panel(f"{chart_key}_{hit}", f"{charts_kpi.group_label(dim, value, lang)} · {fmt.metric_label(bar_metric, lang)}",

@@ -8,6 +8,7 @@ from gridboard import ui
 ui.page_guard()
 
 import datetime as dt  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 
 import streamlit as st  # noqa: E402
 
@@ -63,15 +64,32 @@ def name_of(group_id: object, group_name: object) -> str:
 names = [name_of(c.group_id, c.group_name) for c in e.contributions]
 unit = " pp" if m.kind == "rate" else ""
 scale = 100 if m.kind == "rate" else 1
+table_key = f"why_table_{metric}_{by}_{compare}_{f.unit_id}_{f.start:%Y%m%d}"
+
+
+def show_cases(i: int, on_close: Callable[[], None] | None = None) -> None:
+    """The cases of contribution i in the chosen and the comparison period."""
+    c = e.contributions[i]
+    windows = ((ui.t("kpi_after_period"), after), (ui.t("kpi_before_period"), before))
+    options = [(f"{when} · {label}", fetch) for when, w in windows
+               for label, fetch in ui_drill.metric_options(metric, {"start": w.start, "end": w.end, "as_of": w.as_of,
+                                                                    "unit": f.unit_id}, group_by=by, group_value=c.group_id)]
+    ui_drill.case_panel(f"{table_key}_{i}", f"{names[i]} · {fmt.metric_label(m, lang)}", options,
+                        name=f"why_{metric}_{i}", on_close=on_close)
+
+
 st.subheader(ui.t("kpi_why_waterfall"))
+st.caption(ui.t("kpi_chart_hint"))
 steps = charts_kpi.waterfall_steps(e.contributions, TOP)
-ui.plotly(charts_kpi.waterfall(e.before, e.after, steps, metric=metric, lang=lang, name_of=name_of), key="why_waterfall")
+fig = charts_kpi.waterfall(e.before, e.after, steps, metric=metric, lang=lang, name_of=name_of)
+step = ui_drill.chart_pick(fig, f"{table_key}_waterfall")
+if isinstance(step, int) and 0 <= step < len(steps) and steps[step][0] != "__rest__":
+    show_cases(next(i for i, c in enumerate(e.contributions) if c.group_id == steps[step][0]))
 st.caption(ui.t("kpi_why_sum", sum=f"{e.explained * scale:+,.2f}{unit}", change=f"{e.change * scale:+,.2f}{unit}")
            + (" " + ui.t("kpi_why_rate_note") if m.kind == "rate" else ""))
 
 st.subheader(ui.t("kpi_why_table"))
 table = kpi_tables.explain_frame(e, names, lang)
-table_key = f"why_table_{metric}_{by}_{compare}_{f.unit_id}_{f.start:%Y%m%d}"
 level = "%.1f" if m.kind == "rate" else "localized"
 change = "%+.2f" if m.kind == "rate" else "%+d"
 formats = {"kpi_col_before": level, "kpi_col_after": level, "kpi_col_contribution": change,
@@ -80,11 +98,4 @@ picked = ui_drill.cell_table(table, table_key, height=ui_drill.table_height(len(
     ui.t(k): st.column_config.NumberColumn(ui.t(k), format=v) for k, v in formats.items()})
 ui.download_table(table, table_key)
 if picked is not None:
-    c = e.contributions[picked[0]]
-    windows = ((ui.t("kpi_after_period"), {"start": after.start, "end": after.end, "as_of": after.as_of, "unit": f.unit_id}),
-               (ui.t("kpi_before_period"), {"start": before.start, "end": before.end, "as_of": before.as_of,
-                                            "unit": f.unit_id}))
-    options = [(f"{when} · {label}", fetch) for when, w in windows
-               for label, fetch in ui_drill.metric_options(metric, w, group_by=by, group_value=c.group_id)]
-    ui_drill.case_panel(f"{table_key}_{picked[0]}", f"{names[picked[0]]} · {fmt.metric_label(m, lang)}", options,
-                        name=f"why_{metric}_{picked[0]}", on_close=lambda: ui_drill.clear_selection(table_key))
+    show_cases(picked[0], on_close=lambda: ui_drill.clear_selection(table_key))

@@ -147,6 +147,26 @@ def test_a_clicked_number_opens_its_cases(browser, server):
     page.context.close()
 
 
+def test_a_clicked_bar_opens_its_cases(browser, server):
+    """Chart clicks only happen in a browser: the funnel's top bar (reported) lists every case."""
+    page = signed_in(browser, server, "closure")
+    page.get_by_role("tab", name="超期与闭环").click()
+    settle(page)
+    funnel = page.locator('[class*="st-key-closure_funnel_"]')
+    funnel.locator("g.point path").first.wait_for(timeout=TIMEOUT_MS)
+    reported = funnel.locator("g.point path").last  # bars are drawn bottom-up: reported is on top
+    reported.scroll_into_view_if_needed()
+    reported.click(force=True)
+    settle(page)
+    no_exception(page, "funnel click")
+    panel = page.locator('[class*="st-key-cases_closure_funnel_"]')
+    panel.wait_for(timeout=TIMEOUT_MS)
+    received = page.locator('[data-testid="stMetric"]').first.locator('[data-testid="stMetricValue"]').inner_text()
+    assert f"共 {received.strip()} 件" in panel.inner_text()
+    shoot(page, "kpi_funnel_cases_1920x1080")
+    page.context.close()
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("path", ["scorecard", "closure", "response", "why"])
 def test_kpi_pages_render(browser, server, path, size):

@@ -114,7 +114,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kpi_score_ratio_heading": ("各指标完成度", "Each metric against its target"),
     "kpi_score_ratio_caption": ("完成度 = 实际 ÷ 目标（越低越好的指标取目标 ÷ 实际），1 为达标，最高计 1.5；",
                                 "Ratio = actual ÷ target (target ÷ actual when lower is better), 1 = on target, capped at"
-                                " 1.5; "),
+                                " 1.5. "),
     "kpi_score_table_heading": ("指标明细（点击一行查看案件）", "Metrics (click a row to list its cases)"),
     "kpi_score_children": ("各{level}综合得分（从低到高）", "Overall score by {level} (lowest first)"),
     "kpi_col_metric": ("指标", "Metric"),
