@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,14 +23,19 @@ GRID = charts.GRID
 
 
 def nice_max(value: float) -> float:
-    """A round axis top at or above value (1, 2, 2.5, 5 × 10^k); 1 for nothing."""
-    if value <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * power:
-            return step * power
-    return 10 * power
+    """A round axis top at or above value whose half is a whole number too (2, 4, 10 × 10^k), so the
+    three count ticks 0, top/2, top are integers; 2 for nothing."""
+    power = 1
+    while True:
+        for step in (2, 4, 10):
+            if value <= step * power:
+                return float(step * power)
+        power *= 10
+
+
+def text_width(text: str, size: int = FONT) -> float:
+    """Rough width of a label: CJK characters a full em, others about half."""
+    return sum(size if ord(ch) > 0x2E80 else size * 0.56 for ch in text)
 
 
 def _e(text: Any) -> str:
@@ -64,7 +68,7 @@ def _legend(items: Sequence[tuple[str, str, str]], x: float, y: float) -> list[s
         mark = (f'<rect x="{x:.1f}" y="{y - 10:.1f}" width="12" height="12" fill="{colour}"/>' if kind == "bar" else
                 f'<line x1="{x:.1f}" x2="{x + 16:.1f}" y1="{y - 4:.1f}" y2="{y - 4:.1f}" stroke="{colour}" stroke-width="3"/>')
         out += [mark, _text(x + 20, y, label, anchor="start", color=charts.TEXT)]
-        x += 34 + FONT * len(label)
+        x += 34 + text_width(label)
     return out
 
 
@@ -156,7 +160,7 @@ def categories(rows: Sequence[dict[str, Any]], lang: str = "zh", *, top: int = 7
         shown.append((i18n.pick("其他", "Others", lang), sum(r.get("received") or 0 for r in ordered[top:])))
     if not shown:
         return _svg(width, height, [_text(width / 2, height / 2, i18n.text("bs_no_cases", lang))], "categories")
-    label_w = 16 + FONT * max(len(str(name)) for name, _ in shown)
+    label_w = 16 + max(text_width(str(name)) for name, _ in shown)
     bar_w = width - label_w - 56
     row_h = min(30.0, (height - 4) / len(shown))
     biggest = max(v for _, v in shown) or 1

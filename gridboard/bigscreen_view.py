@@ -72,7 +72,8 @@ html { zoom: min(calc(100vw / 1920px), calc(100vh / 1080px)); }
 .bs-chart { display: block; }
 .bs-panel { background: #0e213b; border: 1px solid #24406b; border-radius: 8px; padding: 6px 12px; }
 .bs-title { font-size: 21px; font-weight: 700; color: #e6edf7; display: flex; justify-content: space-between;
-            align-items: baseline; height: 30px; }
+            align-items: baseline; height: 30px; white-space: nowrap; overflow: hidden; gap: 12px; }
+.bs-title span { overflow: hidden; text-overflow: ellipsis; }
 .bs-title small { font-size: 16px; font-weight: 400; color: #9fb3cf; }
 .bs-table { width: 100%; border-collapse: collapse; table-layout: fixed; font-size: 17px; }
 .bs-table th { color: #9fb3cf; font-weight: 400; text-align: left; font-size: 15px; padding: 2px 6px; }
@@ -147,8 +148,14 @@ def clock(now: dt.datetime, lang: str = "zh") -> str:
     return f'<span class="bs-clock">{now:%Y年%m月%d日} 星期{_WEEKDAYS_ZH[now.weekday()]} {now:%H:%M}</span>'
 
 
-def subtitle(text: str) -> str:
-    return f'<span class="bs-sub">{fmt.escape_label(text)}</span>'
+def scope(views: list[tuple[str, str]], unit: str | None, rotation: int | None, lang: str = "zh") -> str:
+    """"泗水县 · 网格化社会治理", with the town shown and "轮播 2/14" while rotating."""
+    names = dict(views)
+    county = views[0][1] if views else ""
+    where = county if not views or unit in (None, views[0][0]) else f"{county} · {names.get(unit, '')}"
+    if rotation is not None and len(views) > 1:
+        where += "　" + i18n.text("bs_view", lang, i=rotation + 1, n=len(views))
+    return f'<span class="bs-sub">{fmt.escape_label(i18n.text("bs_subtitle", lang, county=where))}</span>'
 
 
 def _moment(t: dt.datetime, ref: dt.datetime) -> str:
@@ -193,6 +200,10 @@ def stamp(fresh: bigscreen.Freshness, lang: str = "zh") -> str:
 def _title(text: str, note: str = "") -> str:
     small = f"<small>{note}</small>" if note else ""
     return f'<div class="bs-title"><span>{fmt.escape_label(text)}</span>{small}</div>'
+
+
+def empty_note(text: str) -> str:
+    return f'<div class="bs-empty">{fmt.escape_label(text)}</div>'
 
 
 def panel_title(text: str, note: str = "") -> str:

@@ -44,6 +44,11 @@ class MapBase:
     grid_points: dict[str, tuple[float, float, str, str | None]]  # grid → (lon, lat, name, town_id)
     bounds: dict[str, Bounds] = field(default_factory=dict)  # county and towns
 
+    @property
+    def empty(self) -> bool:
+        """No outline and no centroid at all: nothing to draw."""
+        return not (self.towns["features"] or self.grids["features"] or self.grid_points or self.town_labels)
+
     def bounds_of(self, unit: str | None) -> Bounds | None:
         return self.bounds.get(unit or "") or self.bounds.get(self.county_id or "")
 
@@ -159,7 +164,7 @@ def wall_deck(
     top = max((r["open"] for r in columns), default=1)
     box = mb.bounds_of(focus)
     span_km = 111.0 * ((box[2] - box[0]) if box else 0.4)
-    view = fit(box, width, height, padding=1.08) if box else {"longitude": 0.0, "latitude": 0.0, "zoom": 1.0}
+    view = fit(box, width, height, padding=0.95) if box else {"longitude": 0.0, "latitude": 0.0, "zoom": 1.0}
     focus_town = [f for f in mb.towns["features"] if f["properties"]["unit_id"] == focus]
     layers = [
         pdk.Layer("GeoJsonLayer", {**mb.towns}, id="towns", stroked=True, filled=True,

@@ -25,12 +25,15 @@ lang = opts.lang or ui.lang()
 user = ui.current_user()
 st.html(view.css())
 
-scopes = ui.cached(bigscreen.views)
+try:  # static per data version; an unreadable database shows in the live stamp instead
+    scopes: list[tuple[str, str]] = ui.cached(bigscreen.views)
+    base: maps.MapBase | None = ui.cached(maps.base)
+except bigscreen.DB_ERRORS:
+    scopes, base = [], None
 names = dict(scopes)
 pinned = opts.unit if opts.unit in names else None
 rotation = None if pinned else bigscreen.rotation_index(cfg.now(), opts.rotate_s, len(scopes))
 unit = pinned or (scopes[rotation][0] if scopes else None)
-base = ui.cached(maps.base)
 
 
 @st.fragment(run_every=opts.refresh_s)
@@ -41,17 +44,13 @@ def live_panel() -> None:
     data = bigscreen.read_live(ui.cursor, ui.cached, as_of=now, stale_after=opts.stale_after, unit=unit)
     with st.container(key="bs_head", horizontal=True, gap="medium", vertical_alignment="center"):
         st.title(i18n.text("bs_page", lang), anchor=False, width="content")
-        county = names.get(scopes[0][0], "") if scopes else ""
-        where = county if unit in (None, scopes[0][0] if scopes else None) else f"{county} · {names.get(unit, '')}"
-        if opts.rotate_s and len(scopes) > 1:
-            where += "　" + i18n.text("bs_view", lang, i=(rotation or 0) + 1, n=len(scopes))
-        st.html(view.subtitle(i18n.text("bs_subtitle", lang, county=where)), width="content")
+        st.html(view.scope(scopes, unit, rotation if opts.rotate_s else None, lang), width="content")
         st.space("stretch")
         st.html(view.clock(now, lang), width="content")
         st.html(view.stamp(data.freshness, lang), width="content")
-        if user is not None and user.role in auth.DESK_ROLES and ui.visible_pages(user.role)[0].url_path != "bigscreen":
-            st.page_link(ui.visible_pages(user.role)[0].path, label=i18n.text("bs_exit", lang),
-                         icon=":material/logout:", width="content")
+        home = ui.visible_pages(user.role)[0] if user is not None and user.role in auth.DESK_ROLES else None
+        if home is not None and home.url_path != "bigscreen":  # a desk user's way back (no sidebar here)
+            st.page_link(home.path, label=i18n.text("bs_exit", lang), icon=":material/logout:", width="content")
     with st.container(key="bs_tiles"), st.container(key=f"bs_state_{data.freshness.state}"):
         for column, pair in zip(st.columns(6), view.tiles(data, lang), strict=True):
             with column:
@@ -63,7 +62,10 @@ def live_panel() -> None:
         st.html(view.wall(data.wall, data.open_now, lang))
     with middle, st.container(key="bs_p_map"):
         st.html(view.panel_title(i18n.text("bs_map_title", lang), i18n.text("bs_map_legend", lang)))
-        st.pydeck_chart(maps.wall_deck(base, data.grids, focus=unit, width=MAP_W, height=MAP_H), height=MAP_H)
+        if base is None or base.empty:
+            st.html(view.empty_note(i18n.text("bs_map_empty", lang)))
+        else:
+            st.pydeck_chart(maps.wall_deck(base, data.grids, focus=unit, width=MAP_W, height=MAP_H), height=MAP_H)
     with right:
         st.html(view.feed(data.feed, now, lang))
         st.html(view.chart_panel(i18n.text("bs_hourly_title", lang), charts.hourly(data.hours, lang), "hourly"))
@@ -86,6 +88,7 @@ def slow_panel() -> None:
         st.html(view.grid_list(view.grid_title("best", level, n, lang), slow.grids["best"], empty, "best"))
     with worst:
         st.html(view.grid_list(view.grid_title("worst", level, n, lang), slow.grids["worst"], empty, "worst"))
+
 
 with st.container(key="bs_root"):
     live_panel()

@@ -174,7 +174,7 @@ def test_span_texts():
     assert view.span_text(-(3 * 1440 + 4 * 60 + 5)) == "3天4时"
     assert view.left_text(125) == "剩2时5分"
     assert view.left_text(-12.5) == "超12分"
-    assert view.left_text(125, "en") == "2h 5m left"
+    assert view.left_text(125, "en") == "2h5m left" and view.left_text(-3000, "en") == "2d2h late"
 
 
 # --- feed and hourly ------------------------------------------------------------------------------
@@ -311,7 +311,7 @@ def test_grid_list_escapes_names():
 
 
 def test_charts_are_escaped_data_uri_pictures(data):
-    assert charts.nice_max(0) == 1 and charts.nice_max(7) == 10 and charts.nice_max(180) == 200
+    assert [charts.nice_max(v) for v in (0, 1, 3, 7, 180, 401)] == [2, 2, 4, 10, 200, 1000]
     picture = charts.categories([{"group_name": "<b>x</b>", "received": 3}])
     assert picture.startswith('<img class="bs-chart"') and "src=\"data:image/svg+xml;base64," in picture
     assert "&lt;b&gt;x&lt;/b&gt;" in charts.svg(10, 10, [charts._text(1, 1, "<b>x</b>")])
@@ -344,3 +344,10 @@ def test_refresh_benchmark_runs(con):
     bench = bigscreen.RefreshBench()
     first = bench(con, AS_OF)
     assert first.ok and bench(con, AS_OF).open_now == first.open_now
+
+
+def test_scope_line(con):
+    views = bigscreen.views(con)
+    assert ">测试县 · 网格化社会治理<" in view.scope(views, "C", None)
+    assert "测试县 · 东湖镇 · 网格化社会治理" in view.scope(views, "T2", None)
+    assert "测试县 · 城关街道　轮播 2/3" in view.scope(views, "T1", 1)

@@ -20,10 +20,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "bs_stamp_error": ("⚠ 数据库无法读取", "⚠ Database cannot be read"),
     "bs_refreshed": ("刷新于 {time}", "refreshed {time}"),
     # durations
-    "bs_days_hours": ("{d}天{h}时", "{d}d {h}h"),
-    "bs_hours_minutes": ("{h}时{m}分", "{h}h {m}m"),
-    "bs_minutes": ("{m}分", "{m} min"),
-    "bs_overdue_by": ("超{t}", "{t} over"),
+    "bs_days_hours": ("{d}天{h}时", "{d}d{h}h"),
+    "bs_hours_minutes": ("{h}时{m}分", "{h}h{m}m"),
+    "bs_minutes": ("{m}分", "{m}m"),
+    "bs_overdue_by": ("超{t}", "{t} late"),
     "bs_time_left": ("剩{t}", "{t} left"),
     # deadline wall
     "bs_wall_title": ("超期预警", "Deadline wall"),
@@ -36,6 +36,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "bs_col_phone": ("联系电话", "Phone"),
     # map
     "bs_map_title": ("在办事件分布", "Open cases by grid"),
+    "bs_map_empty": ("数据库中没有镇街和网格的边界或中心点，无法绘制地图。",
+                     "The database has no town or grid boundaries or centroids to draw."),
     "bs_map_legend": ("柱高：在办事件数　红点：有超期事件的网格", "Column: open cases · red dot: grid with overdue cases"),
     # feed and hourly
     "bs_feed_title": ("最新受理", "Latest cases"),
@@ -46,8 +48,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     # slow panels
     "bs_trend_title": ("近30天受理与办结", "Last 30 days"),
     "bs_category_title": ("近30天事件类型", "Categories, last 30 days"),
-    "bs_best_title": ("本月网格指数 前{n}（{level}）", "Grid index, best {n} this month ({level})"),
-    "bs_worst_title": ("本月网格指数 后{n}（{level}）", "Grid index, worst {n} this month ({level})"),
+    "bs_best_title": ("本月网格指数 前{n}（{level}）", "Best {n} {level} this month"),
+    "bs_worst_title": ("本月网格指数 后{n}（{level}）", "Worst {n} {level} this month"),
     "bs_no_ranked": ("本月事件数不足，暂无排名", "Too few cases this month to rank grids"),
     "bs_no_cases": ("暂无数据", "No data"),
 }

@@ -1,0 +1,243 @@
+"""The wall screen in headless Chromium: every element inside the viewport at 1920×1080 and
+3840×2160 (no scrolling), the deadline wall's order and masked phones in the DOM, the stamp
+changing with ?refresh=5, rotation, a red stamp on stale data, the kiosk home, and no request to
+any host but the server. Screenshots go to screenshots/ (or $GRIDBOARD_SCREENSHOTS) to look at.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from browser_support import CHROMIUM, streamlit_server
+from test_browser import SHOTS, browser  # noqa: F401  (the module's Chromium fixture)
+
+from gridboard import config, deadlines, store
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (apt-get install chromium)"),
+]
+
+TOKEN = "bigscreen-browser-test"
+TIMEOUT_MS = 120_000
+SIZES = {"1920x1080": (1920, 1080), "3840x2160": (3840, 2160)}
+WALL = '[data-testid="bs-wall"] tbody tr'
+STAMP = '[data-testid="bs-stamp"]'
+HTML_TITLE = "<b>楼道堆物</b> & 噪音"
+
+
+@dataclass
+class Wall:
+    url: str
+    expected_wall: list[str]
+    phones: list[str]
+    requests: list[str] = field(default_factory=list)
+
+
+# west, south, east, north of the units that get a boundary (the rest: centroid of their parent)
+BOXES = {
+    "C": (117.0, 35.0, 117.4, 35.2), "T1": (117.0, 35.0, 117.2, 35.2), "T2": (117.2, 35.0, 117.4, 35.2),
+    "T1C1G1": (117.0, 35.1, 117.1, 35.2), "T1C1G2": (117.1, 35.1, 117.2, 35.2), "T1C2G1": (117.0, 35.0, 117.1, 35.1),
+    "T1C2G2": (117.1, 35.0, 117.2, 35.1), "T2V1G1": (117.2, 35.0, 117.3, 35.2), "T2V1G2": (117.3, 35.0, 117.4, 35.2),
+}
+PARENT_BOX = {"T1C1": "T1", "T1C2": "T1", "T2V1": "T2", "T1C1G1M1": "T1C1G1", "T1C1G1M2": "T1C1G1"}
+
+
+def _box(w: float, s: float, e: float, n: float) -> str:
+    return json.dumps({"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]})
+
+
+def _database(path: Path, now: dt.datetime) -> None:
+    """The hand-made county of browser_support with rectangles for boundaries, plus a fresh case and
+    the most overdue case of all, whose title is HTML (it must show as text)."""
+    from browser_support import small_database
+
+    small_database(path, now, cases=900, seed=5)
+    con = store.connect(path)
+    try:
+        for unit, (w, s, e, n) in BOXES.items():
+            con.execute("UPDATE units SET lon = $x, lat = $y, boundary = $b WHERE unit_id = $u",
+                        {"x": (w + e) / 2, "y": (s + n) / 2, "b": _box(w, s, e, n), "u": unit})
+        for unit, parent in PARENT_BOX.items():
+            w, s, e, n = BOXES[parent]
+            con.execute("UPDATE units SET lon = $x, lat = $y WHERE unit_id = $u", {"x": (w + e) / 2, "y": (s + n) / 2, "u": unit})
+        con.execute(
+            "INSERT INTO cases (case_id, unit_id, category, title, reported_at, due_at, status, reporter_phone,"
+            " source) VALUES ('ZOLD', 'T1C1G2', '环境卫生', $t, $r, $d, 'open', '13912345678', 'hotline'),"
+            " ('ZNEW', 'T2V1G1', '民生服务', '刚刚上报', $n, $nd, 'open', '13800001111', 'app')",
+            {"t": HTML_TITLE, "r": now - dt.timedelta(days=90), "d": now - dt.timedelta(days=89),
+             "n": now - dt.timedelta(minutes=1), "nd": now + dt.timedelta(days=3)},
+        )
+        store.bump_data_version(con)
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def _serve(tmp: Path, db: Path, stale_minutes: int) -> Iterator[str]:
+    cfg = tmp / "gridboard.toml"
+    cfg.write_text(f'kiosk_token = "{TOKEN}"\nstale_after_minutes = {stale_minutes}\n', encoding="utf-8")
+    with streamlit_server({"GRIDBOARD_DB": str(db), "GRIDBOARD_CONFIG": str(cfg)}, log=tmp / "server.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def wall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wall]:
+    tmp = tmp_path_factory.mktemp("bigscreen")
+    db = tmp / "wall.duckdb"
+    now = config.load().now()
+    _database(db, now)
+    con = store.connect(db, read_only=True)  # before the server holds the file
+    try:
+        expected = [r["case_id"] for r in deadlines.open_cases(con, as_of=now, limit=12)]
+        phones = [p for (p,) in con.execute("SELECT reporter_phone FROM cases WHERE reporter_phone IS NOT NULL").fetchall()]
+    finally:
+        con.close()
+    with _serve(tmp, db, stale_minutes=600) as url:
+        yield Wall(url, expected, phones)
+
+
+@pytest.fixture(scope="module")
+def stale_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server whose newest case is three hours old, with stale_after_minutes = 30."""
+    tmp = tmp_path_factory.mktemp("bigscreen-stale")
+    from browser_support import small_database
+
+    db = small_database(tmp / "stale.duckdb", config.load().now() - dt.timedelta(hours=3), cases=300)
+    with _serve(tmp, db, stale_minutes=30) as url:
+        yield url
+
+
+def open_wall(browser, wall: Wall, size: str = "1920x1080", query: str = "", path: str = "bigscreen"):  # noqa: F811
+    width, height = SIZES[size]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    page = context.new_page()
+    page.on("request", lambda req: wall.requests.append(req.url))
+    page.goto(f"{wall.url}/{path}?kiosk={TOKEN}{query}")
+    page.locator(STAMP).wait_for(timeout=TIMEOUT_MS)
+    return page
+
+
+def loaded(page) -> None:
+    """Everything drawn: 12 tiles, the wall, the map canvas, the three charts, the grid lists."""
+    page.locator('[data-testid="stMetric"]').nth(11).wait_for(timeout=TIMEOUT_MS)
+    for selector in (WALL, "[data-testid=stDeckGlJsonChart] canvas", '[data-testid="bs-hourly"]',
+                     '[data-testid="bs-trend"]', '[data-testid="bs-categories"]', ".bs-grids"):
+        page.locator(selector).first.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function("() => [...document.images].every(i => i.complete)", timeout=TIMEOUT_MS)
+    page.wait_for_timeout(2500)  # the deck's first frame
+    assert page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').count() == 0
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_everything_fits_the_screen_without_scrolling(browser, wall, size):  # noqa: F811
+    page = open_wall(browser, wall, size)
+    loaded(page)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"bigscreen_{size}.png"), timeout=TIMEOUT_MS)
+    report = page.evaluate("""() => {
+        const sel = '[data-testid="stElementContainer"], [data-testid="stMetric"], .bs-panel, canvas, img, table tr';
+        const out = [];
+        for (const e of document.querySelectorAll(sel)) {
+            const r = e.getBoundingClientRect();
+            if (r.width === 0 || r.height === 0) continue;
+            if (r.bottom > innerHeight + 1 || r.right > innerWidth + 1 || r.top < -1 || r.left < -1)
+                out.push(`${e.tagName}.${e.className} ${Math.round(r.top)}..${Math.round(r.bottom)} x ${Math.round(r.right)}`);
+        }
+        const main = document.querySelector('[data-testid="stMain"]');
+        const value = document.querySelector('[data-testid="stMetricValue"]');
+        return {outside: out, docScroll: document.documentElement.scrollHeight - innerHeight,
+                mainScroll: main.scrollHeight - main.clientHeight, zoom: getComputedStyle(document.documentElement).zoom,
+                valuePx: parseFloat(getComputedStyle(value).fontSize), valueBox: value.getBoundingClientRect().height};
+    }""")
+    assert report["outside"] == [], report["outside"][:10]
+    assert report["docScroll"] <= 0 and report["mainScroll"] <= 1, report
+    scale = SIZES[size][0] / 1920
+    assert float(report["zoom"]) == pytest.approx(scale)
+    assert report["valuePx"] >= 48  # tile values: ≥ 48 px at 1080p, scaled by the zoom
+    assert report["valueBox"] >= 48 * scale
+    assert page.locator('[data-testid="stSidebar"]').is_hidden()
+    page.context.close()
+
+
+def test_deadline_wall_order_escaping_and_masked_phones(browser, wall):  # noqa: F811
+    page = open_wall(browser, wall)
+    page.locator(WALL).first.wait_for(timeout=TIMEOUT_MS)
+    rows = page.locator(WALL)
+    shown = [rows.nth(i).get_attribute("data-case") for i in range(rows.count())]
+    assert shown == wall.expected_wall  # deadlines.open_cases order: least time left first
+    assert shown[0] == "ZOLD"
+    assert rows.first.locator("td.case-title").inner_text() == HTML_TITLE  # shown as text
+    assert rows.first.locator("b").count() == 0
+    assert {rows.nth(i).get_attribute("data-state") for i in range(rows.count())} <= {"L1", "L2", "L3"}
+    colours = {rows.nth(i).get_attribute("data-state"): rows.nth(i).locator("td").first.evaluate(
+        "e => getComputedStyle(e).borderLeftColor") for i in range(rows.count())}
+    assert colours.get("L3") == "rgb(239, 68, 68)"  # red (blue L1, yellow L2: DESIGN.md)
+    phones = [rows.nth(i).locator("td.phone").inner_text() for i in range(rows.count())]
+    assert phones[0] == "139****5678"
+    assert all(re.fullmatch(r"\d{3}\*{4}\d{4}|—", p) for p in phones), phones
+    body = page.locator("body").inner_text()
+    leaked = [p for p in wall.phones if re.sub(r"\D", "", p) in re.sub(r"\s", "", body)]
+    assert leaked == []
+    page.context.close()
+
+
+def test_refresh_5_changes_the_stamp_within_15_seconds(browser, wall):  # noqa: F811
+    page = open_wall(browser, wall, query="&refresh=5")
+    page.locator('[data-testid="stMetric"]').nth(11).wait_for(timeout=TIMEOUT_MS)
+    stamp = page.locator(STAMP)
+    first = stamp.inner_text()
+    assert re.search(r"数据更新于 \d\d:\d\d:\d\d · 最新事件 \d\d:\d\d:\d\d", first), first
+    assert stamp.get_attribute("data-state") == "fresh"
+    page.wait_for_function(f"t => document.querySelector('{STAMP}').innerText !== t", arg=first, timeout=15_000)
+    assert page.locator('[data-testid="stMetric"]').count() == 12  # the fragment replaced, not appended
+    page.context.close()
+
+
+def test_rotation_moves_through_the_towns(browser, wall):  # noqa: F811
+    page = open_wall(browser, wall, query="&rotate=10&refresh=5")
+    seen = set()
+    for _ in range(30):
+        seen.add(page.locator(".bs-sub").first.inner_text())
+        if any("城关街道" in s for s in seen) and any("东湖镇" in s for s in seen):
+            break
+        page.wait_for_timeout(1000)
+    assert any("城关街道" in s for s in seen) and any("东湖镇" in s for s in seen), seen
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.context.close()
+
+
+def test_kiosk_home_embed_and_english(browser, wall):  # noqa: F811
+    page = open_wall(browser, wall, path="", query="&embed=true&lang=en")
+    page.get_by_role("heading", name="Wall screen").wait_for(timeout=TIMEOUT_MS)
+    assert "Data updated" in page.locator(STAMP).inner_text()
+    assert page.locator('[data-testid="stSidebarNav"] a').count() == 0
+    assert page.locator('[data-testid="stSidebar"]').is_hidden()
+    page.context.close()
+
+
+def test_stale_data_turns_the_stamp_red(browser, stale_url):  # noqa: F811
+    stale = Wall(stale_url, [], [])
+    page = open_wall(browser, stale)
+    stamp = page.locator(STAMP)
+    assert stamp.get_attribute("data-state") == "stale"
+    assert "无新事件" in stamp.inner_text() and "刷新于" in stamp.inner_text()
+    assert stamp.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(198, 40, 40)"
+    page.locator('[data-testid="stMetric"]').nth(11).wait_for(timeout=TIMEOUT_MS)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "bigscreen_stale_1920x1080.png"), timeout=TIMEOUT_MS)
+    page.context.close()
+
+
+def test_no_request_leaves_the_server(wall):
+    """Runs last: every request of the pages above went to the local server (data: URIs are local)."""
+    assert wall.requests
+    outside = sorted({u for u in wall.requests if not u.startswith((wall.url, "data:", "blob:"))})
+    assert outside == [], outside[:10]
