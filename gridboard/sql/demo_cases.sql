@@ -5,16 +5,19 @@
 -- not; phone digits re-hash h XOR k the same way as demo_u). Weighted choices are "tickets":
 -- an item repeated in proportion to its weight, picked by a uniform index.
 --   demo_ids(i)                         0 .. $n - 1, scanned in parallel
---   demo_time(q, t0, t1, season)        $bins equal-probability time bins, seconds after $start
---   demo_units(row_id, unit_id, area, q, lon, lat, place)   grids and micro-grids; area 0 urban,
---                                       1 rural, 2 dedicated; q = the grid's hidden quality
+--   demo_time(q, t)                     knots of $bins equal-probability time bins (q = 0 .. $bins),
+--                                       seconds after $start
+--   demo_units(row_id, grid_row, unit_id, area, q, lon, lat, place)   grids and micro-grids;
+--                                       grid_row numbers their grid; area 0 urban, 1 rural,
+--                                       2 dedicated; q = the grid's hidden quality
 --   demo_unit_tickets(ticket, row_id)   $unit_tickets tickets by case load
 --   demo_kinds(kind_id, category, ...)  the subcategories of demo_case_kinds.sql
---   demo_kind_tickets(kind_key, kind_id, phrase)   by area and season:
+--   demo_kind_tickets(kind_key, kind_id)   by area and season:
 --                                       kind_key = (area * 4 + season) * $kind_tickets + ticket
 -- The tables are read as lists of a one-row `lookup` and indexed per case: a hash join here
 -- would scramble the row order once the scan runs on two threads (DuckDB 2.0 then appends the
--- second half first), list indexing keeps it.
+-- second half first), list indexing keeps it. The cross product copies the lists into every
+-- chunk of 2,048 cases, so they are kept short (demo.py sizes the ticket tables).
 -- Each case is first simulated to the end (raw times, epoch microseconds), then cut at $as_of:
 -- whatever happens after $as_of is NULL, and status follows from what is left. Codes stay
 -- integers until the last projection (source 0 grid_patrol, 1 hotline, 2 app, 3 sensor,
@@ -24,29 +27,29 @@ INSERT INTO cases (case_id, unit_id, source, category, subcategory, title, repor
                    satisfaction, reopened, supervised, lon, lat, reporter_phone)
 WITH lookup AS (
     SELECT
-        (SELECT list(t0 ORDER BY q) FROM demo_time) AS l_t0,
-        (SELECT list(t1 ORDER BY q) FROM demo_time) AS l_t1,
-        (SELECT list(season ORDER BY q) FROM demo_time) AS l_season,
+        (SELECT list(t ORDER BY q) FROM demo_time) AS l_t,
         (SELECT list(row_id ORDER BY ticket) FROM demo_unit_tickets) AS l_unit_of,
         (SELECT list(kind_id ORDER BY kind_key) FROM demo_kind_tickets) AS l_kind_of,
-        (SELECT list(phrase ORDER BY kind_key) FROM demo_kind_tickets) AS l_phrase,
-        u.*, k.*
+        u.*, g.*, k.*
     FROM (
-        -- what a grid's hidden quality q does, worked out once per unit rather than per case
         SELECT list(unit_id ORDER BY row_id) AS l_unit_id,
+               list(grid_row ORDER BY row_id) AS l_grid_of,
                list(area ORDER BY row_id) AS l_area,
                list(lon ORDER BY row_id) AS l_lon,
                list(lat ORDER BY row_id) AS l_lat,
-               list(place ORDER BY row_id) AS l_place,
-               list(ln(10) + ln(1.6 - 0.6 * q) ORDER BY row_id) AS l_disp_mu,    -- operator dispatch, log minutes
-               list(ln(8) + 2.0 * (1 - q) ORDER BY row_id) AS l_sign_mu,         -- sign-for after dispatch, log minutes
-               list(0.10 + 0.55 * pow(1 - q, 1.3) ORDER BY row_id) AS l_rho0,    -- median close time / time limit
-               list(0.3 + 3.0 * q ORDER BY row_id) AS l_grid_e,                  -- grid-resolved share 1 - (1 - s)^e
-               list(0.008 + 0.045 * (1 - q) ORDER BY row_id) AS l_p_reopen,
-               list(0.006 + 0.08 * pow(1 - q, 1.5) ORDER BY row_id) AS l_p_dissatisfied0,
-               list(0.05 + 0.10 * (1 - q) ORDER BY row_id) AS l_p_basic
+               list(place ORDER BY row_id) AS l_place
         FROM demo_units
     ) AS u, (
+        -- what a grid's hidden quality q does (its micro-grids share it), once per grid
+        SELECT list(ln(10) + ln(1.6 - 0.6 * q) ORDER BY grid_row) AS l_disp_mu,    -- operator dispatch, log minutes
+               list(ln(8) + 2.0 * (1 - q) ORDER BY grid_row) AS l_sign_mu,         -- sign-for after dispatch, log minutes
+               list(0.10 + 0.55 * pow(1 - q, 1.3) ORDER BY grid_row) AS l_rho0,    -- median close time / time limit
+               list(0.3 + 3.0 * q ORDER BY grid_row) AS l_grid_e,                  -- grid-resolved share 1 - (1 - s)^e
+               list(0.008 + 0.045 * (1 - q) ORDER BY grid_row) AS l_p_reopen,
+               list(0.006 + 0.08 * pow(1 - q, 1.5) ORDER BY grid_row) AS l_p_dissatisfied0,
+               list(0.05 + 0.10 * (1 - q) ORDER BY grid_row) AS l_p_basic
+        FROM (SELECT DISTINCT grid_row, q FROM demo_units)
+    ) AS g, (
         SELECT list(category ORDER BY kind_id) AS l_category,
                list(subcategory ORDER BY kind_id) AS l_subcategory,
                list(department ORDER BY kind_id) AS l_department,
@@ -54,6 +57,7 @@ WITH lookup AS (
                list(ln(1 - grid_share) ORDER BY kind_id) AS l_ln_keep,
                list(town_desk ORDER BY kind_id) AS l_town_desk,
                list(title_head ORDER BY kind_id) AS l_title_head,
+               list(phrases ORDER BY kind_id) AS l_phrases,
                list(src1 ORDER BY kind_id) AS l_src1,
                list(src2 ORDER BY kind_id) AS l_src2,
                list(src3 ORDER BY kind_id) AS l_src3,
@@ -70,19 +74,24 @@ drawn AS (
     FROM (SELECT i, hash(i, $seed) AS h, (i + demo_u(hash(i, $seed), 0)) / $n * $bins AS pos FROM demo_ids) AS d,
          lookup AS lk
 ),
+timed AS (
+    SELECT *, epoch_us($start) + CAST(floor(l_t[b] + (pos - b + 1) * (l_t[b + 1] - l_t[b])) AS BIGINT) * 1000000
+                  AS rep_us
+    FROM drawn
+),
 ticketed AS (
-    SELECT *, l_kind_of[kt] + 1 AS k
-    FROM (SELECT *, (l_area[u] * 4 + l_season[b]) * $kind_tickets
+    -- the case mix depends on the area and the season (0 winter Dec-Feb, 1 spring, 2 summer, 3 autumn)
+    SELECT *, l_kind_of[kt] + 1 AS k, l_grid_of[u] + 1 AS g
+    FROM (SELECT *, (l_area[u] * 4 + (month(make_timestamp(rep_us)) % 12) // 3) * $kind_tickets
                     + CAST(floor(demo_u(h, 2) * $kind_tickets) AS INTEGER) + 1 AS kt
-          FROM drawn)
+          FROM timed)
 ),
 kinded AS (
-    SELECT i, h,
-           epoch_us($start) + CAST(floor(l_t0[b] + (pos - b + 1) * (l_t1[b] - l_t0[b])) AS BIGINT) * 1000000 AS rep_us,
+    SELECT i, h, rep_us,
            l_unit_id[u] AS unit_id, l_lon[u] AS unit_lon, l_lat[u] AS unit_lat, l_place[u] AS place,
-           l_disp_mu[u] AS disp_mu, l_sign_mu[u] AS sign_mu, l_rho0[u] AS rho0, l_grid_e[u] AS grid_e,
-           l_p_reopen[u] AS p_reopen, l_p_dissatisfied0[u] AS p_dissatisfied0, l_p_basic[u] AS p_basic,
-           l_phrase[kt] AS phrase,
+           l_disp_mu[g] AS disp_mu, l_sign_mu[g] AS sign_mu, l_rho0[g] AS rho0, l_grid_e[g] AS grid_e,
+           l_p_reopen[g] AS p_reopen, l_p_dissatisfied0[g] AS p_dissatisfied0, l_p_basic[g] AS p_basic,
+           l_phrases[k][1 + CAST(floor(demo_u(h, 22) * len(l_phrases[k])) AS INTEGER)] AS phrase,
            l_category[k] AS category, l_subcategory[k] AS subcategory,
            l_department[k] AS department, l_limit_hours[k] AS limit_hours,
            l_ln_keep[k] AS ln_keep, l_town_desk[k] AS town_desk,
