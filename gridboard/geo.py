@@ -97,6 +97,9 @@ def sample_points(geom: BaseGeometry, n: int, rng: np.random.Generator) -> np.nd
     """n uniform random points inside geom (rejection sampling in its bounding box), shape (n, 2)."""
     if n <= 0:
         return np.empty((0, 2))
+    if geom.area <= 0:  # nothing to sample from: rejection sampling would never stop
+        p = geom.representative_point() if not geom.is_empty else Point(0.0, 0.0)
+        return np.tile([p.x, p.y], (n, 1))
     minx, miny, maxx, maxy = geom.bounds
     shapely.prepare(geom)
     found: list[np.ndarray] = []
