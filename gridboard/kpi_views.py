@@ -277,8 +277,3 @@ def cases_of_column(key: str) -> tuple[str, str]:
     if key in metrics.METRIC_BY_KEY:
         return key, "numerator"
     raise KeyError(key)
-
-
-def rate_parts(key: str) -> tuple[str, str] | None:
-    """(numerator, denominator) count keys of a rate metric, else None."""
-    return metrics.RATE_PARTS.get(key)

@@ -52,7 +52,7 @@ def breadcrumb(page: str, path: Sequence[Step]) -> None:
     with row:
         st.markdown(f"**{fmt.escape_md(ui.t('kpi_drill_here'))}**")
         for depth, (unit_id, name) in enumerate(path[:-1]):
-            st.button(name, key=f"crumb_{page}_{depth}_{unit_id}", on_click=_go_up, args=(page, depth))
+            st.button(fmt.escape_md(name), key=f"crumb_{page}_{depth}_{unit_id}", on_click=_go_up, args=(page, depth))
             st.markdown("›")
         with st.container(key=f"crumb_here_{page}", width="content"):
             st.markdown(f":material/location_on: **{fmt.escape_md(path[-1][1])}**")

@@ -8,7 +8,7 @@ ui.page_guard()
 
 import streamlit as st  # noqa: E402
 
-from gridboard import charts_kpi, kpi_cases, kpi_views, metrics, ui_drill  # noqa: E402
+from gridboard import charts_kpi, fmt, kpi_cases, kpi_views, metrics, ui_drill  # noqa: E402
 
 PAGE = "closure"
 TILES = ("received", "closed", "closure_rate", "on_time_rate", "overdue_open", "supervised", "reopened",
@@ -39,7 +39,7 @@ if children:
     st.caption(ui.t("kpi_drill_hint"))
     ui_drill.group_table(PAGE, children, COLUMNS, f"closure_units_{stamp}", "child", window, down=True)
 else:
-    st.info(ui.t("kpi_no_sub_units", name=unit_name))
+    st.info(ui.t("kpi_no_sub_units", name=fmt.escape_md(unit_name)))
 
 # the rest in tabs whose content runs only when opened
 labels = [ui.t("kpi_tab_trend"), ui.t("kpi_tab_dims"), ui.t("kpi_tab_loop"), ui.t("kpi_tab_gaps")]

@@ -75,7 +75,7 @@ if children:
     st.caption(ui.t("kpi_drill_hint"))
     ui_drill.group_table(PAGE, children, COLUMNS, f"response_units_{stamp}", "child", window, down=True)
 else:
-    st.info(ui.t("kpi_no_sub_units", name=unit_name))
+    st.info(ui.t("kpi_no_sub_units", name=fmt.escape_md(unit_name)))
 
 trend_tab, dims_tab = st.tabs([ui.t("kpi_tab_trend"), ui.t("kpi_tab_dims")], key="response_tabs", on_change="rerun")
 with trend_tab:
