@@ -36,7 +36,7 @@ CSS = """
 html { zoom: min(calc(100vw / 1920px), calc(100vh / 1080px)); }
 [data-testid="stHeader"], [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stExpandSidebarButton"], [data-testid="stToolbar"], [data-testid="stDecoration"],
-[data-testid="stStatusWidget"], [data-testid="stSidebarNav"] { display: none !important; }
+[data-testid="stStatusWidget"], [data-testid="stSidebarNav"], [data-testid="stElementToolbar"] { display: none !important; }
 [data-testid="stAppViewContainer"] > section, [data-testid="stMain"] { overflow: hidden !important; }
 [data-testid="stMainBlockContainer"] { padding: 8px 16px 0 16px !important; max-width: none !important; }
 [data-stale="true"] { opacity: 1 !important; transition: none !important; }

@@ -31,6 +31,7 @@ def _lit(text: str) -> str:
 
 
 PIXELS = _lit("pixels")
+HOTSPOTS = 15  # grids with the most overdue cases get a red dot
 
 
 @dataclass(frozen=True)
@@ -145,22 +146,25 @@ def wall_deck(
     height: int = 420,
     pitch: float = 30.0,
 ) -> pdk.Deck:
-    """The wall map: outlines, open cases per grid as columns, overdue grids as red dots, town names.
+    """The wall map: outlines, open cases per grid as columns (height: open cases; colour: the share
+    overdue, blue to red), red dots on the HOTSPOTS grids with the most overdue cases, town names.
 
     `grids` maps grid id → {"open": n, "overdue": n} (gridboard.bigscreen.grid_counts); `focus` (a
     town) is outlined brighter and framed. Static data first, so only the small layers change.
     """
     in_focus = {gid for gid, p in mb.grid_points.items() if not focus or focus == mb.county_id or p[3] == focus}
-    columns, dots = [], []
+    columns = []
     for gid, c in grids.items():
         p = mb.grid_points.get(gid)
         if p is None or gid not in in_focus or not c.get("open"):
             continue
-        overdue = int(c.get("overdue", 0))
-        row = {"position": [p[0], p[1]], "open": int(c["open"]), "overdue": overdue, "r": 4 + 2 * math.sqrt(overdue)}
-        columns.append(row)
-        if row["overdue"]:
-            dots.append(row)
+        share = int(c.get("overdue", 0)) / int(c["open"])  # blue (none overdue) to red (all overdue)
+        colour = [int(63 + 176 * share), int(167 - 99 * share), int(255 - 187 * share), 235]
+        columns.append({"position": [p[0], p[1]], "open": int(c["open"]), "overdue": int(c.get("overdue", 0)),
+                        "colour": colour})
+    worst = sorted((r for r in columns if r["overdue"]), key=lambda r: -r["overdue"])[:HOTSPOTS]
+    most = max((r["overdue"] for r in worst), default=1)
+    dots = [{**r, "r": 4 + 8 * math.sqrt(r["overdue"] / most)} for r in worst]
     top = max((r["open"] for r in columns), default=1)
     box = mb.bounds_of(focus)
     span_km = 111.0 * ((box[2] - box[0]) if box else 0.4)
@@ -177,7 +181,7 @@ def wall_deck(
                   get_line_width=4),
         pdk.Layer("ColumnLayer", columns, id="open", get_position="position", get_elevation="open",
                   elevation_scale=span_km * 50 / top, radius=span_km * 8, disk_resolution=12, extruded=True,
-                  get_fill_color=f"[40, 150 + 100 * open / {top}, 255, 235]", pickable=False),
+                  get_fill_color="colour", pickable=False),
         pdk.Layer("ScatterplotLayer", dots, id="overdue", get_position="position", radius_units=PIXELS,
                   get_radius="r", get_fill_color=[239, 68, 68, 235], stroked=True,
                   get_line_color=[255, 255, 255, 220], line_width_units=PIXELS, get_line_width=1,

@@ -38,7 +38,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "bs_map_title": ("在办事件分布", "Open cases by grid"),
     "bs_map_empty": ("数据库中没有镇街和网格的边界或中心点，无法绘制地图。",
                      "The database has no town or grid boundaries or centroids to draw."),
-    "bs_map_legend": ("柱高：在办事件数　红点：有超期事件的网格", "Column: open cases · red dot: grid with overdue cases"),
+    "bs_map_legend": ("柱高：在办数　柱色：超期占比　红点：超期最多的网格",
+                      "Height: open · colour: share overdue · red dot: most overdue"),
     # feed and hourly
     "bs_feed_title": ("最新受理", "Latest cases"),
     "bs_feed_empty": ("近期没有新事件", "No recent cases"),
