@@ -6,7 +6,10 @@ grid_resolved_rate). Each component is shrunk toward the parent unit's value by 
 denominator n: (x·n + k·parent) / (n + k), so a grid with 2 cases cannot top one with 200.
 A component with no data at all (n = 0 here and no parent value) is left out and the weights of
 the others are renormalised. Units under `min_cases` cohort cases get no rank (数据不足).
-All numbers come from the metric engine (metrics.breakdown / metrics.kpis).
+The numbers come from the named query grid_index.sql: the metric engine's definitions and keys
+(tests hold them equal to metrics.breakdown), only the counts the index needs and one quantile.
+`inputs()` fetches them once; `from_inputs()` scores and ranks in Python, so trying other weights
+or a grid-type filter asks nothing of the database.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 
 import duckdb
 
-from gridboard import config, metrics, schema
+from gridboard import config, metrics, queries, schema, store
 
 COMPONENTS: tuple[str, ...] = ("on_time_rate", "closure_rate", "satisfaction_rate", "response", "grid_resolved_rate")
 COMPONENT_LABELS_ZH = {
@@ -83,6 +86,9 @@ class UnitScore:
     rank_in_parent: int | None = None
     enough_data: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    grid_type: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)  # metrics' detail counts (numerators, denominators)
+    parent_raw: dict[str, float | None] = field(default_factory=dict)  # the parent's unshrunk components
 
     @property
     def cases_per_1000_households(self) -> float | None:
@@ -141,56 +147,115 @@ def combine(components: Mapping[str, float | None], weights: Mapping[str, float]
     return 100.0 * sum(weights[c] * v for c, v in present.items()) / total
 
 
-def _units_meta(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, tuple[str | None, int | None]]:
+@dataclass(frozen=True)
+class IndexInputs:
+    """The numbers a ranking needs, fetched once: scoring them (from_inputs) is plain Python, so
+    a page can try other weights, or filter by grid type, without asking the database again."""
+
+    level: str
+    rows: list[dict[str, Any]]  # index_rows() of the listed units, with group_name
+    meta: dict[str, tuple[str | None, int | None, str | None]]  # unit → (parent_id, households, grid_type)
+    parents: dict[str | None, dict[str, Any]]  # parent unit → its detail row (all its cases)
+
+
+# The counts and values of the named query grid_index.sql (kpis.sql's keys, only those the index uses).
+INDEX_COUNTS: tuple[str, ...] = (
+    "received", "closed", "due_passed", "closed_on_time", "responded", "surveyed", "satisfied", "closed_in_grid",
+)
+_INDEX_VALUES = ("closure_rate", "on_time_rate", "median_response_min", "satisfaction_rate", "grid_resolved_rate")
+_MONTH = {False: "CAST(NULL AS DATE)", True: "CAST(date_trunc('month', c.reported_at) AS DATE)"}
+
+
+def index_rows(
+    con: duckdb.DuckDBPyConnection, scope: str, params: Mapping[str, Any], *, monthly: bool = False
+) -> list[dict[str, Any]]:
+    """Rows of grid_index.sql over a scope fragment (a named scope_*.sql body): group_id, month
+    (ISO date when `monthly`, else None) and the index's counts and values."""
+    if params["end"] <= params["start"]:
+        raise metrics.MetricError(f"empty period: 'to' ({params['end']:%Y-%m-%d %H:%M}) must be after 'from' "
+                                  f"({params['start']:%Y-%m-%d %H:%M})")
+    out = []
+    for r in queries.rows(con, queries.named("grid_index", scope=scope, month=_MONTH[monthly]), dict(params)):
+        row: dict[str, Any] = {"group_id": r["grp"], "month": r["month"].isoformat() if r["month"] else None}
+        row.update({k: int(r[k] or 0) for k in INDEX_COUNTS})
+        row.update({k: None if r[k] is None else float(r[k]) for k in _INDEX_VALUES})
+        out.append(row)
+    return out
+
+
+def _units_meta(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, tuple[str | None, str, int | None, str | None]]:
     rows = con.execute(
-        "SELECT unit_id, parent_id, households FROM units WHERE list_contains($ids, unit_id)", {"ids": ids}
+        "SELECT unit_id, parent_id, name, households, grid_type FROM units WHERE list_contains($ids, unit_id)",
+        {"ids": ids},
     ).fetchall()
-    return {r[0]: (r[1], r[2]) for r in rows}
+    return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
 
 
-def scores(
+def inputs(
     con: duckdb.DuckDBPyConnection,
     level: str,
-    settings: IndexSettings,
     *,
     start: dt.datetime,
     end: dt.datetime,
     as_of: dt.datetime,
     unit: str | None = None,
-) -> list[UnitScore]:
-    """Grid index of every unit at `level` under `unit`, ranked (best first).
-
-    rank is over all listed units with enough data; rank_in_parent within each parent.
-    Units at the level with no cases at all in the period are not listed.
-    """
+) -> IndexInputs:
+    """Index rows of every unit at `level` under `unit` and of their parents (all their cases):
+    two passes of grid_index.sql, the counts of metrics.kpis / breakdown without their extra quantiles."""
     if level not in PARENT_LEVEL:
         raise metrics.MetricError(f"unknown level {level!r}; choose one of {', '.join(PARENT_LEVEL)}")
-    weights = settings.normalised_weights()
-    target = settings.response_target_min
-    rows = metrics.breakdown(con, level, start=start, end=end, as_of=as_of, unit=unit, detail=True)
-    ids = [r["group_id"] for r in rows]
-    meta = _units_meta(con, ids)
-
-    parent_level = PARENT_LEVEL[level]
-    parent_rows: dict[str | None, dict[str, Any]] = {}
-    if parent_level is None:
-        total = metrics.kpis(con, start=start, end=end, as_of=as_of, detail=True)
-        root = con.execute("SELECT unit_id FROM units WHERE parent_id IS NULL LIMIT 1").fetchone()
-        parent_rows[root[0] if root else None] = total
-    else:
-        for r in metrics.breakdown(con, parent_level, start=start, end=end, as_of=as_of, detail=True):
-            parent_rows[r["group_id"]] = r
-
-    out: list[UnitScore] = []
+    unit = metrics.check_unit(con, unit)
+    root = store.root_unit(con)
+    window = {"start": start, "end": end, "as_of": as_of}
+    rows = index_rows(con, queries.body("scope_level"), {**window, "unit": unit, "levels": list(level_of(level))})
+    meta = _units_meta(con, [r["group_id"] for r in rows])
     for r in rows:
-        parent_id, households = meta.get(r["group_id"], (None, None))
-        raw = _raw_components(r, target)
-        parent = parent_rows.get(parent_id)
-        parent_raw = _raw_components(parent, target) if parent else dict.fromkeys(COMPONENTS)
-        comps = {
-            c: shrink(raw[c], int(r.get(_DENOMINATOR[c]) or 0), parent_raw[c], settings.k) for c in COMPONENTS
-        }
-        score = combine(comps, weights)
+        r["group_name"] = meta.get(r["group_id"], (None, r["group_id"]))[1]
+    parent_level = PARENT_LEVEL[level]
+    parents: dict[str | None, dict[str, Any]] = {}
+    if parent_level is None:
+        for r in index_rows(con, queries.body("scope_subtree"), {**window, "unit": root}):
+            parents[root] = r
+    else:
+        scope = queries.body("scope_level")
+        for r in index_rows(con, scope, {**window, "unit": root, "levels": list(level_of(parent_level))}):
+            parents[r["group_id"]] = r
+    units = {uid: (parent, households, gtype) for uid, (parent, _, households, gtype) in meta.items()}
+    return IndexInputs(level, rows, units, parents)
+
+
+def _shrunk(
+    row: Mapping[str, Any], parent_raw: Mapping[str, float | None], settings: IndexSettings, weights: Mapping[str, float]
+) -> tuple[dict[str, float | None], dict[str, float | None], float | None]:
+    raw = _raw_components(row, settings.response_target_min)
+    comps = {c: shrink(raw[c], int(row.get(_DENOMINATOR[c]) or 0), parent_raw[c], settings.k) for c in COMPONENTS}
+    return raw, comps, combine(comps, weights)
+
+
+def parent_components(parent: Mapping[str, Any] | None, settings: IndexSettings) -> dict[str, float | None]:
+    """The unshrunk components of a parent's detail row (all None without one)."""
+    return _raw_components(parent, settings.response_target_min) if parent else dict.fromkeys(COMPONENTS)
+
+
+def score_row(
+    row: Mapping[str, Any], parent: Mapping[str, Any] | None, settings: IndexSettings
+) -> tuple[dict[str, float | None], dict[str, float | None], float | None]:
+    """(raw, shrunk components, score) of one detail row, shrunk toward its parent's row."""
+    return _shrunk(row, parent_components(parent, settings), settings, settings.normalised_weights())
+
+
+def from_inputs(data: IndexInputs, settings: IndexSettings, *, grid_type: str | None = None) -> list[UnitScore]:
+    """Score and rank fetched inputs; with `grid_type` only grids of that type are listed and ranked."""
+    weights = settings.normalised_weights()  # all-zero weights fail here, before anything is scored
+    parent_raws: dict[str | None, dict[str, float | None]] = {}
+    out: list[UnitScore] = []
+    for r in data.rows:
+        parent_id, households, gtype = data.meta.get(r["group_id"], (None, None, None))
+        if grid_type is not None and gtype != grid_type:
+            continue
+        if parent_id not in parent_raws:
+            parent_raws[parent_id] = parent_components(data.parents.get(parent_id), settings)
+        raw, comps, score = _shrunk(r, parent_raws[parent_id], settings, weights)
         enough = r["received"] >= settings.min_cases
         out.append(
             UnitScore(
@@ -204,10 +269,34 @@ def scores(
                 score=score,
                 stars=stars(score) if enough else None,
                 enough_data=enough,
+                grid_type=gtype,
+                counts={k: int(r.get(k) or 0) for k in INDEX_COUNTS},
+                parent_raw=parent_raws[parent_id],
             )
         )
     _rank(out)
     return out
+
+
+def scores(
+    con: duckdb.DuckDBPyConnection,
+    level: str,
+    settings: IndexSettings,
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    as_of: dt.datetime,
+    unit: str | None = None,
+    grid_type: str | None = None,
+) -> list[UnitScore]:
+    """Grid index of every unit at `level` under `unit`, ranked (best first).
+
+    rank is over all listed units with enough data; rank_in_parent within each parent.
+    Units at the level with no cases at all in the period are not listed. With `grid_type`
+    (general / dedicated) only grids of that type are listed, ranked among themselves.
+    """
+    data = inputs(con, level, start=start, end=end, as_of=as_of, unit=unit)
+    return from_inputs(data, settings, grid_type=grid_type)
 
 
 def _rank(units: list[UnitScore]) -> None:
@@ -220,7 +309,8 @@ def _rank(units: list[UnitScore]) -> None:
         by_parent.setdefault(u.parent_id, []).append(u)
     for group in by_parent.values():
         _assign(group, "rank_in_parent")
-    rest = [u for u in units if u not in ranked]
+    ranked_ids = {id(u) for u in ranked}  # by identity: dataclass == compares every field (slow)
+    rest = [u for u in units if id(u) not in ranked_ids]
     rest.sort(key=lambda u: (-u.cases, u.unit_id))
     units[:] = ranked + rest
 

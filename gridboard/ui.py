@@ -56,6 +56,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/response.py", "response", "响应时长", "Response time", ":material/timer:", auth.DESK_ROLES),
     PageSpec("pages/why.py", "why", "变化归因", "Why it moved", ":material/waterfall_chart:", auth.DESK_ROLES),
     PageSpec("pages/bigscreen.py", "bigscreen", "指挥中心大屏", "Wall screen", ":material/tv:", ("wall", "staff", "leader", "admin")),
+    PageSpec("pages/ranking.py", "ranking", "网格排名", "Grid rankings", ":material/military_tech:", auth.DESK_ROLES),
     PageSpec("pages/volunteers.py", "volunteers", "志愿服务", "Volunteers", ":material/volunteer_activism:", auth.ROLES),
     PageSpec("pages/economy.py", "economy", "集体经济", "Collective economy", ":material/agriculture:", auth.ROLES),
     PageSpec("pages/profile.py", "profile", "网格/村画像", "Unit profile", ":material/badge:", auth.DESK_ROLES),
