@@ -205,8 +205,8 @@ def live(
     unit = metrics.check_unit(con, unit)
     log = log if log is not None else backlog(con, since=backlog_since(as_of))
     fresh = freshness(con, as_of=as_of, stale_after=stale_after)
-    wanted = [name for name in windows(as_of) if month is None or name in ("today", "yesterday")]
     w = windows(as_of)
+    wanted = [name for name in w if month is None or name in ("today", "yesterday")]
     jobs: dict[str, Callable[[duckdb.DuckDBPyConnection], Any]] = {
         **{name: (lambda c, p=w[name]: metrics.kpis(c, **p.window(), unit=unit)) for name in wanted},
         "open": lambda c: open_by_grid(c, as_of=as_of, unit=unit, log=log),
@@ -279,7 +279,8 @@ class RefreshBench:
         def cached(func: Callable[..., Any], **kwargs: Any) -> Any:
             key = (id(con), func.__name__, *sorted(kwargs.items()))
             if key not in self._memo:
-                self._memo = {k: v for k, v in self._memo.items() if k[0] == id(con)}
+                if len(self._memo) > 8:  # another database or as_of: start over
+                    self._memo.clear()
                 self._memo[key] = func(con, **kwargs)
             return self._memo[key]
 
