@@ -243,7 +243,8 @@ def trend_durations(rows: Sequence[dict[str, Any]], *, lang: str = "zh", grain: 
         hovermode="x unified",
         yaxis={"title": {"text": fmt.duration(1, "minutes", lang).split(" ", 1)[1]}, "rangemode": "tozero"},
         yaxis2={"title": {"text": fmt.duration(1, "hours", lang).split(" ", 1)[1]}, "overlaying": "y", "side": "right",
-                "rangemode": "tozero", "showgrid": False, "tickfont": {"color": MUTED}},
+                "rangemode": "tozero", "showgrid": False, "tickmode": "auto", "nticks": 6, "tickformat": ",.0f",
+                "tickfont": {"color": MUTED}},
         xaxis=_date_axis(grain),
     )
     return fig

@@ -277,13 +277,13 @@ def _default_grain(f: ui.Filters) -> str:
 
 
 def trend_section(page: str, f: ui.Filters, window: dict[str, Any], stamp: str, unit_name: str, *,
-                  heading: str, figure: Callable[..., Any], cases: Sequence[str]) -> None:
+                  heading: str, figure: Callable[..., Any], cases: Sequence[str], hint: str = "kpi_chart_hint") -> None:
     """Grain switch (day/week/month), a trend figure of metrics.breakdown rows; a clicked bar or
     point lists the cases of `cases` (metric keys) in that bucket."""
     grain = st.segmented_control(ui.t("kpi_grain"), ("day", "week", "month"), key=f"{page}_grain", required=True,
                                  default=_default_grain(f), format_func=lambda g: ui.t(f"kpi_grain_{g}")) or "day"
     st.subheader(ui.t(heading))
-    st.caption(ui.t("kpi_chart_hint"))
+    st.caption(ui.t(hint))
     series = ui.cached(metrics.breakdown, grain, **window)
     chart_key = f"{page}_trend_{stamp}_{grain}"
     bucket = chart_pick(figure(series, lang=ui.lang(), grain=grain), chart_key)

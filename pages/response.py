@@ -81,7 +81,8 @@ trend_tab, dims_tab = st.tabs([ui.t("kpi_tab_trend"), ui.t("kpi_tab_dims")], key
 with trend_tab:
     if trend_tab.open:
         ui_drill.trend_section(PAGE, f, window, stamp, unit_name, heading="kpi_trend_response",
-                               figure=charts_kpi.trend_durations, cases=("median_response_min", "median_close_hours"))
+                               figure=charts_kpi.trend_durations, cases=("median_response_min", "median_close_hours"),
+                               hint="kpi_point_hint")
 with dims_tab:
     if dims_tab.open:
         ui_drill.dimension_section(PAGE, window, stamp, bar_metric="median_response_min", columns=COLUMNS)

@@ -14,6 +14,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kpi_drill_hint": ("点击名称进入下级，点击数字查看对应案件。", "Click a name to go down, a number to list its cases."),
     "kpi_cell_hint": ("点击数字查看对应案件。", "Click a number to list its cases."),
     "kpi_chart_hint": ("点击柱形查看对应案件。", "Click a bar to list its cases."),
+    "kpi_point_hint": ("点击数据点查看当日（周、月）的案件。", "Click a point to list the cases of that day (week, month)."),
     "kpi_open_cases": ("查看案件明细", "List the cases of"),
     "kpi_cases_of": ("案件明细：{what}", "Cases: {what}"),
     "kpi_cases_part": ("口径", "Which cases"),
