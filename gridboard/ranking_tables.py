@@ -30,26 +30,27 @@ def _stars(u: UnitScore, lang: str) -> str:
 def league_frame(
     rows: list[LeagueRow], *, lang: str = "zh", parent_names: dict[str, str] | None = None, grid_types: bool = False
 ) -> pd.DataFrame:
-    """The league table: rank, change, name, parent, rank in parent, [grid type], index, stars,
-    each component (shrunk score, %), cases, cases per 1,000 households, unit code."""
+    """The league table, what a leader reads first on the left (fits 1366 wide without scrolling):
+    rank, change, name, index, stars, each component (shrunk score, %), cases; then cases per
+    1,000 households, parent, rank in parent, [grid type], unit code."""
     t = lambda key: i18n.text(key, lang)  # noqa: E731
     names = parent_names or {}
     data: dict[str, list[Any]] = {
         t("rk_col_rank"): [r.unit.rank for r in rows],
         t("rk_col_change"): [change_text(r, t("rk_new")) for r in rows],
         t("rk_col_name"): [r.unit.name for r in rows],
-        t("rk_col_parent"): [names.get(r.unit.parent_id or "", r.unit.parent_id) for r in rows],
-        t("rk_col_rank_in_parent"): [r.unit.rank_in_parent for r in rows],
+        t("rk_col_score"): [None if r.unit.score is None else round(r.unit.score, 1) for r in rows],
+        t("rk_col_stars"): [_stars(r.unit, lang) for r in rows],
     }
-    if grid_types:
-        data[t("rk_col_grid_type")] = [schema.label("grid_type", r.unit.grid_type, lang) for r in rows]
-    data[t("rk_col_score")] = [None if r.unit.score is None else round(r.unit.score, 1) for r in rows]
-    data[t("rk_col_stars")] = [_stars(r.unit, lang) for r in rows]
     for c in COMPONENTS:
         data[component_label(c, lang)] = [_pct(r.unit.components.get(c)) for r in rows]
     data[t("rk_col_cases")] = [r.unit.cases for r in rows]
     per_1000 = [r.unit.cases_per_1000_households for r in rows]
     data[t("rk_col_per_1000")] = [None if v is None else round(v, 1) for v in per_1000]
+    data[t("rk_col_parent")] = [names.get(r.unit.parent_id or "", r.unit.parent_id) for r in rows]
+    data[t("rk_col_rank_in_parent")] = [r.unit.rank_in_parent for r in rows]
+    if grid_types:
+        data[t("rk_col_grid_type")] = [schema.label("grid_type", r.unit.grid_type, lang) for r in rows]
     data[t("rk_col_unit_id")] = [r.unit.unit_id for r in rows]
     frame = pd.DataFrame(data)
     for key in ("rk_col_rank", "rk_col_rank_in_parent", "rk_col_cases"):
@@ -63,22 +64,22 @@ def list_frame(
     units: list[UnitScore], rows: list[LeagueRow], weights: dict[str, float], *, lang: str = "zh",
     parent_names: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """An honour or red list: rank, change, name, parent, index, stars, weakest component, cases."""
+    """An honour or red list, the essentials first (two lists side by side at 1366 wide): rank,
+    name, index, weakest component, stars, change, cases, parent."""
     t = lambda key: i18n.text(key, lang)  # noqa: E731
     by_id = {r.unit.unit_id: r for r in rows}
     names = parent_names or {}
     weak = [weakest(u, weights) for u in units]
-    frame = pd.DataFrame({
+    return pd.DataFrame({
         t("rk_col_rank"): pd.array([u.rank for u in units], dtype="Int64"),
-        t("rk_col_change"): [change_text(by_id[u.unit_id], t("rk_new")) if u.unit_id in by_id else "—" for u in units],
         t("rk_col_name"): [u.name for u in units],
-        t("rk_col_parent"): [names.get(u.parent_id or "", u.parent_id) for u in units],
         t("rk_col_score"): pd.array([None if u.score is None else round(u.score, 1) for u in units], dtype="Float64"),
-        t("rk_col_stars"): [_stars(u, lang) for u in units],
         t("rk_col_weakest"): [component_label(w, lang) if w else "—" for w in weak],
+        t("rk_col_stars"): [_stars(u, lang) for u in units],
+        t("rk_col_change"): [change_text(by_id[u.unit_id], t("rk_new")) if u.unit_id in by_id else "—" for u in units],
         t("rk_col_cases"): pd.array([u.cases for u in units], dtype="Int64"),
+        t("rk_col_parent"): [names.get(u.parent_id or "", u.parent_id) for u in units],
     })
-    return frame
 
 
 def components_frame(u: UnitScore, settings: IndexSettings, *, lang: str = "zh") -> pd.DataFrame:

@@ -18,8 +18,6 @@ CHOICE_KEYS = ("rk_level", "rk_grid_type", "rk_profile", "rk_case_comp", "rk_cas
 f = ui.filters()
 lang = ui.lang()
 t = ui.t
-
-
 ui.page_header(t("page_ranking"), f)
 user = ui.current_user()
 
@@ -133,10 +131,7 @@ file_stem = f"ranking_{level}_{f.unit_id}_{f.start:%Y%m%d}_{f.end:%Y%m%d}"
 
 with tab_table:
     frame = tables.league_frame(rows, lang=lang, parent_names=parent_names, grid_types=level == "grid")
-    pinned = {t("rk_col_rank"), t("rk_col_name")}
-    columns = {c: st.column_config.NumberColumn(c, format=fm, pinned=c in pinned)
-               for c, fm in tables.number_formats(frame).items()}
-    columns[t("rk_col_name")] = st.column_config.TextColumn(t("rk_col_name"), pinned=True)
+    columns = {c: st.column_config.NumberColumn(c, format=fm) for c, fm in tables.number_formats(frame).items()}
     event = st.dataframe(
         frame, key="rk_table", on_select="rerun", selection_mode="single-row", hide_index=True, placeholder="—",
         width="stretch", height=min(38 + 35 * len(frame), 560), column_config=columns,
@@ -231,14 +226,13 @@ with tab_explain:
     a = by_id[a_id]
     b, a_label, b_label = None, a.name, ""
     others = [i for i in choices if i != a_id]
-    if mode == "unit" and others:
-        if st.session_state.get("rk_b") not in others:
-            st.session_state["rk_b"] = ranking.neighbour(choices, a_id)
-        b_id = pick[1].selectbox(t("rk_explain_b"), others, key="rk_b",
-                                 format_func=lambda i: tables.unit_option(by_id[i], lang))
-        b, b_label = by_id[b_id], by_id[b_id].name
-    elif mode == "unit":
-        pass  # a single unit: nothing to compare with
+    if mode == "unit":
+        if others:  # (a single unit has nothing to compare with)
+            if st.session_state.get("rk_b") not in others:
+                st.session_state["rk_b"] = ranking.neighbour(choices, a_id)
+            b_id = pick[1].selectbox(t("rk_explain_b"), others, key="rk_b",
+                                     format_func=lambda i: tables.unit_option(by_id[i], lang))
+            b, b_label = by_id[b_id], by_id[b_id].name
     else:
         other = prev_f.period if mode == "previous" else periods.same_last_year(f.period)
         other_units = gridindex.from_inputs(

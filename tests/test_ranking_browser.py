@@ -138,19 +138,19 @@ def test_ranking_page_opens_on_a_direct_url(browser, server, size):
     assert first_is(page, server.expected["saved"][0])
     body = page.locator("body").inner_text()
     assert "参与排名" in body and "排行榜" in body and "红黑榜" in body
-    shoot(page, f"ranking_{size}")
+    shoot(page, f"ranking_detail_{size}")
     width, height = SIZES[size]
     page.mouse.move(width - 12, height // 2)  # beside the table: scroll the page, not the grid
     for i in (1, 2):
         page.mouse.wheel(0, height - 150)
         page.wait_for_timeout(1200)
-        shoot(page, f"ranking_{size}_scrolled{i}")
+        shoot(page, f"ranking_detail_{size}_scrolled{i}")
     page.mouse.wheel(0, -10_000)
     for tab in ("红黑榜", "差异分析", "计算方法"):
         page.get_by_role("tab", name=tab).click()
         settle(page)
         assert_no_exception(page, f"{size} {tab}")
-        shoot(page, f"ranking_{size}_{tab}")
+        shoot(page, f"ranking_detail_{size}_{tab}")
     local = server.url.rstrip("/")
     outside = [u for u in server.requests if not (u.startswith(local) or u.startswith(("data:", "blob:")))]
     assert not outside, f"requests leaving the local server: {outside[:5]}"
@@ -174,7 +174,7 @@ def test_trying_a_weight_reorders_the_table(browser, server):
         expect(slider).to_have_attribute("aria-valuetext", "100 %" if c == trial else "0 %", timeout=TIMEOUT_MS)
         settle(page)
     expect(page.get_by_text("试算中").first).to_be_visible(timeout=TIMEOUT_MS)
-    shoot(page, "ranking_1920x1080_trying")
+    shoot(page, "ranking_detail_1920x1080_trying")
     assert_no_exception(page, "trying weights")
     assert first_is(page, server.expected[trial][0]), first_row(page)
     assert server.cfg.read_text(encoding="utf-8") == CONFIG_TEXT  # trying saves nothing
