@@ -106,13 +106,14 @@ def components_frame(u: UnitScore, settings: IndexSettings, *, lang: str = "zh")
 
 
 def comparison_frame(cmp: Comparison, a_label: str, b_label: str, *, lang: str = "zh") -> pd.DataFrame:
-    """Component, points of a, points of b, difference; a last row with the totals."""
+    """Component, difference, points of a, points of b (the difference first: unit names make
+    wide headers); a last row with the totals."""
     t = lambda key: i18n.text(key, lang)  # noqa: E731
     if b_label == a_label:  # one unit in two periods without period names: keep the columns apart
         b_label = f"{b_label} (2)"
-    rows = [(component_label(p.component, lang), p.a_points, p.b_points, p.difference) for p in cmp.parts]
-    rows.append((t("rk_explain_total"), cmp.a.score, cmp.b.score, cmp.difference))
-    frame = pd.DataFrame(rows, columns=[t("rk_explain_component"), a_label, b_label, t("rk_explain_diff")])
+    rows = [(component_label(p.component, lang), p.difference, p.a_points, p.b_points) for p in cmp.parts]
+    rows.append((t("rk_explain_total"), cmp.difference, cmp.a.score, cmp.b.score))
+    frame = pd.DataFrame(rows, columns=[t("rk_explain_component"), t("rk_explain_diff"), a_label, b_label])
     for col in frame.columns[1:]:
         frame[col] = pd.array([None if v is None else round(float(v), 2) for v in frame[col]], dtype="Float64")
     return frame

@@ -323,9 +323,10 @@ def test_tables(county):
     assert list(listed["主要失分项"]) == [tables.component_label(ranking.weakest(u, w)) for u in current[:2]]
     cmp = ranking.compare(current[0], current[1], settings())
     diff = tables.comparison_frame(cmp, "甲", "乙")
-    assert list(diff.columns) == ["分项", "甲", "乙", "差值(分)"] and diff.iloc[-1]["分项"] == "合计"
+    assert list(diff.columns) == ["分项", "差值(分)", "甲", "乙"] and diff.iloc[-1]["分项"] == "合计"
     assert diff["差值(分)"].iloc[:-1].sum() == pytest.approx(diff["差值(分)"].iloc[-1], abs=0.03)
-    assert "差" in tables.explain_sentence(cmp, "甲", "乙") or "高" in tables.explain_sentence(cmp, "甲", "乙")
+    assert tables.explain_sentence(cmp, "甲", "乙").startswith(f"甲 比 乙 高 {cmp.difference:.2f} 分，主要来自：")
+    assert tables.explain_sentence(ranking.compare(current[0], current[0], settings()), "甲", "甲") == "甲 与 甲 得分相同。"
 
     found = ranking.component_cases(county, "received", which="counted", unit="A", start=JAN[0], end=JAN[1],
                                     as_of=AS_OF, target_min=30.0, limit=3)
