@@ -64,7 +64,7 @@ html { zoom: min(calc(100vw / 1920px), calc(100vh / 1080px)); }
 .st-key-bs_state_error [data-testid="stMetricValue"] { color: #7d8ea8; }
 [class*="st-key-bs_p_"] { background: #0e213b; border: 1px solid #24406b; border-radius: 8px; padding: 6px 12px;
             gap: 0 !important; }
-.st-key-bs_p_map { height: 470px; }
+.st-key-bs_p_map { height: 470px; min-height: 470px; }
 .bs-wall { height: 470px; }
 .bs-feed { height: 266px; }
 .bs-hourly { height: 196px; }
