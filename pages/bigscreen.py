@@ -4,7 +4,8 @@
 Two fragments: the live one (stamp, tiles, deadline wall, map, feed, 24 hours) reruns every
 ?refresh=SECONDS (default: the refresh_seconds setting); the slow one (30 days, categories, grid
 ranks) every SLOW_SECONDS. ?rotate=SECONDS cycles the county and its towns, ?unit=ID pins one,
-?lang=en switches the language. Everything shown comes from gridboard.bigscreen / bigscreen_view.
+?lang=en switches the language. No sidebar or header (kiosk, also with ?embed=true); a desk user
+gets a 退出大屏 link back to their home page. Everything shown comes from gridboard.bigscreen*.
 """
 
 from gridboard import ui
