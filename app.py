@@ -6,7 +6,9 @@ which runs this script itself when a fresh server was asked for a page URL direc
 
 import streamlit as st
 
-from gridboard import auth, fmt, i18n, store, ui
+from gridboard import ui
+from gridboard.core import auth, fmt, i18n
+from gridboard.db import store
 
 
 def login_page() -> None:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from gridboard import bigscreen, metrics
+from gridboard.metrics import engine
+from gridboard.wall import board
 
 BenchFn = Callable[[duckdb.DuckDBPyConnection, dt.datetime], object]
 
@@ -38,22 +39,22 @@ def _day(as_of: dt.datetime) -> dt.datetime:
 
 def _kpis_30d(con: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> object:
     end = _day(as_of) + dt.timedelta(days=1)
-    return metrics.kpis(con, start=end - dt.timedelta(days=30), end=end, as_of=as_of)
+    return engine.kpis(con, start=end - dt.timedelta(days=30), end=end, as_of=as_of)
 
 
 def _kpis_today(con: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> object:
-    return metrics.kpis(con, start=_day(as_of), end=_day(as_of) + dt.timedelta(days=1), as_of=as_of)
+    return engine.kpis(con, start=_day(as_of), end=_day(as_of) + dt.timedelta(days=1), as_of=as_of)
 
 
 def _kpis_year(con: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> object:
     end = _day(as_of) + dt.timedelta(days=1)
-    return metrics.kpis(con, start=end - dt.timedelta(days=365), end=end, as_of=as_of)
+    return engine.kpis(con, start=end - dt.timedelta(days=365), end=end, as_of=as_of)
 
 
 def _by(dimension: str, days: int) -> BenchFn:
     def run(con: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> object:
         end = _day(as_of) + dt.timedelta(days=1)
-        return metrics.breakdown(con, dimension, start=end - dt.timedelta(days=days), end=end, as_of=as_of)
+        return engine.breakdown(con, dimension, start=end - dt.timedelta(days=days), end=end, as_of=as_of)
 
     return run
 
@@ -66,7 +67,7 @@ BENCHMARKS: dict[str, BenchFn] = {
     "by_grid_30d": _by("grid", 30),
     "by_category_30d": _by("category", 30),
     "by_day_365d": _by("day", 365),
-    "bigscreen_refresh": bigscreen.RefreshBench(),  # one wall-screen refresh, its caches warm
+    "bigscreen_refresh": board.RefreshBench(),  # one wall-screen refresh, its caches warm
 }
 
 

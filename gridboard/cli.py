@@ -15,7 +15,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from gridboard import config, metrics, store
+from gridboard.core import config
+from gridboard.db import store
+from gridboard.metrics import engine
 
 
 class CliError(Exception):
@@ -89,10 +91,10 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     con = store.connect(_db_path(args), read_only=True)
     try:
         if args.by:
-            rows = metrics.breakdown(con, args.by, start=start, end=end, as_of=as_of, unit=args.unit)
+            rows = engine.breakdown(con, args.by, start=start, end=end, as_of=as_of, unit=args.unit)
             result: Any = rows
         else:
-            result = metrics.kpis(con, start=start, end=end, as_of=as_of, unit=args.unit)
+            result = engine.kpis(con, start=start, end=end, as_of=as_of, unit=args.unit)
     finally:
         con.close()
     if args.json:
@@ -119,13 +121,13 @@ def _fmt(v: Any) -> str:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from gridboard import demo  # heavy (shapely): only for this command
+    from gridboard.demo import county  # heavy (shapely): only for this command
 
     cfg = config.load()
     path = _db_path(args)
     if path.exists() and not args.force:
         raise CliError(f"{path} exists; pass --force to replace it")
-    summary = demo.build_file(
+    summary = county.build_file(
         path,
         cases=args.cases,
         seed=args.seed,
@@ -137,7 +139,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_rank(args: argparse.Namespace) -> int:
-    from gridboard import gridindex
+    from gridboard.ranking import gridindex
 
     start, end, as_of = window(args)
     con = store.connect(_db_path(args), read_only=True)
@@ -178,7 +180,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Import a file (same code path as the upload page). Exit 0 all accepted, 1 some rejected,
     2 the file could not be read or mapped at all."""
-    from gridboard import ingest
+    from gridboard.ingest import pipeline
 
     con = store.connect(_db_path(args), create=args.create)
     if args.memory_limit:
@@ -194,12 +196,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             of = f" / ~{total:,}" if total else ""
             print(f"\r读取 {done:,}{of} 行", end="", file=sys.stderr, flush=True)
     try:
-        report = ingest.ingest(
+        report = pipeline.ingest(
             con, args.file, table=args.table, mapping=args.mapping, add_units_under=args.add_units_under,
             dry_run=args.dry_run, all_or_nothing=args.all_or_nothing, user=args.user,
             rejected_path=args.rejected, on_progress=progress,
         )
-    except ingest.IngestError as exc:
+    except pipeline.IngestError as exc:
         raise CliError(str(exc), 2) from None
     except Exception as exc:  # never a traceback: one line, exit 2
         raise CliError(f"导入失败（{type(exc).__name__}）：{str(exc).splitlines()[0] if str(exc) else ''}", 2) from None
@@ -218,7 +220,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_volunteers(args: argparse.Namespace) -> int:
     """Headline volunteer figures (gridboard.volunteers.SUMMARY_KEYS), or one row per unit with --by."""
-    from gridboard import volunteers
+    from gridboard.people import volunteers
 
     start, end, as_of = window(args)
     con = store.connect(_db_path(args), read_only=True)
@@ -239,11 +241,11 @@ def cmd_volunteers(args: argparse.Namespace) -> int:
 
 def cmd_economy(args: argparse.Namespace) -> int:
     """Headline collective-economy figures (gridboard.economy.SUMMARY_KEYS), or the villages with --villages."""
-    from gridboard import economy
+    from gridboard.people import economy
 
     con = store.connect(_db_path(args), read_only=True)
     try:
-        unit = metrics.check_unit(con, args.unit)
+        unit = engine.check_unit(con, args.unit)
         year = args.year or economy.default_year(con, unit, upto=(args.as_of or config.load().now()).year)
         if year is None:
             raise CliError("no collective-economy rows under this unit")
@@ -269,7 +271,7 @@ Command = tuple[str, str, Callable[[argparse.ArgumentParser], None], Callable[[a
 def _kpis_parser(p: argparse.ArgumentParser) -> None:
     _db_arg(p)
     _window_args(p)
-    from gridboard import schema
+    from gridboard.core import schema
 
     p.add_argument("--by", choices=schema.DIMENSIONS, default=None, help="break down by a level or dimension")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -302,7 +304,7 @@ def _bench_parser(p: argparse.ArgumentParser) -> None:
 
 
 def _ingest_parser(p: argparse.ArgumentParser) -> None:
-    from gridboard import schema
+    from gridboard.core import schema
 
     _db_arg(p)
     p.add_argument("--table", required=True, choices=list(schema.DATA_TABLES), help="contract table to load into")
@@ -366,7 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.code
-    except (store.StoreError, metrics.MetricError) as exc:
+    except (store.StoreError, engine.MetricError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -12,37 +12,39 @@ from gridboard import ui
 
 ui.page_guard()
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
-from gridboard import auth, bigscreen, config, i18n, maps  # noqa: E402
-from gridboard import bigscreen_charts as charts  # noqa: E402
-from gridboard import bigscreen_view as view  # noqa: E402
+from gridboard.core import auth, config, i18n
+from gridboard.render import maps
+from gridboard.render import wall_charts as charts
+from gridboard.render import wall_view as view
+from gridboard.wall import board
 
 MAP_W, MAP_H = 740, 418  # CSS pixels of the map in the 1920×1080 frame (the style sheet zooms it)
 
 cfg = config.load()
-opts = bigscreen.options(st.query_params.to_dict(), cfg)
+opts = board.options(st.query_params.to_dict(), cfg)
 lang = opts.lang or ui.lang()
 user = ui.current_user()
 st.html(view.css())
 
 try:  # static per data version; an unreadable database shows in the live stamp instead
-    scopes: list[tuple[str, str]] = ui.cached(bigscreen.views)
+    scopes: list[tuple[str, str]] = ui.cached(board.views)
     base: maps.MapBase | None = ui.cached(maps.base)
-except bigscreen.DB_ERRORS:
+except board.DB_ERRORS:
     scopes, base = [], None
 names = dict(scopes)
 pinned = opts.unit if opts.unit in names else None
-rotation = None if pinned else bigscreen.rotation_index(cfg.now(), opts.rotate_s, len(scopes))
+rotation = None if pinned else board.rotation_index(cfg.now(), opts.rotate_s, len(scopes))
 unit = pinned or (scopes[rotation][0] if scopes else None)
 
 
 @st.fragment(run_every=opts.refresh_s)
 def live_panel() -> None:
     now = cfg.now()
-    if rotation is not None and bigscreen.rotation_index(now, opts.rotate_s, len(scopes)) != rotation:
+    if rotation is not None and board.rotation_index(now, opts.rotate_s, len(scopes)) != rotation:
         st.rerun(scope="app")  # the next town: every panel follows
-    data = bigscreen.read_live(ui.cursor, ui.cached, as_of=now, stale_after=opts.stale_after, unit=unit)
+    data = board.read_live(ui.cursor, ui.cached, as_of=now, stale_after=opts.stale_after, unit=unit)
     with st.container(key="bs_head", horizontal=True, gap="medium", vertical_alignment="center"):
         st.title(i18n.text("bs_page", lang), anchor=False, width="content")
         st.html(view.scope(scopes, unit, rotation if opts.rotate_s else None, lang), width="content")
@@ -72,9 +74,9 @@ def live_panel() -> None:
         st.html(view.chart_panel(i18n.text("bs_hourly_title", lang), charts.hourly(data.hours, lang), "hourly"))
 
 
-@st.fragment(run_every=max(opts.refresh_s, bigscreen.SLOW_SECONDS))
+@st.fragment(run_every=max(opts.refresh_s, board.SLOW_SECONDS))
 def slow_panel() -> None:
-    slow = bigscreen.read_slow(ui.cached, now=cfg.now(), unit=unit)
+    slow = board.read_slow(ui.cached, now=cfg.now(), unit=unit)
     trend, categories, best, worst = st.columns([31, 25, 22, 22])
     if slow is None:  # the database cannot be read: the live stamp says so
         return
@@ -84,7 +86,7 @@ def slow_panel() -> None:
     with categories:
         svg = charts.categories(slow.categories, lang)
         st.html(view.chart_panel(i18n.text("bs_category_title", lang), svg, "categories"))
-    n, level, empty = bigscreen.EXTREME_ROWS, slow.grids["level"], i18n.text("bs_no_ranked", lang)
+    n, level, empty = board.EXTREME_ROWS, slow.grids["level"], i18n.text("bs_no_ranked", lang)
     with best:
         st.html(view.grid_list(view.grid_title("best", level, n, lang), slow.grids["best"], empty, "best"))
     with worst:

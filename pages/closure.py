@@ -6,9 +6,12 @@ from gridboard import ui
 
 ui.page_guard()
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
-from gridboard import charts_kpi, fmt, kpi_cases, kpi_views, metrics, ui_drill  # noqa: E402
+from gridboard.core import fmt
+from gridboard.metrics import engine, kpi_cases, kpi_views
+from gridboard.render import charts_kpi
+from gridboard.ui import drill
 
 PAGE = "closure"
 TILES = ("received", "closed", "closure_rate", "on_time_rate", "overdue_open", "supervised", "reopened",
@@ -19,25 +22,25 @@ COLUMNS = ("received", "closed", "closure_rate", "on_time_rate", "overdue_open",
 f = ui.filters()
 lang = ui.lang()
 ui.page_header(ui.t("page_closure"), f)
-path = ui_drill.drill_path(PAGE, f)
+path = drill.drill_path(PAGE, f)
 unit_id, unit_name = path[-1]
-ui_drill.breadcrumb(PAGE, path)
+drill.breadcrumb(PAGE, path)
 window = {**f.window(), "unit": unit_id}
 stamp = f"{unit_id}_{f.start:%Y%m%d}_{f.end:%Y%m%d}"
 
-now = ui.cached(metrics.kpis, detail=True, **window)
-before = ui.cached(metrics.kpis, detail=True, **{**f.previous().window(), "unit": unit_id})
-ui_drill.tiles(TILES, now, before, f)
+now = ui.cached(engine.kpis, detail=True, **window)
+before = ui.cached(engine.kpis, detail=True, **{**f.previous().window(), "unit": unit_id})
+drill.tiles(TILES, now, before, f)
 if not now["received"]:
     st.info(ui.t("no_cases"))
     st.stop()
-ui_drill.tile_cases(PAGE, TILES, window, unit_name, f"closure_{stamp}")
+drill.tile_cases(PAGE, TILES, window, unit_name, f"closure_{stamp}")
 
-children = ui.cached(metrics.breakdown, "child", detail=True, **window)
+children = ui.cached(engine.breakdown, "child", detail=True, **window)
 if children:
     st.subheader(ui.t("kpi_by_unit", level=ui.child_level_label(unit_id)))
     st.caption(ui.t("kpi_drill_hint"))
-    ui_drill.group_table(PAGE, children, COLUMNS, f"closure_units_{stamp}", "child", window, down=True)
+    drill.group_table(PAGE, children, COLUMNS, f"closure_units_{stamp}", "child", window, down=True)
 else:
     st.info(ui.t("kpi_no_sub_units", name=fmt.escape_md(unit_name)))
 
@@ -46,11 +49,11 @@ labels = [ui.t("kpi_tab_trend"), ui.t("kpi_tab_dims"), ui.t("kpi_tab_loop"), ui.
 trend_tab, dims_tab, loop_tab, gaps_tab = st.tabs(labels, key="closure_tabs", on_change="rerun")
 with trend_tab:
     if trend_tab.open:
-        ui_drill.trend_section(PAGE, f, window, stamp, unit_name, heading="kpi_trend_closure",
+        drill.trend_section(PAGE, f, window, stamp, unit_name, heading="kpi_trend_closure",
                                figure=charts_kpi.trend_rate, cases=("received", "closed"))
 with dims_tab:
     if dims_tab.open:
-        ui_drill.dimension_section(PAGE, window, stamp, bar_metric="closure_rate", columns=COLUMNS)
+        drill.dimension_section(PAGE, window, stamp, bar_metric="closure_rate", columns=COLUMNS)
 with loop_tab:
     if loop_tab.open:
         left, right = st.columns(2)
@@ -58,22 +61,22 @@ with loop_tab:
             st.subheader(ui.t("kpi_ageing_heading"))
             buckets = ui.cached(kpi_views.ageing, **window)
             st.caption(ui.t("kpi_chart_hint") if sum(buckets.values()) else ui.t("kpi_no_overdue"))
-            age = ui_drill.chart_pick(charts_kpi.ageing_bars(buckets, lang=lang), f"closure_ageing_{stamp}")
+            age = drill.chart_pick(charts_kpi.ageing_bars(buckets, lang=lang), f"closure_ageing_{stamp}")
         with right:
             st.subheader(ui.t("kpi_funnel_heading"))
             stages = ui.cached(kpi_views.funnel, **window)
             st.caption(ui.t("kpi_funnel_caption") + ui.t("kpi_chart_hint"))
-            stage = ui_drill.chart_pick(charts_kpi.funnel_bars(stages, lang=lang), f"closure_funnel_{stamp}")
+            stage = drill.chart_pick(charts_kpi.funnel_bars(stages, lang=lang), f"closure_funnel_{stamp}")
         if age in kpi_views.AGE_BUCKETS:
             label = (kpi_views.AGE_LABELS_EN if lang == "en" else kpi_views.AGE_LABELS_ZH)[age]
             q = kpi_cases.Query("age_bucket", values=(("bucket", age),))
-            ui_drill.case_panel(f"closure_ageing_{stamp}_{age}", f"{unit_name} · {label}",
-                                [(label, ui_drill.case_fetch(q, window))], name=f"overdue_{age}_{stamp}")
+            drill.case_panel(f"closure_ageing_{stamp}_{age}", f"{unit_name} · {label}",
+                                [(label, drill.case_fetch(q, window))], name=f"overdue_{age}_{stamp}")
         if stage in kpi_views.FUNNEL_STAGES:
             label = ui.t(f"kpi_stage_{stage}")
-            ui_drill.case_panel(f"closure_funnel_{stamp}_{stage}", f"{unit_name} · {label}",
-                                [(label, ui_drill.case_fetch(kpi_cases.Query(stage), window))],
+            drill.case_panel(f"closure_funnel_{stamp}_{stage}", f"{unit_name} · {label}",
+                                [(label, drill.case_fetch(kpi_cases.Query(stage), window))],
                                 name=f"loop_{stage}_{stamp}")
 with gaps_tab:
     if gaps_tab.open:
-        ui_drill.gaps_section(PAGE, window, stamp)
+        drill.gaps_section(PAGE, window, stamp)

@@ -7,9 +7,11 @@ from gridboard import ui
 
 ui.page_guard()
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
-from gridboard import charts_people, config, economy  # noqa: E402
+from gridboard.core import config
+from gridboard.people import economy
+from gridboard.render import charts_people
 
 TILE_WIDTH = 205
 TILES_MAX_WIDTH = 6 * TILE_WIDTH + 5 * 16

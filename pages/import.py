@@ -5,7 +5,7 @@ one selectbox per contract column with a sample value, "save as preset"), step 3
 (progress bar, then summary, problems by row and column, the change previewed as new / updated /
 unchanged rows, rejected rows to download), step 4 the load; the import log under it.
 
-The checked upload is an ingest.Batch with its own cursor and temp tables. It is held for the
+The checked upload is an pipeline.Batch with its own cursor and temp tables. It is held for the
 session with ui.hold and closed when the file, the table, the mapping or an option changes, after
 the load, when the file is removed (also what the analyst finds on coming back to this page: a
 page left behind loses its uploaded file) and when the session ends.
@@ -15,17 +15,18 @@ from gridboard import ui
 
 ui.page_guard()
 
-import hashlib  # noqa: E402
-import json  # noqa: E402
-import logging  # noqa: E402
-import threading  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from typing import Any  # noqa: E402
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
 
-import pandas as pd  # noqa: E402
-import streamlit as st  # noqa: E402
+import pandas as pd
+import streamlit as st
 
-from gridboard import export, fmt, ingest, mapping, schema  # noqa: E402
+from gridboard.core import export, fmt, schema
+from gridboard.ingest import mapping, pipeline
 
 BATCH = "import_batch"  # ui.hold slot of the checked upload
 UPLOAD_N = "imp_upload_n"  # uploader generation: a new key empties the uploader after a load
@@ -49,7 +50,7 @@ class Checked:
     (a deferred download runs on another thread).
     """
 
-    def __init__(self, batch: ingest.Batch, cursor: Any, signature: str) -> None:
+    def __init__(self, batch: pipeline.Batch, cursor: Any, signature: str) -> None:
         self.batch, self.cursor, self.signature = batch, cursor, signature
         self.lock = threading.Lock()
         self.memo: dict[tuple, Any] = {}
@@ -145,10 +146,10 @@ def opened_file(uploaded: Any, table: str) -> dict[str, Any]:
     if found and found["key"] == key:
         return found
     try:
-        src, suggested, sample = ingest.inspect(uploaded.getvalue(), table, file_name=uploaded.name)
+        src, suggested, sample = pipeline.inspect(uploaded.getvalue(), table, file_name=uploaded.name)
         found = {"key": key, "headers": src.headers, "suggested": suggested, "sample": sample,
                  "describe": src.describe(), "rows": src.total_rows, "best": best_preset(src.headers, table, suggested)}
-    except ingest.IngestError as exc:
+    except pipeline.IngestError as exc:
         found = {"key": key, "error": str(exc)}
     st.session_state[OPENED] = found
     st.session_state[PENDING_PRESET] = found.get("best", "")
@@ -269,7 +270,7 @@ def step_check(table: str, uploaded: Any, m: mapping.Mapping, ready: bool) -> Ch
     st.subheader(ui.t("imp_step3"), anchor=False)
     parent = None
     if table != "units":
-        choices = dict(ui.cached(ingest.parent_choices))
+        choices = dict(ui.cached(pipeline.parent_choices))
         cols = st.columns([2, 3], vertical_alignment="bottom")
         add = cols[0].checkbox(ui.t("imp_add_units"), key="imp_add_units", help=ui.t("imp_add_units_help"))
         if add and choices:
@@ -300,9 +301,9 @@ def run_check(table: str, uploaded: Any, m: mapping.Mapping, parent: str | None,
 
     cur = ui.cursor()
     try:
-        batch = ingest.prepare(cur, uploaded.getvalue(), table=table, file_name=uploaded.name, mapping=m,
+        batch = pipeline.prepare(cur, uploaded.getvalue(), table=table, file_name=uploaded.name, mapping=m,
                                add_units_under=parent, on_progress=progress)
-    except ingest.IngestError as exc:
+    except pipeline.IngestError as exc:
         cur.close()
         bar.empty()
         st.error(ui.t("imp_error", reason=str(exc)), icon=":material/error:")
@@ -410,7 +411,7 @@ def step_load(checked: Checked) -> None:
     try:
         with st.spinner(ui.t("imp_loading")), checked.lock:
             report = checked.batch.commit(user=user.name if user else None, all_or_nothing=all_or_nothing)
-    except ingest.IngestError as exc:
+    except pipeline.IngestError as exc:
         st.error(ui.t("imp_error", reason=str(exc)), icon=":material/error:")
         return
     release()
@@ -425,7 +426,7 @@ def show_history() -> None:
     st.subheader(ui.t("imp_history"), anchor=False)
     cur = ui.cursor()
     try:
-        history = ingest.history(cur, 20)
+        history = pipeline.history(cur, 20)
     finally:
         cur.close()
     if history.empty:

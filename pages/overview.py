@@ -4,11 +4,13 @@ from gridboard import ui
 
 ui.page_guard()
 
-import datetime as dt  # noqa: E402
+import datetime as dt
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
-from gridboard import charts, fmt, metrics  # noqa: E402
+from gridboard.core import catalog, fmt
+from gridboard.metrics import engine
+from gridboard.render import charts
 
 TILE_WIDTH = 210  # px: six tiles a row at 1920 wide, four at 1366 (sidebar open)
 TILES_MAX_WIDTH = 6 * TILE_WIDTH + 5 * 16  # never more than six a row (kiosk without sidebar)
@@ -17,14 +19,14 @@ f = ui.filters()
 lang = ui.lang()
 ui.page_header(ui.t("page_overview"), f)
 
-current = ui.cached(metrics.kpis, **f.window())
+current = ui.cached(engine.kpis, **f.window())
 prev_f = f.previous()
-previous = ui.cached(metrics.kpis, **prev_f.window())
+previous = ui.cached(engine.kpis, **prev_f.window())
 
 st.subheader(ui.t("kpi_heading"))
 st.caption(ui.t("vs_previous", start=f"{prev_f.start:%Y-%m-%d %H:%M}", end=f"{prev_f.end:%Y-%m-%d %H:%M}"))
 tiles = st.container(horizontal=True, horizontal_alignment="distribute", gap="small", width=TILES_MAX_WIDTH)
-for m in metrics.METRICS:
+for m in catalog.METRICS:
     with tiles:
         st.metric(
             fmt.metric_label(m, lang, with_unit=False),
@@ -46,14 +48,14 @@ grain = "day" if (shown_end - f.start.date()).days <= 92 else "week"
 left, right = st.columns([3, 2])
 with left:
     st.subheader(ui.t(f"trend_{grain}"))
-    series = ui.cached(metrics.breakdown, grain, **f.window())
+    series = ui.cached(engine.breakdown, grain, **f.window())
     ui.plotly(charts.trend_figure(series, lang=lang, start=f.start.date(), end=shown_end, grain=grain), key="trend")
 with right:
     st.subheader(ui.t("by_category"))
-    categories = ui.cached(metrics.breakdown, "category", **f.window())
+    categories = ui.cached(engine.breakdown, "category", **f.window())
     ui.plotly(charts.category_figure(categories, lang=lang), key="categories")
 
-children = ui.cached(metrics.breakdown, "child", **f.window())
+children = ui.cached(engine.breakdown, "child", **f.window())
 st.subheader(ui.t("by_child", level=ui.child_level_label(f.unit_id)))
 if children:
     table = fmt.metrics_frame(children, ui.t("group_name"), lang)

@@ -8,9 +8,13 @@ from gridboard import ui
 
 ui.page_guard()
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
-from gridboard import charts, charts_people, config, economy, fmt, gridindex, metrics, profile, schema  # noqa: E402
+from gridboard.core import catalog, config, fmt, schema
+from gridboard.metrics import engine
+from gridboard.people import economy, profile
+from gridboard.ranking import gridindex
+from gridboard.render import charts, charts_people
 
 TILE_WIDTH = 205
 TILES_MAX_WIDTH = 6 * TILE_WIDTH + 5 * 16
@@ -42,7 +46,7 @@ elif text.strip():
 unit = st.query_params.get("unit") or f.unit_id
 try:
     p = ui.cached(profile.build, unit, start=f.start, end=f.end, as_of=f.as_of, preset=f.preset, settings=settings)
-except metrics.MetricError:
+except engine.MetricError:
     st.warning(ui.t("prof_unknown_unit", unit=unit))
     st.query_params.pop("unit", None)
     p = ui.cached(profile.build, f.unit_id, start=f.start, end=f.end, as_of=f.as_of, preset=f.preset,
@@ -71,7 +75,7 @@ st.caption(ui.t("vs_previous", start=f"{p['period']['prev_start']:%Y-%m-%d %H:%M
                 end=f"{p['period']['prev_end']:%Y-%m-%d %H:%M}"))
 tiles = st.container(horizontal=True, horizontal_alignment="distribute", gap="small", width=TILES_MAX_WIDTH)
 for key in KPI_TILES:
-    m = metrics.METRIC_BY_KEY[key]
+    m = catalog.METRIC_BY_KEY[key]
     with tiles:
         st.metric(fmt.metric_label(m, lang, with_unit=False), fmt.metric(m, k[key], lang),
                   fmt.delta(m, k[key], kp[key], lang), **fmt.delta_style(m, k[key], kp[key]),

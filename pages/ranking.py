@@ -6,13 +6,15 @@ from gridboard import ui
 
 ui.page_guard()
 
-import datetime as dt  # noqa: E402
+import datetime as dt
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
-from gridboard import charts_ranking, config, fmt, gridindex, periods, ranking, schema, settings_store  # noqa: E402
-from gridboard import ranking_tables as tables  # noqa: E402
-from gridboard.gridindex import COMPONENTS  # noqa: E402
+from gridboard.core import config, fmt, periods, schema
+from gridboard.ranking import gridindex, league, settings_store
+from gridboard.ranking.gridindex import COMPONENTS
+from gridboard.render import charts_ranking
+from gridboard.render import ranking_tables as tables
 
 CHOICE_KEYS = ("rk_level", "rk_grid_type", "rk_profile", "rk_case_comp", "rk_case_which", "rk_mode", "rk_a", "rk_b")
 f = ui.filters()
@@ -21,7 +23,7 @@ t = ui.t
 ui.page_header(t("page_ranking"), f)
 user = ui.current_user()
 
-levels = ranking.levels_under(ui.cached(ranking.unit_info, f.unit_id).level)
+levels = league.levels_under(ui.cached(league.unit_info, f.unit_id).level)
 if not levels:
     st.info(t("rk_no_levels"))
     st.stop()
@@ -101,11 +103,11 @@ if tried != saved_pct:
 prev_f = f.previous()
 current = gridindex.from_inputs(ui.cached(gridindex.inputs, level, **f.window()), settings, grid_type=grid_type)
 previous = gridindex.from_inputs(ui.cached(gridindex.inputs, level, **prev_f.window()), settings, grid_type=grid_type)
-rows = ranking.league(current, previous)
+rows = league.league(current, previous)
 if not rows:
     st.info(t("rk_no_units"))
     st.stop()
-parent_names = ui.cached(ranking.unit_names, sorted({u.parent_id for u in current if u.parent_id}))
+parent_names = ui.cached(league.unit_names, sorted({u.parent_id for u in current if u.parent_id}))
 by_id = {u.unit_id: u for u in current}
 ranked = [u for u in current if u.rank is not None]
 weights = settings.normalised_weights()
@@ -157,7 +159,7 @@ with tab_table:
         st.metric(t("rk_col_score"), fmt.number(u.score), delta, border=True, delta_description=t("vs_label"))
         st.metric(t("rk_col_stars"), tables.stars_text(u, lang), border=True)
         st.metric(t("rk_col_rank"), tables.rank_text(u, len(ranked), lang),
-                  ranking.change_text(row, t("rk_new")) if row.change else None, border=True,
+                  league.change_text(row, t("rk_new")) if row.change else None, border=True,
                   delta_arrow="off", delta_color="normal" if (row.change or 0) > 0 else "inverse")
         st.metric(t("rk_col_cases"), fmt.count(u.cases), border=True)
     left, right = st.columns(2)
@@ -169,9 +171,9 @@ with tab_table:
     with right:
         st.markdown(f"**{t('rk_trend')}**")
         last_day = min(f.end.date() - dt.timedelta(days=1), f.as_of.date())
-        t_start, t_end = ranking.trend_window(last_day)
-        monthly = ui.cached(ranking.monthly_rows, u.unit_id, u.parent_id, start=t_start, end=t_end, as_of=f.as_of)
-        ui.plotly(charts_ranking.trend_figure(ranking.trend(monthly, settings, start=t_start, end=t_end), lang=lang),
+        t_start, t_end = league.trend_window(last_day)
+        monthly = ui.cached(league.monthly_rows, u.unit_id, u.parent_id, start=t_start, end=t_end, as_of=f.as_of)
+        ui.plotly(charts_ranking.trend_figure(league.trend(monthly, settings, start=t_start, end=t_end), lang=lang),
                   key="rk_trend")
         st.caption(t("rk_trend_note", n=settings.min_cases))
     st.markdown(f"**{t('rk_components')}**")
@@ -189,7 +191,7 @@ with tab_table:
                 t("rk_cases_which"), ["missed", "counted"], key="rk_case_which", required=True, default="missed",
                 format_func={w: t(f"rk_which_{w}") for w in ("missed", "counted")}.get,
             ) or "missed"
-    found = ui.cached(ranking.component_cases, component, which=which, unit=unit_id, start=f.start, end=f.end,
+    found = ui.cached(league.component_cases, component, which=which, unit=unit_id, start=f.start, end=f.end,
                       as_of=f.as_of, target_min=settings.response_target_min, limit=200)
     cases = tables.cases_frame(found.rows, lang=lang)
     st.caption(t("rk_cases_total", total=f"{found.total:,}", shown=f"{len(cases):,}")
@@ -201,13 +203,13 @@ with tab_table:
 # --- honour and red lists -----------------------------------------------------------------------
 
 with tab_lists:
-    honour, red = ranking.honour_and_red(current)
+    honour, red = league.honour_and_red(current)
     if not honour:
         st.info(t("rk_lists_empty"))
     else:
         for col, key, units in zip(st.columns(2), ("rk_honour", "rk_red"), (honour, red), strict=True):
             with col:
-                st.subheader(t(key, n=min(ranking.LIST_SIZE, len(units))))
+                st.subheader(t(key, n=min(league.LIST_SIZE, len(units))))
                 listed = tables.list_frame(units, rows, weights, lang=lang, parent_names=parent_names)
                 st.dataframe(tables.styled(listed, lang=lang), hide_index=True, placeholder="—", width="stretch")
                 ui.download_table(listed, f"{file_stem}_{key}")
@@ -229,7 +231,7 @@ with tab_explain:
     if mode == "unit":
         if others:  # (a single unit has nothing to compare with)
             if st.session_state.get("rk_b") not in others:
-                st.session_state["rk_b"] = ranking.neighbour(choices, a_id)
+                st.session_state["rk_b"] = league.neighbour(choices, a_id)
             b_id = pick[1].selectbox(t("rk_explain_b"), others, key="rk_b",
                                      format_func=lambda i: tables.unit_option(by_id[i], lang))
             b, b_label = by_id[b_id], by_id[b_id].name
@@ -245,7 +247,7 @@ with tab_explain:
     if b is None or b.score is None or a.score is None:
         st.info(t("rk_explain_one" if mode == "unit" else "rk_explain_missing"))
     else:
-        cmp = ranking.compare(a, b, settings)
+        cmp = league.compare(a, b, settings)
         st.markdown(fmt.escape_md(tables.explain_sentence(cmp, a_label, b_label, lang=lang)))
         left, right = st.columns(2)
         with left:

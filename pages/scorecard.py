@@ -7,11 +7,14 @@ from gridboard import ui
 
 ui.page_guard()
 
-import datetime as dt  # noqa: E402
+import datetime as dt
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
-from gridboard import charts_kpi, config, fmt, kpi_tables, kpi_views, periods, scorecard, ui_drill  # noqa: E402
+from gridboard.core import config, fmt, periods
+from gridboard.metrics import kpi_views, scorecard
+from gridboard.render import charts_kpi, kpi_tables
+from gridboard.ui import drill
 
 f = ui.filters()
 lang = ui.lang()
@@ -42,23 +45,23 @@ with left:
 with right:
     st.subheader(ui.t("kpi_score_ratio_heading"))
     st.caption(ui.t("kpi_score_ratio_caption") + ui.t("kpi_chart_hint"))
-    bar = ui_drill.chart_pick(charts_kpi.ratio_bars(card.lines, lang=lang), f"score_bars_{stamp}")
+    bar = drill.chart_pick(charts_kpi.ratio_bars(card.lines, lang=lang), f"score_bars_{stamp}")
 if bar:
-    ui_drill.case_panel(f"score_bars_{stamp}_{bar}", f"{f.unit_name.split(' / ')[-1]} · {fmt.metric_label(bar, lang)}",
-                        ui_drill.metric_options(bar, window), name=f"scorecard_{bar}_{stamp}")
+    drill.case_panel(f"score_bars_{stamp}_{bar}", f"{f.unit_name.split(' / ')[-1]} · {fmt.metric_label(bar, lang)}",
+                        drill.metric_options(bar, window), name=f"scorecard_{bar}_{stamp}")
 
 # --- the table: actual, target, ratio, 环比, 同比 --------------------------------------------------------
 
 st.subheader(ui.t("kpi_score_table_heading"))
 frame, styled, numbers = kpi_tables.score_frame(card, lang)
-picked = ui_drill.cell_table(styled, f"score_table_{stamp}", column_config=ui_drill.right_aligned(numbers))
+picked = drill.cell_table(styled, f"score_table_{stamp}", column_config=drill.right_aligned(numbers))
 ui.download_table(frame, f"scorecard_{stamp}")
 if picked is not None:
     line = card.lines[picked[0]]
-    ui_drill.case_panel(f"score_table_{stamp}_{line.key}", f"{f.unit_name.split(' / ')[-1]} · "
-                        f"{fmt.metric_label(line.key, lang)}", ui_drill.metric_options(line.key, window),
+    drill.case_panel(f"score_table_{stamp}_{line.key}", f"{f.unit_name.split(' / ')[-1]} · "
+                        f"{fmt.metric_label(line.key, lang)}", drill.metric_options(line.key, window),
                         name=f"scorecard_{line.key}_{stamp}",
-                        on_close=lambda: ui_drill.clear_selection(f"score_table_{stamp}"))
+                        on_close=lambda: drill.clear_selection(f"score_table_{stamp}"))
 
 # --- which sub-units pull the score down -------------------------------------------------------------
 
@@ -68,11 +71,11 @@ if rows:
     st.caption(ui.t("kpi_cell_hint"))
     frame, styled, keys, numbers = kpi_tables.child_score_frame(rows, targets, lang)
     children_key = f"score_children_{stamp}"
-    picked = ui_drill.cell_table(styled, children_key, height=ui_drill.table_height(len(frame)),
-                                 column_config=ui_drill.right_aligned(numbers))
+    picked = drill.cell_table(styled, children_key, height=drill.table_height(len(frame)),
+                                 column_config=drill.right_aligned(numbers))
     ui.download_table(frame, children_key)
     if picked is not None and picked[1] in keys:
         row, key = rows[picked[0]], keys[picked[1]]
-        ui_drill.case_panel(f"{children_key}_{picked[0]}_{key}", f"{row['group_name']} · {fmt.metric_label(key, lang)}",
-                            ui_drill.metric_options(key, window, group_by="child", group_value=row["group_id"]),
-                            name=f"{children_key}_{key}", on_close=lambda: ui_drill.clear_selection(children_key))
+        drill.case_panel(f"{children_key}_{picked[0]}_{key}", f"{row['group_name']} · {fmt.metric_label(key, lang)}",
+                            drill.metric_options(key, window, group_by="child", group_value=row["group_id"]),
+                            name=f"{children_key}_{key}", on_close=lambda: drill.clear_selection(children_key))

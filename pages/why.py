@@ -7,12 +7,15 @@ from gridboard import ui
 
 ui.page_guard()
 
-import datetime as dt  # noqa: E402
-from collections.abc import Callable  # noqa: E402
+import datetime as dt
+from collections.abc import Callable
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
-from gridboard import charts_kpi, explain, fmt, kpi_tables, kpi_views, metrics, periods, ui_drill  # noqa: E402
+from gridboard.core import catalog, fmt, periods
+from gridboard.metrics import explain, kpi_views
+from gridboard.render import charts_kpi, kpi_tables
+from gridboard.ui import drill
 
 SPLITS = ("child", "town", "community", "grid", "category", "source", "department")
 COMPARE = ("previous", "last_year", "custom")
@@ -44,7 +47,7 @@ before = explain.Window(before_p.start, before_p.end, before_p.as_of)
 st.caption(ui.t("kpi_why_periods", after=kpi_views.period_label(f.period), before=kpi_views.period_label(before_p)))
 
 e = ui.cached(explain.explain, metric, by, before=before, after=after, unit=f.unit_id)
-m = metrics.METRIC_BY_KEY[metric]
+m = catalog.METRIC_BY_KEY[metric]
 row = st.container(horizontal=True, gap="small")
 with row:
     st.metric(ui.t("kpi_why_before"), fmt.metric(m, e.before, lang), border=True, width=220)
@@ -72,9 +75,9 @@ def show_cases(i: int, on_close: Callable[[], None] | None = None) -> None:
     c = e.contributions[i]
     windows = ((ui.t("kpi_after_period"), after), (ui.t("kpi_before_period"), before))
     options = [(f"{when} · {label}", fetch) for when, w in windows
-               for label, fetch in ui_drill.metric_options(metric, {"start": w.start, "end": w.end, "as_of": w.as_of,
+               for label, fetch in drill.metric_options(metric, {"start": w.start, "end": w.end, "as_of": w.as_of,
                                                                     "unit": f.unit_id}, group_by=by, group_value=c.group_id)]
-    ui_drill.case_panel(f"{table_key}_{i}", f"{names[i]} · {fmt.metric_label(m, lang)}", options,
+    drill.case_panel(f"{table_key}_{i}", f"{names[i]} · {fmt.metric_label(m, lang)}", options,
                         name=f"why_{metric}_{i}", on_close=on_close)
 
 
@@ -82,7 +85,7 @@ st.subheader(ui.t("kpi_why_waterfall"))
 st.caption(ui.t("kpi_chart_hint"))
 steps = charts_kpi.waterfall_steps(e.contributions, TOP)
 fig = charts_kpi.waterfall(e.before, e.after, steps, metric=metric, lang=lang, name_of=name_of)
-step = ui_drill.chart_pick(fig, f"{table_key}_waterfall")
+step = drill.chart_pick(fig, f"{table_key}_waterfall")
 if isinstance(step, int) and 0 <= step < len(steps) and steps[step][0] != "__rest__":
     show_cases(next(i for i, c in enumerate(e.contributions) if c.group_id == steps[step][0]))
 st.caption(ui.t("kpi_why_sum", sum=f"{e.explained * scale:+,.2f}{unit}", change=f"{e.change * scale:+,.2f}{unit}")
@@ -94,8 +97,8 @@ level = "%.1f" if m.kind == "rate" else "localized"
 change = "%+.2f" if m.kind == "rate" else "%+d"
 formats = {"kpi_col_before": level, "kpi_col_after": level, "kpi_col_contribution": change,
            "kpi_col_rate_effect": change, "kpi_col_mix_effect": change}
-picked = ui_drill.cell_table(table, table_key, height=ui_drill.table_height(len(table)), column_config={
+picked = drill.cell_table(table, table_key, height=drill.table_height(len(table)), column_config={
     ui.t(k): st.column_config.NumberColumn(ui.t(k), format=v) for k, v in formats.items()})
 ui.download_table(table, table_key)
 if picked is not None:
-    show_cases(picked[0], on_close=lambda: ui_drill.clear_selection(table_key))
+    show_cases(picked[0], on_close=lambda: drill.clear_selection(table_key))

@@ -13,7 +13,7 @@ SHARED = ROOT.parent / "shared"
 REAL_DATA = SHARED / "data" / "real"
 sys.path.insert(0, str(ROOT))
 
-from gridboard import store  # noqa: E402
+from gridboard.db import store  # noqa: E402
 
 
 @pytest.fixture

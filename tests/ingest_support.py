@@ -6,7 +6,8 @@ from pathlib import Path
 
 import duckdb
 
-from gridboard import schema, store
+from gridboard.core import schema
+from gridboard.db import store
 
 CONTENT_TABLES = (*schema.ALL_TABLES, "meta", "unit_closure")
 

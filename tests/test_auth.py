@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gridboard import auth
+from gridboard.core import auth
 
 
 @pytest.fixture

@@ -14,9 +14,12 @@ import duckdb
 import pytest
 from browser_support import UNITS
 
-from gridboard import bigscreen, deadlines, maps, metrics, store
-from gridboard import bigscreen_charts as charts
-from gridboard import bigscreen_view as view
+from gridboard.db import store
+from gridboard.metrics import deadlines, engine
+from gridboard.render import maps
+from gridboard.render import wall_charts as charts
+from gridboard.render import wall_view as view
+from gridboard.wall import board
 
 AS_OF = dt.datetime(2026, 3, 18, 14, 0)
 T = dt.datetime
@@ -71,8 +74,8 @@ def con(fresh_db):
 
 
 @pytest.fixture
-def data(con) -> bigscreen.Live:
-    return bigscreen.live(con, as_of=AS_OF, stale_after=STALE)
+def data(con) -> board.Live:
+    return board.live(con, as_of=AS_OF, stale_after=STALE)
 
 
 # --- tiles -------------------------------------------------------------------------------------
@@ -93,8 +96,8 @@ def test_tiles_by_hand(data):
 
 
 def test_tiles_come_from_the_metric_engine(con, data):
-    for name, p in bigscreen.windows(AS_OF).items():
-        assert data.kpis[name] == metrics.kpis(con, **p.window()), name
+    for name, p in board.windows(AS_OF).items():
+        assert data.kpis[name] == engine.kpis(con, **p.window()), name
     tiles = {t.key: t for pair in view.tiles(data) for t in pair}
     assert len(tiles) == 12
     assert tiles["today_received"].label == "今日受理"
@@ -112,8 +115,8 @@ def test_tiles_come_from_the_metric_engine(con, data):
 
 
 def test_month_tiles_from_the_cache_are_the_same(con, data):
-    month = bigscreen.month_kpis(con, as_of=AS_OF)
-    again = bigscreen.live(con, as_of=AS_OF, stale_after=STALE, month=month)
+    month = board.month_kpis(con, as_of=AS_OF)
+    again = board.live(con, as_of=AS_OF, stale_after=STALE, month=month)
     assert again.kpis == data.kpis
 
 
@@ -123,26 +126,26 @@ def test_month_tiles_from_the_cache_are_the_same(con, data):
 @pytest.mark.parametrize("hours", [0, 1, 2, 3, 5, 8, 13, 21, 30, 36])
 def test_open_counts_equal_deadlines_counts(con, hours):
     """The backlog + recent cases formulation gives the DESIGN.md counts at any later moment."""
-    log = bigscreen.backlog(con, since=bigscreen.backlog_since(AS_OF))
+    log = board.backlog(con, since=board.backlog_since(AS_OF))
     as_of = AS_OF + dt.timedelta(hours=hours)
-    rows = bigscreen.open_by_grid(con, as_of=as_of, unit="C", log=log)
+    rows = board.open_by_grid(con, as_of=as_of, unit="C", log=log)
     for moment, at in (("now", as_of), ("before", as_of - dt.timedelta(days=1))):
         expected = deadlines.counts(con, as_of=at)
-        got = bigscreen.open_counts(rows, moment)
+        got = board.open_counts(rows, moment)
         assert {k: got[k] for k in expected} == expected, (moment, at)
         assert got["overdue"] == expected["L2"] + expected["L3"]
     for unit in ("T1", "T2", "T1C1"):
-        rows = bigscreen.open_by_grid(con, as_of=as_of, unit=unit, log=log)
-        assert {k: v for k, v in bigscreen.open_counts(rows).items() if k != "overdue"} == \
+        rows = board.open_by_grid(con, as_of=as_of, unit=unit, log=log)
+        assert {k: v for k, v in board.open_counts(rows).items() if k != "overdue"} == \
             deadlines.counts(con, as_of=as_of, unit=unit)
 
 
 def test_backlog_holds_only_old_unfinished_cases(con):
-    log = bigscreen.backlog(con, since=bigscreen.backlog_since(AS_OF))
+    log = board.backlog(con, since=board.backlog_since(AS_OF))
     assert log.since == dt.datetime(2026, 3, 17)
     assert sorted(log.table.column("case_id").to_pylist()) == ["C1", "C4", "C5"]  # C6 cancelled
     with pytest.raises(ValueError, match="cannot answer"):
-        bigscreen.open_by_grid(con, as_of=dt.datetime(2026, 3, 16), unit="C", log=log)
+        board.open_by_grid(con, as_of=dt.datetime(2026, 3, 16), unit="C", log=log)
 
 
 def test_grid_counts_roll_micro_grids_up(data):
@@ -155,7 +158,7 @@ def test_grid_counts_roll_micro_grids_up(data):
 
 
 def test_deadline_wall_order_states_and_masked_phones(con, data):
-    expected = deadlines.open_cases(con, as_of=AS_OF, limit=bigscreen.WALL_ROWS)
+    expected = deadlines.open_cases(con, as_of=AS_OF, limit=board.WALL_ROWS)
     # least time left first, whatever the state: C5 is L3 by supervision but due in 12 days
     assert [r["case_id"] for r in data.wall] == [r["case_id"] for r in expected] == ["C1", "C2", "C3", "C5"]
     assert [r["deadline_state"] for r in data.wall] == ["L3", "L2", "L1", "L3"]
@@ -203,22 +206,22 @@ def test_hourly_series(data):
 
 
 def test_freshness_states(con):
-    assert bigscreen.freshness(con, as_of=AS_OF, stale_after=STALE).state == "fresh"  # A3 30 min ago
-    stale = bigscreen.freshness(con, as_of=AS_OF, stale_after=dt.timedelta(minutes=20))
+    assert board.freshness(con, as_of=AS_OF, stale_after=STALE).state == "fresh"  # A3 30 min ago
+    stale = board.freshness(con, as_of=AS_OF, stale_after=dt.timedelta(minutes=20))
     assert stale.state == "stale" and stale.newest == T(2026, 3, 18, 13, 30)
-    later = bigscreen.freshness(con, as_of=AS_OF + dt.timedelta(days=5), stale_after=STALE)
+    later = board.freshness(con, as_of=AS_OF + dt.timedelta(days=5), stale_after=STALE)
     assert later.state == "stale" and later.newest == T(2026, 3, 18, 13, 30)  # found beyond the lookback
-    assert bigscreen.freshness(con, as_of=T(2025, 1, 1), stale_after=STALE).state == "empty"
+    assert board.freshness(con, as_of=T(2025, 1, 1), stale_after=STALE).state == "empty"
 
 
 def test_stamp_texts():
-    fresh = bigscreen.Freshness(AS_OF, T(2026, 3, 18, 13, 58, 7), STALE)
+    fresh = board.Freshness(AS_OF, T(2026, 3, 18, 13, 58, 7), STALE)
     assert 'data-state="fresh"' in view.stamp(fresh) and "数据更新于 14:00:00 · 最新事件 13:58:07" in view.stamp(fresh)
-    stale = bigscreen.Freshness(AS_OF, T(2026, 3, 18, 12, 45), STALE)
+    stale = board.Freshness(AS_OF, T(2026, 3, 18, 12, 45), STALE)
     assert "⚠ 已 1时15分 无新事件（最新事件 12:45:00） · 刷新于 14:00:00" in view.stamp(stale)
-    old = bigscreen.Freshness(AS_OF, T(2025, 11, 23, 14, 36), STALE)
+    old = board.Freshness(AS_OF, T(2025, 11, 23, 14, 36), STALE)
     assert "最新事件 2025-11-23 14:36" in view.stamp(old) and 'class="bs-stamp stale"' in view.stamp(old)
-    error = bigscreen.Freshness(AS_OF, None, STALE, error="IO Error: <disk>")
+    error = board.Freshness(AS_OF, None, STALE, error="IO Error: <disk>")
     assert "数据库无法读取" in view.stamp(error) and "&lt;disk&gt;" in view.stamp(error)
     assert "Data updated 14:00:00" in view.stamp(fresh, "en")
 
@@ -227,7 +230,7 @@ def test_unreadable_database_shows_no_numbers(con):
     def broken() -> duckdb.DuckDBPyConnection:
         raise store.StoreError("cannot open database: disk gone")
 
-    data = bigscreen.read_live(broken, lambda func, **kw: func(con, **kw), as_of=AS_OF, stale_after=STALE)
+    data = board.read_live(broken, lambda func, **kw: func(con, **kw), as_of=AS_OF, stale_after=STALE)
     assert not data.ok and data.freshness.state == "error" and "disk gone" in data.freshness.error
     tiles = [t for pair in view.tiles(data) for t in pair]
     assert len(tiles) == 12 and {t.value for t in tiles} == {"—"} and {t.delta for t in tiles} == {None}
@@ -235,8 +238,8 @@ def test_unreadable_database_shows_no_numbers(con):
     def failing_cache(func, *args, **kw):
         raise duckdb.IOException("IO Error: read failed")
 
-    assert bigscreen.read_live(lambda: con, failing_cache, as_of=AS_OF, stale_after=STALE).freshness.state == "error"
-    assert bigscreen.read_slow(failing_cache, now=AS_OF) is None
+    assert board.read_live(lambda: con, failing_cache, as_of=AS_OF, stale_after=STALE).freshness.state == "error"
+    assert board.read_slow(failing_cache, now=AS_OF) is None
 
 
 def test_read_live_through_caches_equals_live(con, data):
@@ -246,9 +249,9 @@ def test_read_live_through_caches_equals_live(con, data):
         calls.append(func.__name__)
         return func(con, *args, **kwargs)
 
-    got = bigscreen.read_live(con.cursor, cached, as_of=AS_OF, stale_after=STALE)
+    got = board.read_live(con.cursor, cached, as_of=AS_OF, stale_after=STALE)
     assert calls == ["backlog", "month_kpis"]
-    assert got.kpis["month"] == metrics.kpis(con, **bigscreen.windows(bigscreen.slow_as_of(AS_OF))["month"].window())
+    assert got.kpis["month"] == engine.kpis(con, **board.windows(board.slow_as_of(AS_OF))["month"].window())
     assert (got.open_now, got.wall, got.feed) == (data.open_now, data.wall, data.feed)
 
 
@@ -261,30 +264,30 @@ class _Cfg(dict):
 
 def test_options():
     cfg = _Cfg(refresh_seconds=30, stale_after_minutes=45)
-    assert bigscreen.options({}, cfg) == bigscreen.Options(30, None, dt.timedelta(minutes=45))
-    assert bigscreen.options({"refresh": "5"}, cfg).refresh_s == 5
-    assert bigscreen.options({"refresh": "1"}, cfg).refresh_s == 5  # at least 5 s
-    assert bigscreen.options({"refresh": "soon"}, cfg).refresh_s == 30
-    assert bigscreen.options({"rotate": "60", "unit": "T2", "lang": "en"}, cfg) == \
-        bigscreen.Options(30, 60, dt.timedelta(minutes=45), "T2", "en")
-    assert bigscreen.options({"lang": "fr"}, cfg).lang is None
+    assert board.options({}, cfg) == board.Options(30, None, dt.timedelta(minutes=45))
+    assert board.options({"refresh": "5"}, cfg).refresh_s == 5
+    assert board.options({"refresh": "1"}, cfg).refresh_s == 5  # at least 5 s
+    assert board.options({"refresh": "soon"}, cfg).refresh_s == 30
+    assert board.options({"rotate": "60", "unit": "T2", "lang": "en"}, cfg) == \
+        board.Options(30, 60, dt.timedelta(minutes=45), "T2", "en")
+    assert board.options({"lang": "fr"}, cfg).lang is None
 
 
 def test_rotation_and_views(con):
-    assert bigscreen.views(con) == [("C", "测试县"), ("T1", "城关街道"), ("T2", "东湖镇")]
+    assert board.views(con) == [("C", "测试县"), ("T1", "城关街道"), ("T2", "东湖镇")]
     t0 = dt.datetime.fromtimestamp(180 * 1000)
-    assert [bigscreen.rotation_index(t0 + dt.timedelta(seconds=s), 60, 3) for s in (0, 59, 60, 125, 180)] == [0, 0, 1, 2, 0]
-    assert bigscreen.rotation_index(t0, None, 3) == 0
+    assert [board.rotation_index(t0 + dt.timedelta(seconds=s), 60, 3) for s in (0, 59, 60, 125, 180)] == [0, 0, 1, 2, 0]
+    assert board.rotation_index(t0, None, 3) == 0
 
 
 def test_town_view_counts_only_the_town(con):
-    town = bigscreen.live(con, as_of=AS_OF, stale_after=STALE, unit="T2")
+    town = board.live(con, as_of=AS_OF, stale_after=STALE, unit="T2")
     assert town.kpis["today"]["received"] == 1 and town.open_now["open"] == 2  # A3; C2 and A3
     assert {r["case_id"] for r in town.wall} == {"C2"} and [r["case_id"] for r in town.feed] == ["A3"]
 
 
 def test_slow_panels(con):
-    slow = bigscreen.read_slow(lambda func, *a, **kw: func(con, *a, **kw), now=AS_OF + dt.timedelta(seconds=299))
+    slow = board.read_slow(lambda func, *a, **kw: func(con, *a, **kw), now=AS_OF + dt.timedelta(seconds=299))
     assert slow.as_of == AS_OF and slow.shown_days() == (dt.date(2026, 2, 17), dt.date(2026, 3, 19))
     assert sum(r["received"] for r in slow.days) == 8  # all but C4, C5 (older) and the cancelled
     assert {r["group_id"]: r["received"] for r in slow.categories}["城市管理"] == 2
@@ -293,11 +296,11 @@ def test_slow_panels(con):
 
 
 def test_grid_extremes_do_not_overlap(monkeypatch, con):
-    from gridboard import gridindex
+    from gridboard.ranking import gridindex
 
     fake = [gridindex.UnitScore(f"G{i}", f"网格{i}", None, 30, None, {}, {}, 90 - i, 5, rank=i + 1) for i in range(7)]
     monkeypatch.setattr(gridindex, "scores", lambda *a, **k: fake)
-    got = bigscreen.grid_extremes(con, as_of=AS_OF, n=5)
+    got = board.grid_extremes(con, as_of=AS_OF, n=5)
     assert [r["unit_id"] for r in got["best"]] == ["G0", "G1", "G2", "G3"]
     assert [r["unit_id"] for r in got["worst"]] == ["G6", "G5", "G4"] and got["level"] == "grid"
 
@@ -342,13 +345,13 @@ def test_map_is_offline_and_fits_the_county(con, data):
 
 
 def test_refresh_benchmark_runs(con):
-    bench = bigscreen.RefreshBench()
+    bench = board.RefreshBench()
     first = bench(con, AS_OF)
     assert first.ok and bench(con, AS_OF).open_now == first.open_now
 
 
 def test_scope_line(con):
-    views = bigscreen.views(con)
+    views = board.views(con)
     assert ">测试县 · 网格化社会治理<" in view.scope(views, "C", None)
     assert "测试县 · 东湖镇 · 网格化社会治理" in view.scope(views, "T2", None)
     assert "测试县 · 城关街道　轮播 2/3" in view.scope(views, "T1", 1)

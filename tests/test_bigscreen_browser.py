@@ -18,7 +18,9 @@ import pytest
 from browser_support import CHROMIUM, streamlit_server
 from test_browser import SHOTS, browser  # noqa: F401  (the module's Chromium fixture)
 
-from gridboard import config, deadlines, store
+from gridboard.core import config
+from gridboard.db import store
+from gridboard.metrics import deadlines
 
 pytestmark = [
     pytest.mark.browser,

@@ -9,7 +9,11 @@ import pytest
 from browser_support import small_database
 from streamlit.testing.v1 import AppTest
 
-from gridboard import auth, bigscreen, config, fmt, metrics, store, ui
+from gridboard import ui
+from gridboard.core import auth, config, fmt
+from gridboard.db import store
+from gridboard.metrics import engine
+from gridboard.wall import board
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -55,7 +59,7 @@ def test_wall_page_shows_the_engine_numbers(env):
     con = store.connect(env)  # same process as the app's connection: same DuckDB instance
     try:
         now = config.load().now()
-        today = metrics.kpis(con, **bigscreen.windows(now)["today"].window())
+        today = engine.kpis(con, **board.windows(now)["today"].window())
     finally:
         con.close()
     assert tiles["今日受理"].value == fmt.count(today["received"])

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_server
 
-from gridboard import auth, ui
+from gridboard import ui
+from gridboard.core import auth
 
 pytestmark = [
     pytest.mark.browser,

@@ -6,7 +6,7 @@ import datetime as dt
 
 import plotly.graph_objects as go
 
-from gridboard import charts
+from gridboard.render import charts
 
 
 def row(group_id, received, closed, rate, name=None):

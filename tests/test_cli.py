@@ -10,7 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from gridboard import metrics, store
+from gridboard.core import catalog
+from gridboard.db import store
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).parent / "data" / "metrics_fixture.sql"
@@ -36,7 +37,7 @@ def test_kpis_json_has_exactly_the_metric_keys(fixture_db):
     out = run_cli("kpis", "--db", str(fixture_db), *WINDOW, "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert list(data) == list(metrics.METRIC_KEYS)
+    assert list(data) == list(catalog.METRIC_KEYS)
     assert data["received"] == 8
     assert data["closed"] == 4
     assert data["on_time_rate"] == pytest.approx(0.4)
@@ -57,7 +58,7 @@ def test_kpis_by_town(fixture_db):
     assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout)
     assert [(r["group_id"], r["group_name"], r["received"]) for r in rows] == [("T1", "一镇", 5), ("T2", "二镇", 3)]
-    assert set(rows[0]) == {"group_id", "group_name", *metrics.METRIC_KEYS}
+    assert set(rows[0]) == {"group_id", "group_name", *catalog.METRIC_KEYS}
 
 
 def test_kpis_plain_text(fixture_db):

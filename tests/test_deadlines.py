@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gridboard import deadlines, store
+from gridboard.db import store
+from gridboard.metrics import deadlines
 
 FIXTURE = Path(__file__).parent / "data" / "metrics_fixture.sql"
 AS_OF = dt.datetime(2026, 3, 10, 12, 0)

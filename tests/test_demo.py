@@ -18,7 +18,10 @@ import pytest
 import shapely
 from conftest import REAL_DATA
 
-from gridboard import cli, demo, geo, metrics, store
+from gridboard import cli
+from gridboard.db import store
+from gridboard.demo import county, geo
+from gridboard.metrics import engine
 
 AS_OF = dt.datetime(2025, 11, 23, 14, 37)
 CASES = 3000
@@ -27,14 +30,14 @@ TOWNS_CSV = REAL_DATA / "china_admin_codes" / "sishui_zhucheng_towns_subset.csv"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, demo.DemoSummary]:
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    summary = demo.build_file(path, cases=CASES, seed=7, as_of=AS_OF, outline=OUTLINE)
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, county.DemoSummary]:
+    path = tmp_path_factory.mktemp("demo") / "county.duckdb"
+    summary = county.build_file(path, cases=CASES, seed=7, as_of=AS_OF, outline=OUTLINE)
     return path, summary
 
 
 @pytest.fixture(scope="module")
-def con(built: tuple[Path, demo.DemoSummary]) -> duckdb.DuckDBPyConnection:
+def con(built: tuple[Path, county.DemoSummary]) -> duckdb.DuckDBPyConnection:
     c = store.connect(built[0], read_only=True)
     yield c
     c.close()
@@ -77,13 +80,13 @@ def fingerprint(con: duckdb.DuckDBPyConnection, cases: bool = True) -> dict[str,
 
 def test_towns_are_the_13_real_towns_of_sishui(con):
     towns = rows(con, "SELECT unit_id, name, parent_id FROM units WHERE level = 'town' ORDER BY unit_id")
-    assert [(u, n) for u, n, _ in towns] == list(demo.TOWNS)
+    assert [(u, n) for u, n, _ in towns] == list(county.TOWNS)
     assert {p for _, _, p in towns} == {"370831"}
     assert rows(con, "SELECT unit_id, name FROM units WHERE parent_id IS NULL") == [("370831", "泗水县")]
     if TOWNS_CSV.is_file():  # the names and codes agree with the public division list
         with TOWNS_CSV.open(encoding="utf-8") as fh:
             real = {r["id"]: r["ext_name"] for r in csv.DictReader(fh) if r["pid"] == "370831"}
-        assert real == dict(demo.TOWNS)
+        assert real == dict(county.TOWNS)
 
 
 def test_level_counts_and_dedicated_grids(con, built):
@@ -256,10 +259,10 @@ def test_cases_are_stored_in_time_order(con, other_seed):
 
 def test_metric_engine_reads_sensible_numbers(con):
     end = AS_OF.replace(hour=0, minute=0) + dt.timedelta(days=1)
-    k = metrics.kpis(con, start=end - dt.timedelta(days=365), end=end, as_of=AS_OF)
+    k = engine.kpis(con, start=end - dt.timedelta(days=365), end=end, as_of=AS_OF)
     assert 0.9 < k["closure_rate"] <= 1 and 0.85 < k["on_time_rate"] < 1
     assert 0.9 < k["satisfaction_rate"] < 1 and 5 < k["median_response_min"] < 120
-    towns = metrics.breakdown(con, "town", start=end - dt.timedelta(days=365), end=end, as_of=AS_OF)
+    towns = engine.breakdown(con, "town", start=end - dt.timedelta(days=365), end=end, as_of=AS_OF)
     assert len(towns) == 13
 
 
@@ -268,7 +271,7 @@ def test_metric_engine_reads_sensible_numbers(con):
 
 def test_same_seed_gives_identical_data(con, tmp_path):
     again = tmp_path / "again.duckdb"
-    demo.build_file(again, cases=CASES, seed=7, as_of=AS_OF, outline=OUTLINE)
+    county.build_file(again, cases=CASES, seed=7, as_of=AS_OF, outline=OUTLINE)
     c2 = store.connect(again, read_only=True)
     try:
         assert fingerprint(c2) == fingerprint(con)
@@ -317,7 +320,7 @@ def test_build_refuses_a_database_with_data(built):
     c = store.connect(built[0], read_only=True)  # the check comes before any write
     try:
         with pytest.raises(ValueError, match="not empty"):
-            demo.build(c, cases=10, seed=1, as_of=AS_OF, outline=None)
+            county.build(c, cases=10, seed=1, as_of=AS_OF, outline=None)
     finally:
         c.close()
 

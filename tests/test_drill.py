@@ -7,13 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from gridboard import drill, metrics, store
+from gridboard.core import catalog
+from gridboard.db import store
+from gridboard.metrics import drill, engine
 
 FIXTURE = Path(__file__).parent / "data" / "metrics_fixture.sql"
 START, END, AS_OF = dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 11), dt.datetime(2026, 3, 10, 12, 0)
 W = {"start": START, "end": END, "as_of": AS_OF}
 
-# metric -> (numerator count key, denominator count key) in metrics.kpis(detail=True)
+# metric -> (numerator count key, denominator count key) in engine.kpis(detail=True)
 COUNTS = {
     "received": ("received", "received"),
     "closed": ("closed", "received"),
@@ -39,13 +41,13 @@ def con(fresh_db):
 
 
 def test_every_metric_has_a_case_list():
-    assert set(metrics.METRIC_KEYS) <= set(drill.PREDICATES)
+    assert set(catalog.METRIC_KEYS) <= set(drill.PREDICATES)
 
 
 @pytest.mark.parametrize("unit", [None, "T1", "T2", "G1", "MG1"])
 @pytest.mark.parametrize("metric", sorted(COUNTS))
 def test_list_count_equals_the_number(con, metric, unit):
-    detail = metrics.kpis(con, unit=unit, detail=True, **W)
+    detail = engine.kpis(con, unit=unit, detail=True, **W)
     num_key, den_key = COUNTS[metric]
     num = drill.case_list(con, unit=unit, metric=metric, part="numerator", **W)
     den = drill.case_list(con, unit=unit, metric=metric, part="denominator", **W)
@@ -65,7 +67,7 @@ def test_the_right_cases(con):
 
 @pytest.mark.parametrize("by", ["child", "town", "grid", "category", "source", "day", "week"])
 def test_breakdown_groups_open_their_cases(con, by):
-    for row in metrics.breakdown(con, by, detail=True, **W):
+    for row in engine.breakdown(con, by, detail=True, **W):
         lst = drill.case_list(con, metric="closed", group_by=by, group_value=row["group_id"], **W)
         assert lst.total == row["closed"], (by, row["group_id"])
         lst = drill.case_list(con, metric="received", group_by=by, group_value=row["group_id"], **W)
@@ -82,5 +84,5 @@ def test_paging(con):
 
 
 def test_unknown_metric(con):
-    with pytest.raises(metrics.MetricError):
+    with pytest.raises(engine.MetricError):
         drill.case_list(con, metric="happiness", **W)

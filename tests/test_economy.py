@@ -13,7 +13,10 @@ import pandas as pd
 import pytest
 from test_volunteers import AS_OF, EXTRA_UNITS, below, economy_rows, people_database
 
-from gridboard import charts_people, config, economy, store
+from gridboard.core import config
+from gridboard.db import store
+from gridboard.people import economy
+from gridboard.render import charts_people
 
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = AS_OF.year

@@ -18,7 +18,7 @@ import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_server
 from test_volunteers import people_database
 
-from gridboard import auth, config
+from gridboard.core import auth, config
 
 pytestmark = [
     pytest.mark.browser,

@@ -11,7 +11,10 @@ import pandas as pd
 import pytest
 from test_volunteers import AS_OF, END, START, people_database
 
-from gridboard import economy, export, ingest, schema, store, volunteers
+from gridboard.core import export, schema
+from gridboard.db import store
+from gridboard.ingest import pipeline
+from gridboard.people import economy, volunteers
 
 TABLES = ("volunteers", "volunteer_services", "collective_economy")
 
@@ -34,11 +37,11 @@ def test_template_maps_every_column_and_imports(table_name, tmp_path):
                 "('370831101201', '370831101', 'village', '东村')")
     store.rebuild_unit_closure(con)
     if table_name == "volunteer_services":  # its volunteer comes first
-        ingest.ingest(con, export.template_bytes("volunteers"), table="volunteers", file_name="v.xlsx")
+        pipeline.ingest(con, export.template_bytes("volunteers"), table="volunteers", file_name="v.xlsx")
     frame = pd.read_excel(io.BytesIO(export.template_bytes(table_name)))
     assert list(frame.columns) == [c.zh for c in schema.DATA_TABLES[table_name].columns]
     for fmt in ("xlsx", "csv"):
-        report = ingest.ingest(con, export.template_bytes(table_name, fmt), table=table_name,
+        report = pipeline.ingest(con, export.template_bytes(table_name, fmt), table=table_name,
                                file_name=export.template_file_name(table_name, fmt))
         assert report.rows_rejected == 0, report.describe()
         assert set(report.mapping) == set(schema.DATA_TABLES[table_name].column_names)  # column → header
@@ -54,9 +57,9 @@ def test_round_trip_keeps_rows_and_page_figures(source, tmp_path, fmt):
         for name in ("units", *TABLES):
             df = table(src, name)
             data = export.to_csv_bytes(df) if fmt == "csv" else export.to_xlsx_bytes(df, schema.DATA_TABLES[name].zh)
-            report = ingest.ingest(dst, data, table=name, file_name=f"{name}.{fmt}")
+            report = pipeline.ingest(dst, data, table=name, file_name=f"{name}.{fmt}")
             assert report.rows_rejected == 0 and report.new == len(df), report.describe()
-            again = ingest.ingest(dst, data, table=name, file_name=f"{name}.{fmt}")  # the same file: no change
+            again = pipeline.ingest(dst, data, table=name, file_name=f"{name}.{fmt}")  # the same file: no change
             assert (again.new, again.updated, again.rows_rejected) == (0, 0, 0), again.describe()
         for name in TABLES:
             pd.testing.assert_frame_equal(table(dst, name), table(src, name), check_dtype=False)
@@ -75,9 +78,9 @@ def test_a_service_of_an_unknown_volunteer_or_unit_is_rejected(source, tmp_path)
     con = store.connect(tmp_path / "bad.duckdb", create=True)
     src = store.connect(source, read_only=True)
     try:
-        ingest.ingest(con, export.to_csv_bytes(table(src, "units")), table="units", file_name="units.csv")
+        pipeline.ingest(con, export.to_csv_bytes(table(src, "units")), table="units", file_name="units.csv")
         csv = "村编码,年度,经营性收入\nT2V1,2026,45000\nNOPE,2026,1000\nT2V2,二〇二六,5\n"
-        report = ingest.ingest(con, csv.encode(), table="collective_economy", file_name="e.csv")
+        report = pipeline.ingest(con, csv.encode(), table="collective_economy", file_name="e.csv")
         assert (report.rows_read, report.rows_rejected) == (3, 2), report.describe()
         assert con.execute("SELECT unit_id, operating_income FROM collective_economy").fetchall() == [("T2V1", 45000.0)]
     finally:

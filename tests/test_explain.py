@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gridboard import explain, metrics, store
+from gridboard.db import store
+from gridboard.metrics import engine, explain
 
 FIXTURE = Path(__file__).parent / "data" / "metrics_fixture.sql"
 AS_OF = dt.datetime(2026, 3, 10, 12, 0)
@@ -49,5 +50,5 @@ def test_contributions_add_up(con, metric, by):
 
 
 def test_durations_are_refused(con):
-    with pytest.raises(metrics.MetricError):
+    with pytest.raises(engine.MetricError):
         explain.explain(con, "median_close_hours", "child", before=BEFORE, after=AFTER)

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from gridboard import fmt, metrics
+from gridboard.core import catalog, fmt
 
 
 @pytest.mark.parametrize(
@@ -35,7 +35,7 @@ def test_metric_formats_by_kind():
     assert fmt.metric("closure_rate", 0.5) == "50.0 %"
     assert fmt.metric("median_response_min", 30.0) == "30.0 分钟"
     assert fmt.metric("median_close_hours", 24.0, "en") == "24.0 h"
-    assert all(fmt.metric(m, None) == "—" for m in metrics.METRICS)
+    assert all(fmt.metric(m, None) == "—" for m in catalog.METRICS)
 
 
 def test_metric_label_without_unit_suffix():
@@ -88,7 +88,7 @@ def test_metrics_frame_keeps_numbers_and_labels_columns():
     ]
     frame = fmt.metrics_frame(rows, "名称")
     assert list(frame.columns)[0] == "名称"
-    assert len(frame.columns) == 1 + len(metrics.METRICS)
+    assert len(frame.columns) == 1 + len(catalog.METRICS)
     assert frame.loc[0, "办结率(%)"] == 80.0
     assert frame.loc[0, "满意率(%)"] == 96.4
     assert frame.loc[0, "受理量"] == 10

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gridboard import gaps, metrics, store
+from gridboard.db import store
+from gridboard.metrics import engine, gaps
 
 FIXTURE = Path(__file__).parent / "data" / "metrics_fixture.sql"
 START, END, AS_OF = dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 11), dt.datetime(2026, 3, 10, 12, 0)
@@ -102,5 +103,5 @@ def test_default_thresholds(con):
 
 
 def test_unknown_grouping(con):
-    with pytest.raises(metrics.MetricError):
+    with pytest.raises(engine.MetricError):
         gaps.recurrence_counts(con, "department", **W)

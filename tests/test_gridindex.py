@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from gridboard import gridindex, store
+from gridboard.db import store
+from gridboard.ranking import gridindex
 
 START = dt.datetime(2026, 1, 1)
 END = dt.datetime(2026, 2, 1)

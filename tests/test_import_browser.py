@@ -17,7 +17,7 @@ import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, small_database, streamlit_server
 from conftest import REAL_DATA
 
-from gridboard import auth, config
+from gridboard.core import auth, config
 
 pytestmark = [
     pytest.mark.browser,

@@ -19,7 +19,9 @@ from conftest import REAL_DATA
 from ingest_support import content_hash, small_county
 from streamlit.testing.v1 import AppTest
 
-from gridboard import config, export, ingest, mapping, schema, store
+from gridboard.core import config, export, schema
+from gridboard.db import store
+from gridboard.ingest import mapping, pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -300,9 +302,9 @@ def test_every_template_maps_back_without_a_preset(env: Path) -> None:
 def test_the_batch_is_closed_when_no_longer_needed(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     closed: list[str] = []
     prepared: list[str] = []
-    real_close, real_prepare = ingest.Batch.close, ingest.prepare
+    real_close, real_prepare = pipeline.Batch.close, pipeline.prepare
 
-    def close(self: ingest.Batch) -> None:
+    def close(self: pipeline.Batch) -> None:
         closed.append(self.report.file_name)
         real_close(self)
 
@@ -313,8 +315,8 @@ def test_the_batch_is_closed_when_no_longer_needed(env: Path, monkeypatch: pytes
     def mine(names: list[str]) -> list[str]:  # batches of earlier tests' sessions are released too
         return [n for n in names if n in ("a.csv", "b.csv")]
 
-    monkeypatch.setattr(ingest.Batch, "close", close)
-    monkeypatch.setattr(ingest, "prepare", prepare)
+    monkeypatch.setattr(pipeline.Batch, "close", close)
+    monkeypatch.setattr(pipeline, "prepare", prepare)
     at = open_page()
     check(upload(at, "a.csv", csv_bytes(f"C1,T1C1G2,12345热线,环境卫生,{recent(5)},,待处理,",
                                         f"C2,nowhere,12345热线,环境卫生,{recent(5)},,待处理,")))
@@ -370,14 +372,14 @@ def test_the_overview_shows_the_new_cases_after_a_load(env: Path) -> None:
 
 def test_history_and_parent_choices(tmp_path: Path) -> None:
     con = small_county(tmp_path / "db.duckdb")
-    assert ingest.history(con).empty
-    assert ingest.parent_choices(con) == [("C1", "测试县"), ("T1", "测试县 / 城关镇")]
+    assert pipeline.history(con).empty
+    assert pipeline.parent_choices(con) == [("C1", "测试县"), ("T1", "测试县 / 城关镇")]
     for i in range(3):
-        ingest.ingest(con, csv_bytes(f"H{i},G1,12345热线,环境卫生,2024-05-0{i + 1} 08:00,,待处理,"),
+        pipeline.ingest(con, csv_bytes(f"H{i},G1,12345热线,环境卫生,2024-05-0{i + 1} 08:00,,待处理,"),
                       table="cases", file_name=f"h{i}.csv", user="me")
-    ingest.ingest(con, csv_bytes("H0,G1,12345热线,环境卫生,2024-05-01 08:00,,待处理,"), table="cases",
+    pipeline.ingest(con, csv_bytes("H0,G1,12345热线,环境卫生,2024-05-01 08:00,,待处理,"), table="cases",
                   file_name="h0.csv", user="me")
-    log = ingest.history(con, limit=3)
+    log = pipeline.history(con, limit=3)
     assert list(log.columns) == ["编号", "数据表", "文件名", "读取行数", "新增行数", "更新行数", "拒绝行数", "操作人",
                                  "开始时间", "结束时间", "结果"]
     assert list(log["编号"]) == [4, 3, 2] and list(log["结果"]) == ["无变化", "已导入", "已导入"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from ingest_support import content_hash, small_county
 
-from gridboard import ingest
+from gridboard.ingest import pipeline
 
 BROKEN = Path(__file__).resolve().parent / "data" / "broken"
 MANIFEST = json.loads((BROKEN / "manifest.json").read_text(encoding="utf-8"))
@@ -27,8 +27,8 @@ def test_broken_file_is_refused_with_a_clear_message(name: str, tmp_path: Path) 
     con = small_county(tmp_path / "db.duckdb")
     before = content_hash(con)
     try:
-        report = ingest.ingest(con, BROKEN / name, table=spec["table"], user="test")
-    except ingest.IngestError as exc:
+        report = pipeline.ingest(con, BROKEN / name, table=spec["table"], user="test")
+    except pipeline.IngestError as exc:
         message = str(exc)
         assert "\n" not in message
     else:  # read, but every row rejected: the reasons are in the report
@@ -48,6 +48,6 @@ def test_broken_file_with_all_or_nothing_and_a_good_row_changes_nothing(tmp_path
     data = ("事件编号,所属网格,上报时间,办结时间,状态\n"
             "A1,G1,2024-05-01 08:00,2024-05-01 10:00,已办结\n"
             "A2,G1,2024-05-01 08:00,2024-04-01 10:00,已办结\n").encode()
-    report = ingest.ingest(con, data, table="cases", file_name="mixed.csv", all_or_nothing=True)
+    report = pipeline.ingest(con, data, table="cases", file_name="mixed.csv", all_or_nothing=True)
     assert (report.rows_rejected, report.outcome) == (1, "rejected")
     assert content_hash(con) == before

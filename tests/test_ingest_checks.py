@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from ingest_support import case_csv, content_hash, small_county
 
-from gridboard import ingest, store
+from gridboard.db import store
+from gridboard.ingest import pipeline
 
 
 @pytest.fixture
@@ -20,8 +21,8 @@ def con(tmp_path: Path):
     c.close()
 
 
-def _problems(con, data: bytes, table: str = "cases", **kw) -> tuple[ingest.Report, pd.DataFrame]:
-    batch = ingest.prepare(con, data, table=table, file_name="t.csv", **kw)
+def _problems(con, data: bytes, table: str = "cases", **kw) -> tuple[pipeline.Report, pd.DataFrame]:
+    batch = pipeline.prepare(con, data, table=table, file_name="t.csv", **kw)
     try:
         return batch.report, batch.problems()
     finally:
@@ -52,7 +53,7 @@ def test_placeholders_in_optional_fields_are_warnings_and_stored_as_null(con) ->
     data = ("事件编号,所属网格,上报时间,办结时间,状态,经度,纬度\n"
             "A1,G1,2024-05-01 08:00,01/01/1900 12:00:00 AM,已办结,-77,39\n"
             "A2,G1,2024-05-01 08:00,,待处理,0,0\n").encode()
-    report = ingest.ingest(con, data, table="cases", file_name="ph.csv")
+    report = pipeline.ingest(con, data, table="cases", file_name="ph.csv")
     assert (report.rows_rejected, report.rows_warned, report.new) == (0, 2, 2)
     rows = con.execute("SELECT closed_at, lon, lat FROM cases WHERE case_id IN ('A1', 'A2')").fetchall()
     assert rows == [(None, None, None), (None, None, None)]
@@ -62,7 +63,7 @@ def test_identical_duplicates_merge_and_conflicting_ones_are_rejected(con) -> No
     same = "A1,G1,12345热线,环境卫生,2024-05-01 08:00,,,待处理,"
     data = case_csv(same, same, "B1,G1,12345热线,环境卫生,2024-05-01 08:00,,,待处理,",
                     "B1,G2,12345热线,环境卫生,2024-05-01 08:00,,,待处理,")
-    batch = ingest.prepare(con, data, table="cases", file_name="dup.csv")
+    batch = pipeline.prepare(con, data, table="cases", file_name="dup.csv")
     r = batch.report
     assert (r.rows_read, r.rows_merged, r.rows_rejected, r.new) == (4, 1, 2, 1)
     problems = batch.problems()
@@ -78,11 +79,11 @@ def test_unknown_units_become_grids_only_when_asked(con) -> None:
     data = case_csv("A1,新网格,12345热线,环境卫生,2024-05-01 08:00,,,待处理,",
                     "A2,新网格,12345热线,环境卫生,2024-05-02 08:00,,,待处理,",
                     "A3,,12345热线,环境卫生,2024-05-02 08:00,,,待处理,")
-    report = ingest.ingest(con, data, table="cases", file_name="u.csv")
+    report = pipeline.ingest(con, data, table="cases", file_name="u.csv")
     assert report.rows_rejected == 2 and report.rows_unassigned == 1
     # without a parent, 未划分 hangs under the county root
     assert con.execute("SELECT parent_id, name FROM units WHERE unit_id = 'C1-UNASSIGNED'").fetchone() == ("C1", "未划分")
-    report = ingest.ingest(con, data, table="cases", file_name="u.csv", add_units_under="T1")
+    report = pipeline.ingest(con, data, table="cases", file_name="u.csv", add_units_under="T1")
     assert report.rows_rejected == 0
     assert [u["name"] for u in report.new_units] == ["新网格", "未划分"]
     unit = con.execute("SELECT u.parent_id, u.level, u.name FROM cases c JOIN units u USING (unit_id) "
@@ -95,8 +96,8 @@ def test_unknown_units_become_grids_only_when_asked(con) -> None:
 
 def test_add_units_under_a_missing_unit_is_a_file_error(con) -> None:
     before = content_hash(con)
-    with pytest.raises(ingest.IngestError, match="上级单位 T404 不存在"):
-        ingest.ingest(con, case_csv("A1,X,12345热线,环境卫生,2024-05-01 08:00,,,待处理,"), table="cases",
+    with pytest.raises(pipeline.IngestError, match="上级单位 T404 不存在"):
+        pipeline.ingest(con, case_csv("A1,X,12345热线,环境卫生,2024-05-01 08:00,,,待处理,"), table="cases",
                       file_name="u.csv", add_units_under="T404")
     assert content_hash(con) == before
 
@@ -109,9 +110,9 @@ def test_ambiguous_unit_names_are_rejected(con) -> None:
 
 
 def test_preview_of_new_updated_unchanged(con) -> None:
-    ingest.ingest(con, case_csv("A1,G1,12345热线,环境卫生,2024-05-01 08:00,,,待处理,",
+    pipeline.ingest(con, case_csv("A1,G1,12345热线,环境卫生,2024-05-01 08:00,,,待处理,",
                                 "A2,G1,12345热线,环境卫生,2024-05-01 08:00,,,待处理,"), table="cases", file_name="a.csv")
-    batch = ingest.prepare(con, case_csv("A1,G1,12345热线,环境卫生,2024-05-01 08:00,,,待处理,",
+    batch = pipeline.prepare(con, case_csv("A1,G1,12345热线,环境卫生,2024-05-01 08:00,,,待处理,",
                                          "A2,G1,12345热线,环境卫生,2024-05-01 08:00,2024-05-01 18:00,,已办结,满意",
                                          "A3,G2,12345热线,环境卫生,2024-05-01 08:00,,,待处理,"),
                            table="cases", file_name="b.csv")
@@ -130,7 +131,7 @@ def test_rejected_rows_download_with_reason(con) -> None:
     data = case_csv("A1,G1,12345热线,环境卫生,2024-05-01 08:00,,,待处理,",
                     "A2,G1,12345热线,环境卫生,2024-05-01 08:00,2024-04-01,,已办结,",
                     "A3,G404,=cmd|calc,环境卫生,2024-05-01 08:00,,,待处理,")
-    batch = ingest.prepare(con, data, table="cases", file_name="r.csv")
+    batch = pipeline.prepare(con, data, table="cases", file_name="r.csv")
     raw = batch.rejected_csv()
     assert raw.startswith(b"\xef\xbb\xbf")
     df = pd.read_csv(io.BytesIO(raw), dtype=str, encoding="utf-8-sig", keep_default_na=False)
@@ -145,7 +146,7 @@ def test_rejected_rows_download_with_reason(con) -> None:
 def test_units_file_builds_the_tree(con) -> None:
     data = ("单位编码,上级单位编码,层级,名称,网格类型,户数\n"
             "T2,C1,镇,新城镇,,\nG21,T2,网格,新城一网格,一般网格,420\nG22,T2,网格,新城二网格,专属网格,\n").encode()
-    report = ingest.ingest(con, data, table="units", file_name="units.csv")
+    report = pipeline.ingest(con, data, table="units", file_name="units.csv")
     assert (report.new, report.rows_rejected) == (3, 0)
     assert con.execute("SELECT count(*) FROM unit_closure WHERE ancestor_id = 'C1' AND descendant_id = 'G22'"
                        ).fetchone()[0] == 1
@@ -153,15 +154,15 @@ def test_units_file_builds_the_tree(con) -> None:
 
 
 def test_volunteers_services_and_economy(con) -> None:
-    r = ingest.ingest(con, "志愿者编号,所属网格,姓名,是否党员,注册日期\nV2,网格二,李四,中共党员,2023/3/5\n".encode(),
+    r = pipeline.ingest(con, "志愿者编号,所属网格,姓名,是否党员,注册日期\nV2,网格二,李四,中共党员,2023/3/5\n".encode(),
                       table="volunteers", file_name="v.csv")
     assert r.new == 1
     assert con.execute("SELECT unit_id, is_party_member, registered_on FROM volunteers WHERE volunteer_id = 'V2'"
                        ).fetchone()[:2] == ("G2", True)
-    r = ingest.ingest(con, "服务编号,志愿者编号,服务网格,开始时间,服务时长,积分\nS1,V2,G2,2024-05-01 09:00,2.5,5\n".encode(),
+    r = pipeline.ingest(con, "服务编号,志愿者编号,服务网格,开始时间,服务时长,积分\nS1,V2,G2,2024-05-01 09:00,2.5,5\n".encode(),
                       table="volunteer_services", file_name="s.csv")
     assert r.new == 1
-    r = ingest.ingest(con, "村编码,年度,经营性收入（万元）,合作社数\nG1,2024,18.5,3\n".encode("gbk"),
+    r = pipeline.ingest(con, "村编码,年度,经营性收入（万元）,合作社数\nG1,2024,18.5,3\n".encode("gbk"),
                       table="collective_economy", file_name="e.csv")
     assert r.new == 1
     assert con.execute("SELECT operating_income, cooperatives FROM collective_economy").fetchone() == (185000.0, 3)

@@ -12,7 +12,8 @@ import pytest
 from conftest import REAL_DATA, ROOT
 from ingest_support import case_csv, content_hash, small_county
 
-from gridboard import cli, store
+from gridboard import cli
+from gridboard.db import store
 
 BROKEN = Path(__file__).resolve().parent / "data" / "broken"
 

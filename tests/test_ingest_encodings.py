@@ -12,7 +12,8 @@ from conftest import REAL_DATA
 from ingest_support import CASE_HEADER, case_csv, small_county
 from openpyxl import Workbook
 
-from gridboard import ingest, readers, store
+from gridboard.db import store
+from gridboard.ingest import pipeline, readers
 
 ROWS = (
     "SJ1,G1,12345热线,环境卫生,2024-05-01 08:00:00,2024-05-01 12:00:00,2024-05-03 08:00:00,已办结,满意",
@@ -28,7 +29,7 @@ def _cases(con) -> pd.DataFrame:
 
 def _load(tmp_path: Path, data: bytes, name: str) -> pd.DataFrame:
     con = small_county(tmp_path / f"{abs(hash((name, data)))}.duckdb")
-    report = ingest.ingest(con, data, table="cases", file_name=name)
+    report = pipeline.ingest(con, data, table="cases", file_name=name)
     assert (report.rows_read, report.rows_rejected) == (3, 0), report.describe()
     df = _cases(con)
     con.close()
@@ -99,7 +100,7 @@ def test_xlsx_with_real_dates_and_numbers(tmp_path: Path, reference: pd.DataFram
 def test_row_numbers_are_file_rows(tmp_path: Path) -> None:
     data = ("标题行,,,,,,,,\n" + CASE_HEADER + "\n" + ROWS[0] + "\n\nSJ9,G1,12345热线,x,not a date,,,待处理,\n")
     con = small_county(tmp_path / "db.duckdb")
-    batch = ingest.prepare(con, data.encode(), table="cases", file_name="rows.csv")
+    batch = pipeline.prepare(con, data.encode(), table="cases", file_name="rows.csv")
     problems = batch.problems()
     assert problems["行号"].tolist() == [5]  # title 1, header 2, SJ1 3, blank 4, SJ9 5
     assert batch.report.rows_read == 2  # blank lines are not rows
@@ -110,7 +111,7 @@ def test_progress_is_reported(tmp_path: Path) -> None:
     con = small_county(tmp_path / "db.duckdb")
     rows = [f"P{i},G1,12345热线,环境卫生,2024-05-01 08:00:00,,,待处理," for i in range(2500)]
     seen: list[tuple[int, int | None]] = []
-    batch = ingest.prepare(con, case_csv(*rows), table="cases", file_name="p.csv", chunk_rows=1000,
+    batch = pipeline.prepare(con, case_csv(*rows), table="cases", file_name="p.csv", chunk_rows=1000,
                            on_progress=lambda done, total: seen.append((done, total)))
     batch.close()
     assert [d for d, _ in seen] == [1000, 2000, 2500, 2500]
@@ -128,7 +129,7 @@ def test_gbk_copy_of_a_chinese_export_loads_identically(tmp_path: Path) -> None:
         path = tmp_path / f"wz_{enc}.csv"
         path.write_bytes(text.encode(enc))
         con = store.connect(tmp_path / f"{enc}.duckdb", create=True)
-        report = ingest.ingest(con, path, table="cases", mapping="wenzheng")
+        report = pipeline.ingest(con, path, table="cases", mapping="wenzheng")
         assert report.rows_accepted == 2816, report.describe()
         frames.append(con.execute("SELECT * FROM cases ORDER BY case_id").df())
         con.close()

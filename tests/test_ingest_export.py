@@ -11,7 +11,8 @@ import pytest
 from ingest_support import small_county
 from openpyxl import load_workbook
 
-from gridboard import export, ingest, schema
+from gridboard.core import export, schema
+from gridboard.ingest import pipeline
 
 
 def test_neutralise_formula_like_text_but_not_numbers() -> None:
@@ -59,7 +60,7 @@ def test_templates_import_back_without_a_preset(tmp_path: Path) -> None:
                 "('370831101', 'C1', 'town', '泉林镇'), ('370831101201', '370831101', 'village', '东村')")
     for table in schema.DATA_TABLES:
         for fmt in ("xlsx", "csv"):
-            report = ingest.ingest(con, export.template_bytes(table, fmt), table=table,
+            report = pipeline.ingest(con, export.template_bytes(table, fmt), table=table,
                                    file_name=export.template_file_name(table, fmt))
             assert report.rows_rejected == 0, report.describe()
             assert len(report.mapping) == len(schema.DATA_TABLES[table].columns)
@@ -72,11 +73,11 @@ def test_templates_import_back_without_a_preset(tmp_path: Path) -> None:
 
 def test_exported_table_imports_back_unchanged(tmp_path: Path) -> None:
     con = small_county(tmp_path / "db.duckdb")
-    ingest.ingest(con, "事件编号,所属网格,上报时间,状态,经度,纬度,标题\n"
+    pipeline.ingest(con, "事件编号,所属网格,上报时间,状态,经度,纬度,标题\n"
                        "A1,G1,2024-05-01 08:00,待处理,-77.5,39.2,=SUM(1)\n".encode(), table="cases", file_name="a.csv")
     df = con.execute("SELECT * FROM cases ORDER BY case_id").df()
     for data in (export.to_csv_bytes(df), export.to_xlsx_bytes(df)):
-        r = ingest.ingest(con, data, table="cases", file_name="back")
+        r = pipeline.ingest(con, data, table="cases", file_name="back")
         assert (r.rows_rejected, r.new, r.updated) == (0, 0, 0), r.describe()
     assert con.execute("SELECT title FROM cases WHERE case_id = 'A1'").fetchone()[0] == "=SUM(1)"
     con.close()

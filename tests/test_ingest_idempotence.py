@@ -9,7 +9,8 @@ import pytest
 from conftest import REAL_DATA
 from ingest_support import case_csv, content_hash, small_county
 
-from gridboard import ingest, store
+from gridboard.db import store
+from gridboard.ingest import pipeline
 
 ROWS = ("A1,G1,12345热线,环境卫生,2024-05-01 08:00,2024-05-01 12:00,,已办结,满意",
         "A2,G2,网格员巡查,矛盾纠纷,2024-05-02 08:00,,,办理中,")
@@ -29,11 +30,11 @@ def _data_hash(con) -> dict[str, str]:
 
 
 def test_second_upload_of_the_same_file_changes_nothing(con) -> None:
-    first = ingest.ingest(con, case_csv(*ROWS), table="cases", file_name="a.csv", user="analyst")
+    first = pipeline.ingest(con, case_csv(*ROWS), table="cases", file_name="a.csv", user="analyst")
     assert (first.new, first.updated, first.outcome) == (2, 0, "loaded")
     version = store.data_version(con)
     before = _data_hash(con)
-    second = ingest.ingest(con, case_csv(*ROWS), table="cases", file_name="a.csv", user="analyst")
+    second = pipeline.ingest(con, case_csv(*ROWS), table="cases", file_name="a.csv", user="analyst")
     assert (second.new, second.updated, second.unchanged, second.outcome) == (0, 0, 2, "unchanged")
     assert store.data_version(con) == version
     assert _data_hash(con) == before
@@ -45,19 +46,19 @@ def test_second_upload_of_the_same_file_changes_nothing(con) -> None:
 
 
 def test_changed_rows_count_as_updates_and_bump_the_version_once(con) -> None:
-    ingest.ingest(con, case_csv(*ROWS), table="cases", file_name="a.csv")
+    pipeline.ingest(con, case_csv(*ROWS), table="cases", file_name="a.csv")
     version = store.data_version(con)
     changed = (ROWS[0], "A2,G2,网格员巡查,矛盾纠纷,2024-05-02 08:00,2024-05-03 08:00,,已办结,基本满意",
                "A3,G1,12345热线,环境卫生,2024-05-03 08:00,,,待处理,")
-    r = ingest.ingest(con, case_csv(*changed), table="cases", file_name="b.csv")
+    r = pipeline.ingest(con, case_csv(*changed), table="cases", file_name="b.csv")
     assert (r.new, r.updated, r.unchanged) == (1, 1, 1)
     assert store.data_version(con) == version + 1
     assert con.execute("SELECT status, satisfaction FROM cases WHERE case_id = 'A2'").fetchone() == ("closed", "basic")
 
 
 def test_columns_absent_from_the_file_keep_their_stored_values(con) -> None:
-    ingest.ingest(con, case_csv(*ROWS), table="cases", file_name="a.csv")
-    r = ingest.ingest(con, "事件编号,上报时间,所属网格,状态,承办部门\nA1,2024-05-01 08:00,G1,已办结,城管办\n".encode(),
+    pipeline.ingest(con, case_csv(*ROWS), table="cases", file_name="a.csv")
+    r = pipeline.ingest(con, "事件编号,上报时间,所属网格,状态,承办部门\nA1,2024-05-01 08:00,G1,已办结,城管办\n".encode(),
                       table="cases", file_name="dept.csv")
     assert r.updated == 1
     row = con.execute("SELECT department, satisfaction, closed_at IS NOT NULL FROM cases WHERE case_id = 'A1'").fetchone()
@@ -67,24 +68,24 @@ def test_columns_absent_from_the_file_keep_their_stored_values(con) -> None:
 def test_dry_run_and_partial_loads(con) -> None:
     before = content_hash(con)
     data = case_csv(ROWS[0], "A9,G1,12345热线,环境卫生,not a date,,,待处理,")
-    r = ingest.ingest(con, data, table="cases", file_name="c.csv", dry_run=True)
+    r = pipeline.ingest(con, data, table="cases", file_name="c.csv", dry_run=True)
     assert (r.new, r.rows_rejected, r.outcome) == (1, 1, "dry_run")
     assert content_hash(con) == before
-    r = ingest.ingest(con, data, table="cases", file_name="c.csv", all_or_nothing=True)
+    r = pipeline.ingest(con, data, table="cases", file_name="c.csv", all_or_nothing=True)
     assert r.outcome == "rejected" and content_hash(con) == before
-    r = ingest.ingest(con, data, table="cases", file_name="c.csv")
+    r = pipeline.ingest(con, data, table="cases", file_name="c.csv")
     assert (r.new, r.rows_rejected, r.outcome) == (1, 1, "partial")
     assert con.execute("SELECT outcome, rows_rejected FROM ingest_log").fetchall() == [("partial", 1)]
 
 
 def test_batch_commits_once_and_sees_changes_made_in_between(con) -> None:
-    batch = ingest.prepare(con, case_csv(*ROWS), table="cases", file_name="a.csv")
+    batch = pipeline.prepare(con, case_csv(*ROWS), table="cases", file_name="a.csv")
     assert batch.report.new == 2
     con.execute("INSERT INTO cases (case_id, unit_id, reported_at, status) "
                 "VALUES ('A1', 'G1', TIMESTAMP '2024-05-01 08:00', 'open')")
     r = batch.commit()
     assert (r.new, r.updated) == (1, 1)  # counted inside the transaction, not at preview time
-    with pytest.raises(ingest.IngestError):
+    with pytest.raises(pipeline.IngestError):
         batch.commit()
     batch.close()
 
@@ -96,8 +97,8 @@ def test_a_failing_write_rolls_everything_back(con, monkeypatch: pytest.MonkeyPa
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(store, "bump_data_version", boom)
-    with pytest.raises(ingest.IngestError, match="数据库未作任何改变"):
-        ingest.ingest(con, case_csv("A1,新网格,12345热线,环境卫生,2024-05-01 08:00,,,待处理,"), table="cases",
+    with pytest.raises(pipeline.IngestError, match="数据库未作任何改变"):
+        pipeline.ingest(con, case_csv("A1,新网格,12345热线,环境卫生,2024-05-01 08:00,,,待处理,"), table="cases",
                       file_name="x.csv", add_units_under="T1")
     assert content_hash(con) == before
 
@@ -106,9 +107,9 @@ def test_a_failing_write_rolls_everything_back(con, monkeypatch: pytest.MonkeyPa
 def test_real_file_twice(tmp_path: Path) -> None:
     path = REAL_DATA / "nyc311" / "nyc311_2018-10-21_excel_roundtrip.csv"
     con = store.connect(tmp_path / "nyc.duckdb", create=True)
-    first = ingest.ingest(con, path, table="cases", mapping="nyc311")
+    first = pipeline.ingest(con, path, table="cases", mapping="nyc311")
     before, version = _data_hash(con), store.data_version(con)
-    second = ingest.ingest(con, path, table="cases", mapping="nyc311")
+    second = pipeline.ingest(con, path, table="cases", mapping="nyc311")
     assert first.new == second.unchanged == 6765
     assert (second.new, second.updated, second.new_units) == (0, 0, [])
     assert _data_hash(con) == before and store.data_version(con) == version

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from gridboard import mapping, values
-from gridboard.mapping import Mapping, MappingError
+from gridboard.ingest import mapping, values
+from gridboard.ingest.mapping import Mapping, MappingError
 
 
 @pytest.mark.parametrize(("header", "column"), [
@@ -183,16 +183,16 @@ def test_relative_time_limits() -> None:
 
 
 def test_inspect_gives_the_page_headers_a_mapping_and_a_sample() -> None:
-    from gridboard import ingest
+    from gridboard.ingest import pipeline
 
     data = "留言编号,留言用户,留言主题,留言时间,留言详情,答复意见,答复时间\n1,U1,路灯不亮,2019/4/25 9:32:09,详情,已修复,2019/4/26\n"
-    src, m, sample = ingest.inspect(data.encode("gbk"), "cases", file_name="wz.csv")
+    src, m, sample = pipeline.inspect(data.encode("gbk"), "cases", file_name="wz.csv")
     assert src.encoding == "gb18030" and src.headers[0] == "留言编号"
     assert m.columns["case_id"] == "留言编号" and m.columns["reported_at"] == "留言时间"
     assert m.columns["closed_at"] == "答复时间" and m.columns["title"] == "留言主题"
     assert list(sample.columns) == src.headers and sample.iloc[0, 2] == "路灯不亮"
-    _, preset, _ = ingest.inspect(data.encode(), "cases", mapping="wenzheng")
+    _, preset, _ = pipeline.inspect(data.encode(), "cases", mapping="wenzheng")
     assert preset.constants == {"source": "app"}
-    with pytest.raises(ingest.IngestError, match="文件是空的"):
-        ingest.inspect(b"", "cases")
+    with pytest.raises(pipeline.IngestError, match="文件是空的"):
+        pipeline.inspect(b"", "cases")
     assert any(p["name"] == "nyc311" and p["builtin"] for p in mapping.list_presets("cases"))

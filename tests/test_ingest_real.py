@@ -15,7 +15,9 @@ import pandas as pd
 import pytest
 from conftest import REAL_DATA
 
-from gridboard import ingest, metrics, store
+from gridboard.db import store
+from gridboard.ingest import pipeline
+from gridboard.metrics import engine
 
 US = "%m/%d/%Y %I:%M:%S %p"
 CASES = {
@@ -82,10 +84,10 @@ def test_real_file_kpis_match_pandas(name: str, tmp_path: Path) -> None:
         pytest.skip(f"{path} is absent")
     spec = CASES[name]
     con = store.connect(tmp_path / "db.duckdb", create=True)
-    report = ingest.ingest(con, path, table="cases", mapping=spec[0])
+    report = pipeline.ingest(con, path, table="cases", mapping=spec[0])
     assert report.outcome in ("loaded", "partial"), report.describe()
     ref = reference(path, spec)
-    got = metrics.kpis(con, start=ref["start"], end=ref["end"], as_of=ref["as_of"])
+    got = engine.kpis(con, start=ref["start"], end=ref["end"], as_of=ref["as_of"])
     assert got["received"] == ref["received"]
     assert got["closed"] == ref["closed"]
     assert got["closure_rate"] == pytest.approx(ref["closure_rate"], abs=1e-12)
@@ -96,7 +98,7 @@ def test_real_file_kpis_match_pandas(name: str, tmp_path: Path) -> None:
 def test_baltimore_rows_without_neighbourhood_go_to_unassigned(tmp_path: Path) -> None:
     path = REAL_DATA / "baltimore311/baltimore311_2014-2019_sample.csv"
     con = store.connect(tmp_path / "db.duckdb", create=True)
-    report = ingest.ingest(con, path, table="cases", mapping="baltimore311")
+    report = pipeline.ingest(con, path, table="cases", mapping="baltimore311")
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     no_place = int(raw["Neighborhood"].isin(["", "NA"]).sum())
     assert report.rows_unassigned == no_place == 800
@@ -118,7 +120,7 @@ def test_wenzheng_csv_and_xlsx_load_identically(tmp_path: Path) -> None:
     tables = []
     for i, suffix in enumerate(("csv", "xlsx")):
         con = store.connect(tmp_path / f"{i}.duckdb", create=True)
-        ingest.ingest(con, folder / f"tipdm2020_attachment4_messages_with_replies.{suffix}", table="cases",
+        pipeline.ingest(con, folder / f"tipdm2020_attachment4_messages_with_replies.{suffix}", table="cases",
                       mapping="wenzheng")
         tables.append(con.execute("SELECT * FROM cases ORDER BY case_id").df())
         con.close()
@@ -128,7 +130,7 @@ def test_wenzheng_csv_and_xlsx_load_identically(tmp_path: Path) -> None:
 
 def test_la_2017_closed_before_created_rows_are_rejected_and_downloadable(tmp_path: Path) -> None:
     con = store.connect(tmp_path / "db.duckdb", create=True)
-    batch = ingest.prepare(con, REAL_DATA / "la311/la311_2017_subset.csv", table="cases", mapping="la311")
+    batch = pipeline.prepare(con, REAL_DATA / "la311/la311_2017_subset.csv", table="cases", mapping="la311")
     try:
         assert batch.report.rows_rejected == 12
         rejected = batch.rejected_rows()

@@ -6,14 +6,16 @@ local server. Screenshots go to screenshots/ (or $GRIDBOARD_SCREENSHOTS) for a p
 
 from __future__ import annotations
 
+import csv
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, small_database, streamlit_server
 
-from gridboard import auth, config
+from gridboard.core import auth, config
 
 pytestmark = [
     pytest.mark.browser,
@@ -144,6 +146,18 @@ def test_a_clicked_number_opens_its_cases(browser, server):
     panel.wait_for(timeout=TIMEOUT_MS)
     assert "案件明细" in panel.inner_text() and "共 " in panel.inner_text()
     shoot(page, "kpi_case_list_1920x1080")
+    total = int(re.search(r"共 ([\d,]+) 件", panel.inner_text()).group(1).replace(",", ""))
+    assert total > 0
+    # the list's own download: a CSV with exactly the clicked number of cases (a broken download
+    # once shipped: the button called a helper an earlier commit had deleted)
+    with page.expect_download(timeout=TIMEOUT_MS) as done:
+        panel.get_by_role("button", name="下载 CSV").click()
+    path = done.value.path()
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0][0] == "事件编号"
+    assert len(rows) - 1 == total
+    no_exception(page, "case list download")
     page.context.close()
 
 

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from gridboard import charts_kpi, explain, kpi_tables, kpi_views, periods, scorecard, store
+from gridboard.core import periods
+from gridboard.db import store
+from gridboard.metrics import explain, kpi_views, scorecard
+from gridboard.render import charts_kpi, kpi_tables
 
 FIXTURE = Path(__file__).parent / "data" / "metrics_fixture.sql"
 AS_OF = dt.datetime(2026, 3, 10, 12, 0)

@@ -16,7 +16,10 @@ import pytest
 from browser_support import small_database
 from streamlit.testing.v1 import AppTest
 
-from gridboard import config, explain, fmt, gaps, kpi_views, metrics, store, ui
+from gridboard import ui
+from gridboard.core import config, fmt
+from gridboard.db import store
+from gridboard.metrics import engine, explain, gaps, kpi_views
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -53,7 +56,7 @@ def open_page(path: str) -> AppTest:
     return at
 
 
-def engine(db: Path, func, *args, **kwargs):
+def on_app_db(db: Path, func, *args, **kwargs):
     con = store.connect(db)  # the app's own DuckDB instance (same process, same file)
     try:
         return func(con, *args, **kwargs)
@@ -130,7 +133,7 @@ def test_page_renders_in_both_languages(app_env, spec):
 def test_closure_numbers_equal_the_engine_and_the_cli(app_env, kpi_db):
     at = open_page("pages/closure.py")
     f = at.session_state[ui.FILTERS_KEY]
-    expected = engine(app_env, metrics.kpis, detail=True, **f.window())
+    expected = on_app_db(app_env, engine.kpis, detail=True, **f.window())
     shown = tiles(at)
     for key in ("received", "closed", "closure_rate", "on_time_rate", "overdue_open", "satisfaction_rate"):
         assert shown[fmt.metric_label(key, with_unit=False)] == fmt.metric(key, expected[key]), key
@@ -155,7 +158,7 @@ def test_closure_drills_down_to_a_micro_grid_and_back(app_env):
         frame = table(at, NAME, name)
         click(at, f"closure_units_{stamp(f, unit)}", list(frame[NAME]).index(name), NAME)
         assert [u for u, _ in at.session_state["_drill_closure"]][-1] == child
-        expected = engine(app_env, metrics.kpis, **{**f.window(), "unit": child})
+        expected = on_app_db(app_env, engine.kpis, **{**f.window(), "unit": child})
         assert tiles(at)["受理量"] == fmt.count(expected["received"]), child
     crumbs = [b.label for b in at.button if b.key and b.key.startswith("crumb_closure_")]
     assert crumbs == ["测试县", "城关街道", "幸福社区", "幸福社区第一网格"]  # the units above, as buttons
@@ -166,7 +169,7 @@ def test_closure_drills_down_to_a_micro_grid_and_back(app_env):
     at.button(key="crumb_closure_0_C").click().run()
     assert not at.exception
     assert [u for u, _ in at.session_state["_drill_closure"]] == ["C"]
-    expected = engine(app_env, metrics.kpis, **f.window())
+    expected = on_app_db(app_env, engine.kpis, **f.window())
     assert tiles(at)["受理量"] == fmt.count(expected["received"])
     assert set(table(at, NAME, "城关街道")[NAME]) == {"城关街道", "东湖镇"}  # no stale selection drills again
 
@@ -179,7 +182,7 @@ def test_a_clicked_count_lists_that_many_cases(app_env, column, count_key):
     frame = table(at, NAME, "城关街道")
     row = list(frame[NAME]).index("城关街道")
     click(at, f"closure_units_{stamp(f, 'C')}", row, column)
-    expected = engine(app_env, metrics.kpis, detail=True, **{**f.window(), "unit": "T1"})[count_key]
+    expected = on_app_db(app_env, engine.kpis, detail=True, **{**f.window(), "unit": "T1"})[count_key]
     assert frame.iloc[row][column] == expected
     assert panel_total(at) == expected
     listing = case_rows(at)
@@ -192,7 +195,7 @@ def test_a_clicked_rate_lists_numerator_then_denominator(app_env):
     f = at.session_state[ui.FILTERS_KEY]
     frame = table(at, NAME, "东湖镇")
     click(at, f"closure_units_{stamp(f, 'C')}", list(frame[NAME]).index("东湖镇"), "按时办结率(%)")
-    detail = engine(app_env, metrics.kpis, detail=True, **{**f.window(), "unit": "T2"})
+    detail = on_app_db(app_env, engine.kpis, detail=True, **{**f.window(), "unit": "T2"})
     assert panel_total(at) == detail["closed_on_time"]
     part = next(s for s in at.segmented_control if s.key and s.key.endswith("_part"))
     part.set_value(part.options[1]).run()
@@ -203,7 +206,7 @@ def test_tile_pills_and_text_filter(app_env):
     at = open_page("pages/closure.py")
     f = at.session_state[ui.FILTERS_KEY]
     at.button_group(key="closure_tile_pick_C").set_value("received").run()
-    expected = engine(app_env, metrics.kpis, **f.window())["received"]
+    expected = on_app_db(app_env, engine.kpis, **f.window())["received"]
     assert panel_total(at) == expected
     box = next(t for t in at.text_input if t.key and t.key.endswith("_q"))
     box.input("<b>楼道堆物</b>").run()
@@ -220,7 +223,7 @@ def test_closure_tabs(app_env, tab):
     assert not at.exception, at.exception
     f = at.session_state[ui.FILTERS_KEY]
     if tab == "按类型/来源/部门":
-        categories = {r["group_id"]: r for r in engine(app_env, metrics.breakdown, "category", **f.window())}
+        categories = {r["group_id"]: r for r in on_app_db(app_env, engine.breakdown, "category", **f.window())}
         frame = table(at, NAME, "环境卫生")
         assert {n: int(v) for n, v in zip(frame[NAME], frame["受理量"], strict=True)} == {
             k: r["received"] for k, r in categories.items()}
@@ -228,7 +231,7 @@ def test_closure_tabs(app_env, tab):
         assert "12345热线" in set(table(at, NAME, "12345热线")[NAME])
     if tab == "问题线索":
         at.toggle(key="closure_gap_only").set_value(False).run()
-        rows = engine(app_env, gaps.flags, "child", min_cases=20, **f.window())
+        rows = on_app_db(app_env, gaps.flags, "child", min_cases=20, **f.window())
         frame = table(at, NAME, "城关街道", having="反复发生件数")
         assert list(frame["反复发生件数"]) == [r["recurring"] for r in rows]
         gap_key = f"closure_gaps_{stamp(f, 'C')}_child_0"
@@ -242,14 +245,14 @@ def test_closure_tabs(app_env, tab):
 def test_response_numbers_equal_the_engine(app_env, kpi_db):
     at = open_page("pages/response.py")
     f = at.session_state[ui.FILTERS_KEY]
-    expected = engine(app_env, metrics.kpis, detail=True, **f.window())
+    expected = on_app_db(app_env, engine.kpis, detail=True, **f.window())
     shown = tiles(at)
     for key in ("median_response_min", "p90_response_min", "median_close_hours", "on_time_rate"):
         assert shown[fmt.metric_label(key, with_unit=False)] == fmt.metric(key, expected[key]), key
     assert shown["已响应件数"] == fmt.count(expected["responded"])
     whole = cli(kpi_db[1], f)
     assert whole["p90_response_min"] == pytest.approx(expected["p90_response_min"])
-    d = engine(app_env, kpi_views.distribution, "response", limit=30.0, **f.window())
+    d = on_app_db(app_env, kpi_views.distribution, "response", limit=30.0, **f.window())
     assert shown["目标内响应占比"] == fmt.rate(d.within_share)
     assert any(c.value.startswith(f"共 {d.n:,} 件 · 中位数 {fmt.duration(d.median, 'minutes')}") for c in at.caption)
     frame = table(at, NAME, "城关街道")
@@ -271,7 +274,7 @@ def test_scorecard_windows(app_env, window):
 def test_scorecard_table_is_the_engines(app_env):
     at = open_page("pages/scorecard.py")
     f = at.session_state[ui.FILTERS_KEY]
-    expected = engine(app_env, metrics.kpis, **f.window())
+    expected = on_app_db(app_env, engine.kpis, **f.window())
     frame = table(at, "指标", "办结率")
     rows = {r["指标"]: r for _, r in frame.iterrows()}
     assert rows["办结率"]["实际"] == fmt.number(expected["closure_rate"] * 100, 2)
@@ -290,7 +293,7 @@ def test_why_contributions_add_up_on_the_page(app_env):
     assert not at.exception
     f = at.session_state[ui.FILTERS_KEY]
     prev = f.previous()
-    e = engine(app_env, explain.explain, "received", "category", unit="C",
+    e = on_app_db(app_env, explain.explain, "received", "category", unit="C",
                before=explain.Window(prev.start, prev.end, prev.as_of), after=explain.Window(f.start, f.end, f.as_of))
     frame = table(at, "分组", "环境卫生")
     assert frame["贡献"].sum() == e.change == e.after - e.before

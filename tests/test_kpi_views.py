@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from gridboard import kpi_cases, kpi_views, metrics, periods, store
+from gridboard.core import catalog, periods
+from gridboard.db import store
+from gridboard.metrics import engine, kpi_cases, kpi_views
 
 FIXTURE = Path(__file__).parent / "data" / "metrics_fixture.sql"
 START, END, AS_OF = dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 11), dt.datetime(2026, 3, 10, 12, 0)
@@ -50,7 +52,7 @@ def test_funnel_hand_computed(con):
 @pytest.mark.parametrize("unit", [None, "T1", "T2", "MG1"])
 def test_funnel_agrees_with_the_engine_and_its_case_lists(con, unit):
     stages = kpi_views.funnel(con, unit=unit, **W)
-    detail = metrics.kpis(con, unit=unit, detail=True, **W)
+    detail = engine.kpis(con, unit=unit, detail=True, **W)
     assert stages["reported"] == detail["received"] and stages["closed"] == detail["closed"]
     assert stages["responded"] == detail["responded"] and stages["surveyed"] == detail["surveyed"]
     assert stages["satisfied"] == detail["satisfied"]
@@ -73,7 +75,7 @@ def test_ageing_buckets_hand_computed(con, as_of, expected):
     window = {**W, "as_of": as_of}
     buckets = kpi_views.ageing(con, **window)
     assert buckets == expected
-    assert sum(buckets.values()) == metrics.kpis(con, **window)["overdue_open"]
+    assert sum(buckets.values()) == engine.kpis(con, **window)["overdue_open"]
     for bucket, n in buckets.items():
         q = kpi_cases.Query("age_bucket", values=(("bucket", bucket),))
         assert listed(con, q, **window) == n, bucket
@@ -109,7 +111,7 @@ def test_close_distribution_hand_computed(con):
 @pytest.mark.parametrize("measure", ["response", "close"])
 def test_distribution_median_and_p90_are_the_engines(con, unit, measure):
     d = kpi_views.distribution(con, measure, unit=unit, **W)
-    k = metrics.kpis(con, unit=unit, **W)
+    k = engine.kpis(con, unit=unit, **W)
     median_key = kpi_views.MEASURES[measure].median_key
     assert d.median == pytest.approx(k[median_key])
     if measure == "response":
@@ -165,15 +167,15 @@ def test_child_scores_worst_first(con):
 # --- columns, text filter, display ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("key", sorted(kpi_views.COUNT_COLUMNS))
+@pytest.mark.parametrize("key", sorted(catalog.COUNT_BY_KEY))
 def test_count_columns_list_their_count(con, key):
-    detail = metrics.kpis(con, detail=True, **W)
+    detail = engine.kpis(con, detail=True, **W)
     what, part = kpi_views.cases_of_column(key)
     assert listed(con, kpi_cases.Query(what, part)) == detail[key]
 
 
 def test_group_cells_list_their_count(con):
-    for row in metrics.breakdown(con, "category", detail=True, **W):
+    for row in engine.breakdown(con, "category", detail=True, **W):
         for key in ("received", "closed", "reopened", "overdue_open"):
             what, part = kpi_views.cases_of_column(key)
             q = kpi_cases.Query(what, part, group_by="category", group_value=row["group_id"])
@@ -202,5 +204,5 @@ def test_display_frame_masks_and_labels(con):
 
 
 def test_unknown_case_list(con):
-    with pytest.raises(metrics.MetricError):
+    with pytest.raises(engine.MetricError):
         kpi_cases.cases(con, kpi_cases.Query("happiness"), **W)

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from gridboard import metrics, store
+from gridboard.core import catalog
+from gridboard.db import store
+from gridboard.metrics import drill, engine
 
 FIXTURE = Path(__file__).parent / "data" / "metrics_fixture.sql"
 START = dt.datetime(2026, 3, 1)
@@ -28,7 +30,7 @@ def con(fresh_db):
 
 
 def k(con, unit=None, start=START, end=END, as_of=AS_OF):
-    return metrics.kpis(con, start=start, end=end, as_of=as_of, unit=unit)
+    return engine.kpis(con, start=start, end=end, as_of=as_of, unit=unit)
 
 
 # County: cohort c1 c2 c3 c4 c8 c9 c10 c11 (c5 cancelled, c6 before, c7 at the exclusive end).
@@ -44,7 +46,7 @@ COUNTY = {
     "satisfaction_rate": 2 / 3,  # surveyed c1 c2 c8; satisfied + basic c1 c2
     "callback_rate": 3 / 4,  # closed c1 c2 c8 c10, surveyed c1 c2 c8
     "grid_resolved_rate": 3 / 4,  # c1 c8 c10
-    "reopen_rate": 1 / 4,  # c2
+    "reopen_rate": 1 / 4,  # c2 (c3 was reopened too but is still open: not counted until it closes)
 }
 
 # Town T1 (community M1: grids G1 with micro-grid MG1, G2): c1 c2 c3 c8 c9.
@@ -81,7 +83,7 @@ TOWN_T2 = {
 
 
 def assert_metrics(actual: dict, expected: dict) -> None:
-    assert set(actual) == set(metrics.METRIC_KEYS)
+    assert set(actual) == set(catalog.METRIC_KEYS)
     for key, want in expected.items():
         got = actual[key]
         if want is None:
@@ -114,7 +116,7 @@ def test_micro_grid_cases_count_in_grid_town_and_county(con):
 def test_empty_cohort_rates_are_null(con):
     empty = k(con, start=dt.datetime(2025, 1, 1), end=dt.datetime(2025, 2, 1))
     assert empty["received"] == 0 and empty["closed"] == 0 and empty["overdue_open"] == 0
-    for key in metrics.METRIC_KEYS:
+    for key in catalog.METRIC_KEYS:
         if key not in ("received", "closed", "overdue_open"):
             assert empty[key] is None, key
 
@@ -143,44 +145,44 @@ def test_response_is_exact_not_minute_boundaries(con):
 
 
 def test_breakdown_by_child(con):
-    rows = metrics.breakdown(con, "child", start=START, end=END, as_of=AS_OF)
+    rows = engine.breakdown(con, "child", start=START, end=END, as_of=AS_OF)
     by_id = {r["group_id"]: r for r in rows}
     assert set(by_id) == {"T1", "T2"}
     assert by_id["T1"]["group_name"] == "一镇"
-    assert_metrics({k_: by_id["T1"][k_] for k_ in metrics.METRIC_KEYS}, TOWN_T1)
-    assert_metrics({k_: by_id["T2"][k_] for k_ in metrics.METRIC_KEYS}, TOWN_T2)
+    assert_metrics({k_: by_id["T1"][k_] for k_ in catalog.METRIC_KEYS}, TOWN_T1)
+    assert_metrics({k_: by_id["T2"][k_] for k_ in catalog.METRIC_KEYS}, TOWN_T2)
 
 
 def test_breakdown_by_grid_rolls_micro_grids_up(con):
-    rows = metrics.breakdown(con, "grid", start=START, end=END, as_of=AS_OF)
+    rows = engine.breakdown(con, "grid", start=START, end=END, as_of=AS_OF)
     received = {r["group_id"]: r["received"] for r in rows}
     assert received == {"G1": 3, "G2": 2, "G3": 3}
 
 
 def test_breakdown_by_community_covers_villages(con):
-    rows = metrics.breakdown(con, "community", start=START, end=END, as_of=AS_OF)
+    rows = engine.breakdown(con, "community", start=START, end=END, as_of=AS_OF)
     assert {r["group_id"]: r["received"] for r in rows} == {"M1": 5, "V1": 3}
 
 
 def test_breakdown_by_level_inside_a_unit(con):
-    rows = metrics.breakdown(con, "grid", start=START, end=END, as_of=AS_OF, unit="T1")
+    rows = engine.breakdown(con, "grid", start=START, end=END, as_of=AS_OF, unit="T1")
     assert {r["group_id"]: r["received"] for r in rows} == {"G1": 3, "G2": 2}
 
 
 def test_breakdown_by_category(con):
-    rows = metrics.breakdown(con, "category", start=START, end=END, as_of=AS_OF)
+    rows = engine.breakdown(con, "category", start=START, end=END, as_of=AS_OF)
     got = {r["group_id"]: (r["received"], r["closed"]) for r in rows}
     assert got == {"环境卫生": (3, 3), "安全隐患": (2, 0), "矛盾纠纷": (2, 1), None: (1, 0)}
 
 
 def test_breakdown_by_source(con):
-    rows = metrics.breakdown(con, "source", start=START, end=END, as_of=AS_OF)
+    rows = engine.breakdown(con, "source", start=START, end=END, as_of=AS_OF)
     got = {r["group_id"]: r["received"] for r in rows}
     assert got == {"grid_patrol": 3, "hotline": 3, "app": 1, "sensor": 1}
 
 
 def test_breakdown_by_day(con):
-    rows = metrics.breakdown(con, "day", start=START, end=END, as_of=AS_OF)
+    rows = engine.breakdown(con, "day", start=START, end=END, as_of=AS_OF)
     got = {r["group_id"]: r["received"] for r in rows}
     assert got == {
         "2026-03-01": 1, "2026-03-02": 1, "2026-03-05": 1, "2026-03-06": 1,
@@ -191,22 +193,31 @@ def test_breakdown_by_day(con):
 def test_breakdown_groups_add_up_to_the_total(con):
     total = k(con)
     for by in ("child", "town", "grid", "category", "source", "department", "day", "week", "month"):
-        rows = metrics.breakdown(con, by, start=START, end=END, as_of=AS_OF)
+        rows = engine.breakdown(con, by, start=START, end=END, as_of=AS_OF)
         assert sum(r["received"] for r in rows) == total["received"], by
         assert sum(r["closed"] for r in rows) == total["closed"], by
 
 
 def test_detail_exposes_numerators_and_denominators(con):
-    d = metrics.kpis(con, start=START, end=END, as_of=AS_OF, detail=True)
+    d = engine.kpis(con, start=START, end=END, as_of=AS_OF, detail=True)
     assert (d["due_passed"], d["closed_on_time"]) == (5, 2)
     assert (d["surveyed"], d["satisfied"], d["closed_surveyed"]) == (3, 2, 3)
     assert (d["responded"], d["supervised"], d["reopened"]) == (6, 1, 1)
 
 
 def test_unknown_unit_and_dimension_are_errors(con):
-    with pytest.raises(metrics.MetricError, match="unknown unit"):
+    with pytest.raises(engine.MetricError, match="unknown unit"):
         k(con, unit="NOPE")
-    with pytest.raises(metrics.MetricError, match="unknown dimension"):
-        metrics.breakdown(con, "colour", start=START, end=END, as_of=AS_OF)
-    with pytest.raises(metrics.MetricError, match="empty period"):
+    with pytest.raises(engine.MetricError, match="unknown dimension"):
+        engine.breakdown(con, "colour", start=START, end=END, as_of=AS_OF)
+    with pytest.raises(engine.MetricError, match="empty period"):
         k(con, start=END, end=START)
+
+
+def test_reopen_rate_counts_only_closed_cases(con):
+    """DESIGN.md: closed cases that were reopened / closed. c3 is reopened but still open: counting
+    it would give 2/4 and could push the rate past what it claims."""
+    d = engine.kpis(con, start=START, end=END, as_of=AS_OF, detail=True)
+    assert (d["reopened"], d["closed"], d["reopen_rate"]) == (1, 4, 0.25)
+    listed = drill.case_list(con, start=START, end=END, as_of=AS_OF, metric="reopen_rate")
+    assert set(listed.rows["case_id"]) == {"c2"} and listed.total == 1

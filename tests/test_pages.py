@@ -10,7 +10,11 @@ import pytest
 from browser_support import small_database
 from streamlit.testing.v1 import AppTest
 
-from gridboard import auth, config, demo, fmt, metrics, periods, store, ui
+from gridboard import ui
+from gridboard.core import auth, catalog, config, fmt, periods
+from gridboard.db import store
+from gridboard.demo import county
+from gridboard.metrics import engine
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -27,8 +31,8 @@ def page_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small demo county (the generator the first start uses), 3,000 cases."""
     cfg = config.load()
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    demo.build_file(path, cases=3000, seed=5, as_of=cfg.now(), outline=Path(str(cfg["county_outline"])))
+    path = tmp_path_factory.mktemp("demo") / "county.duckdb"
+    county.build_file(path, cases=3000, seed=5, as_of=cfg.now(), outline=Path(str(cfg["county_outline"])))
     return path
 
 
@@ -53,7 +57,7 @@ def started() -> AppTest:
 def engine_kpis(db: Path, f: ui.Filters) -> dict:
     con = store.connect(db)  # same process as the app's cached connection: same DuckDB instance
     try:
-        return metrics.kpis(con, **f.window())
+        return engine.kpis(con, **f.window())
     finally:
         con.close()
 
@@ -78,8 +82,8 @@ def test_overview_tiles_show_the_engine_numbers(app_env):
     expected = engine_kpis(app_env, f)
     assert expected["received"] > 0
     shown = tiles(at)
-    assert len(shown) == len(metrics.METRICS) == 12
-    for m in metrics.METRICS:
+    assert len(shown) == len(catalog.METRICS) == 12
+    for m in catalog.METRICS:
         assert shown[fmt.metric_label(m, with_unit=False)] == fmt.metric(m, expected[m.key]), m.key
     # 环比 delta on the received tile is the difference with the previous period
     before = engine_kpis(app_env, f.previous())
@@ -179,15 +183,15 @@ def test_overview_on_the_demo_county(app_env, demo_db, monkeypatch):
     f = at.session_state[ui.FILTERS_KEY]
     expected = engine_kpis(demo_db, f)
     assert expected["received"] > 0
-    assert tiles(at) == {fmt.metric_label(m, with_unit=False): fmt.metric(m, expected[m.key]) for m in metrics.METRICS}
+    assert tiles(at) == {fmt.metric_label(m, with_unit=False): fmt.metric(m, expected[m.key]) for m in catalog.METRICS}
     con = store.connect(demo_db)
     try:
-        town = metrics.breakdown(con, "child", **f.window())[0]
+        town = engine.breakdown(con, "child", **f.window())[0]
     finally:
         con.close()
     at.selectbox(key="f_unit_1").select(town["group_id"]).run()
     assert not at.exception
     f = at.session_state[ui.FILTERS_KEY]
-    assert f.unit_id == town["group_id"] and f.unit_name == f"{demo.COUNTY_NAME} / {town['group_name']}"
+    assert f.unit_id == town["group_id"] and f.unit_name == f"{county.COUNTY_NAME} / {town['group_name']}"
     assert tiles(at)["受理量"] == fmt.count(engine_kpis(demo_db, f)["received"])
     assert at.selectbox(key="f_unit_2").label == "社区/村"

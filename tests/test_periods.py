@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from gridboard import periods
+from gridboard.core import periods
 
 D = dt.datetime
 AS_OF = D(2026, 11, 23, 15, 30)  # a Monday afternoon

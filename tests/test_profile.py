@@ -10,7 +10,11 @@ import re
 import pytest
 from test_volunteers import AS_OF, END, START, people_database
 
-from gridboard import config, economy, gridindex, i18n, metrics, periods, profile, store, volunteers
+from gridboard.core import catalog, config, i18n, periods
+from gridboard.db import store
+from gridboard.metrics import engine
+from gridboard.people import economy, profile, volunteers
+from gridboard.ranking import gridindex
 
 SETTINGS = profile.settings_from(config.load(config.PROJECT_ROOT / "no-such-config.toml"))
 
@@ -33,17 +37,17 @@ def test_unit_info(con):
     assert (info["households"], info["grids"], info["micro_grids"]) == (350 + 310, 2, 0)
     county = profile.unit_info(con, None)
     assert county["unit_id"] == "C" and county["towns"] == 2 and county["villages"] == 5 and county["micro_grids"] == 2
-    with pytest.raises(metrics.MetricError):
+    with pytest.raises(engine.MetricError):
         profile.unit_info(con, "nowhere")
 
 
 def test_village_profile_parts_equal_their_modules(con):
     p = build(con, "T2V1")
     window = {"start": START, "end": END, "as_of": AS_OF, "unit": "T2V1"}
-    assert p["kpis"] == metrics.kpis(con, **window)
+    assert p["kpis"] == engine.kpis(con, **window)
     prev = periods.previous(periods.Period(START, END, AS_OF))
-    assert p["kpis_prev"] == metrics.kpis(con, start=prev.start, end=prev.end, as_of=prev.as_of, unit="T2V1")
-    assert p["categories"] == metrics.breakdown(con, "category", **window)
+    assert p["kpis_prev"] == engine.kpis(con, start=prev.start, end=prev.end, as_of=prev.as_of, unit="T2V1")
+    assert p["categories"] == engine.breakdown(con, "category", **window)
     assert p["volunteers"] == volunteers.summary(con, start=START, end=END, unit="T2V1")
     assert p["year"] == AS_OF.year
     assert p["economy"] == economy.summary(con, year=AS_OF.year, unit="T2V1", settings=SETTINGS.economy)
@@ -82,7 +86,7 @@ def test_county_and_town_profiles(con):
 
 def fake(**over) -> dict:
     """A built profile with nothing to flag, to switch single conditions on."""
-    k = dict.fromkeys(metrics.METRIC_KEYS)
+    k = dict.fromkeys(catalog.METRIC_KEYS)
     k.update(received=100, overdue_open=0, satisfaction_rate=0.99)
     p = {"kpis": k, "kpis_prev": {**k, "received": 100}, "volunteers": {"per_100_households": 5.0},
          "county_per_100_households": 5.0, "economy": None, "village": None, "index": None, "year": 2026,

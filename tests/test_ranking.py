@@ -9,9 +9,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from gridboard import gridindex, ranking, store
-from gridboard import ranking_tables as tables
-from gridboard.gridindex import COMPONENTS, UnitScore
+from gridboard.db import store
+from gridboard.ranking import gridindex, league
+from gridboard.ranking.gridindex import COMPONENTS, UnitScore
+from gridboard.render import ranking_tables as tables
 
 JAN = (dt.datetime(2026, 1, 1), dt.datetime(2026, 2, 1))
 DEC = (dt.datetime(2025, 12, 1), dt.datetime(2026, 1, 1))
@@ -91,19 +92,19 @@ def test_rank_change_against_the_previous_period(county):
         add_cases(county, g, 100, good=jan)
     add_cases(county, "N", 100, good=0.85)
     add_cases(county, "S", 5, good=1.0)
-    rows = {r.unit.unit_id: r for r in ranking.league(scored(county, JAN), scored(county, DEC))}
+    rows = {r.unit.unit_id: r for r in league.league(scored(county, JAN), scored(county, DEC))}
     assert [rows[g].unit.rank for g in ("C", "A", "N", "B")] == [1, 2, 3, 4]
-    assert (rows["C"].previous_rank, rows["C"].change, ranking.change_text(rows["C"])) == (3, 2, "▲2")
-    assert (rows["A"].change, ranking.change_text(rows["A"])) == (-1, "▼1")
-    assert (rows["B"].change, ranking.change_text(rows["B"])) == (-2, "▼2")
-    assert rows["N"].previous_rank is None and ranking.change_text(rows["N"], "new") == "new"
-    assert rows["S"].unit.rank is None and ranking.change_text(rows["S"]) == "—"
+    assert (rows["C"].previous_rank, rows["C"].change, league.change_text(rows["C"])) == (3, 2, "▲2")
+    assert (rows["A"].change, league.change_text(rows["A"])) == (-1, "▼1")
+    assert (rows["B"].change, league.change_text(rows["B"])) == (-2, "▼2")
+    assert rows["N"].previous_rank is None and league.change_text(rows["N"], "new") == "new"
+    assert rows["S"].unit.rank is None and league.change_text(rows["S"]) == "—"
     assert rows["C"].previous_score == pytest.approx(by_id(scored(county, DEC))["C"].score)
 
 
 def test_same_place_shows_a_dash():
     u = UnitScore("G", "G", "P", 50, None, {}, {}, 80.0, 4, rank=3)
-    assert ranking.change_text(ranking.LeagueRow(u, 3, 79.0)) == "—"
+    assert league.change_text(league.LeagueRow(u, 3, 79.0)) == "—"
 
 
 # --- honour and red lists ----------------------------------------------------------------------
@@ -121,7 +122,7 @@ def ranked_units(scores: list[float | None], cases: int = 100) -> list[UnitScore
 
 def test_honour_and_red_lists_take_ten_each_worst_first():
     units = ranked_units([50.0 + i for i in range(25)] + [None, None])
-    honour, red = ranking.honour_and_red(units)
+    honour, red = league.honour_and_red(units)
     assert [u.rank for u in honour] == list(range(1, 11))
     assert [u.rank for u in red] == list(range(25, 15, -1))  # 后10名, the very last first
     assert [u.score for u in red][0] == 50.0
@@ -130,11 +131,11 @@ def test_honour_and_red_lists_take_ten_each_worst_first():
 
 
 def test_lists_split_a_short_table_and_never_overlap():
-    honour, red = ranking.honour_and_red(ranked_units([90, 85, 80, 75, 70, 65, 60]))
+    honour, red = league.honour_and_red(ranked_units([90, 85, 80, 75, 70, 65, 60]))
     assert [u.rank for u in honour] == [1, 2, 3] and [u.rank for u in red] == [7, 6, 5]
-    assert ranking.honour_and_red(ranked_units([90.0])) == ([], [])
+    assert league.honour_and_red(ranked_units([90.0])) == ([], [])
     # a tie on the edge of the honour list stays on it and off the red list
-    honour, red = ranking.honour_and_red(ranked_units([90, 80, 80, 70]), size=2)
+    honour, red = league.honour_and_red(ranked_units([90, 80, 80, 70]), size=2)
     assert [u.rank for u in honour] == [1, 2, 2] and [u.rank for u in red] == [4]
 
 
@@ -146,8 +147,8 @@ def test_points_add_up_to_the_score(county):
     add_cases(county, "A", 100, good=0.9, response_min=60)
     u = by_id(scored(county))["A"]
     w = settings().normalised_weights()
-    assert sum(ranking.points(u, w).values()) == pytest.approx(u.score)
-    assert sum(ranking.points(u, w).values()) + sum(ranking.lost_points(u, w).values()) == pytest.approx(100)
+    assert sum(league.points(u, w).values()) == pytest.approx(u.score)
+    assert sum(league.points(u, w).values()) + sum(league.lost_points(u, w).values()) == pytest.approx(100)
 
 
 def test_explain_two_units_parts_sum_to_the_score_difference(county):
@@ -156,7 +157,7 @@ def test_explain_two_units_parts_sum_to_the_score_difference(county):
     add_cases(county, "A", 120, good=0.95, response_min=10)
     add_cases(county, "B", 150, good=0.75, response_min=25)
     units = by_id(scored(county))
-    cmp = ranking.compare(units["A"], units["B"], settings())
+    cmp = league.compare(units["A"], units["B"], settings())
     assert sum(p.difference for p in cmp.parts) == pytest.approx(units["A"].score - units["B"].score)
     assert cmp.difference == pytest.approx(units["A"].score - units["B"].score)
     diffs = [abs(p.difference) for p in cmp.parts]
@@ -178,7 +179,7 @@ def test_explain_a_unit_across_two_periods(county):
     add_cases(county, "B", 100, good=0.8, month=DEC[0], response_min=60)
     add_cases(county, "B", 100, good=0.8, month=JAN[0], response_min=60)
     now, before = by_id(scored(county, JAN))["A"], by_id(scored(county, DEC))["A"]
-    cmp = ranking.compare(now, before, settings())
+    cmp = league.compare(now, before, settings())
     assert sum(p.difference for p in cmp.parts) == pytest.approx(now.score - before.score)
     assert cmp.parts[0].component == "response" and cmp.parts[0].difference > 0
 
@@ -192,10 +193,10 @@ def test_explain_with_a_missing_component_renormalises(county):
     units = by_id(scored(county))
     assert units["Z"].components["satisfaction_rate"] is None
     w = settings().normalised_weights()
-    assert sum(ranking.points(units["Z"], w).values()) == pytest.approx(units["Z"].score)
-    cmp = ranking.compare(units["A"], units["Z"], settings())
+    assert sum(league.points(units["Z"], w).values()) == pytest.approx(units["Z"].score)
+    cmp = league.compare(units["A"], units["Z"], settings())
     assert sum(p.difference for p in cmp.parts) == pytest.approx(units["A"].score - units["Z"].score)
-    assert ranking.weakest(units["A"], w) in COMPONENTS
+    assert league.weakest(units["A"], w) in COMPONENTS
 
 
 # --- grid type filter, inputs fetched once -----------------------------------------------------
@@ -246,11 +247,11 @@ def test_monthly_trend_equals_one_month_scores(county):
     for month in (NOV, DEC, JAN):
         add_cases(county, "B", 50, good=0.8, month=month[0], response_min=25)
     store.rebuild_unit_closure(county)
-    start, end = ranking.trend_window(dt.date(2026, 1, 20), months=4)
+    start, end = league.trend_window(dt.date(2026, 1, 20), months=4)
     assert (start, end) == (dt.datetime(2025, 10, 1), dt.datetime(2026, 2, 1))
-    rows = ranking.monthly_rows(county, "A", "M1", start=start, end=end, as_of=AS_OF)
+    rows = league.monthly_rows(county, "A", "M1", start=start, end=end, as_of=AS_OF)
     assert {r["grp"] for r in rows} == {"unit", "parent"}
-    points = ranking.trend(rows, settings(), start=start, end=end)
+    points = league.trend(rows, settings(), start=start, end=end)
     assert [p.month for p in points] == [dt.date(2025, 10, 1), dt.date(2025, 11, 1), dt.date(2025, 12, 1),
                                          dt.date(2026, 1, 1)]
     assert points[0].score is None and points[0].cases == 0  # no cases in October
@@ -275,22 +276,22 @@ def test_cases_behind_each_component(county):
     parts = {"on_time_rate": ("closed_on_time", "due_passed"), "closure_rate": ("closed", "received"),
              "satisfaction_rate": ("satisfied", "surveyed"), "grid_resolved_rate": ("closed_in_grid", "closed")}
     for component, (num, den) in parts.items():
-        counted = ranking.component_cases(county, component, which="counted", **window)
-        missed = ranking.component_cases(county, component, which="missed", **window)
+        counted = league.component_cases(county, component, which="counted", **window)
+        missed = league.component_cases(county, component, which="missed", **window)
         assert counted.total == u.counts[den], component
         assert missed.total == u.counts[den] - u.counts[num], component
-    slow = ranking.component_cases(county, "response", which="missed", **window)
+    slow = league.component_cases(county, "response", which="missed", **window)
     assert slow.total == 40  # responded in 45 minutes, over the 30-minute target
-    assert ranking.component_cases(county, "received", which="counted", **window).total == u.cases == 50
-    page = ranking.component_cases(county, "closure_rate", which="counted", limit=5, offset=45, **window)
+    assert league.component_cases(county, "received", which="counted", **window).total == u.cases == 50
+    page = league.component_cases(county, "closure_rate", which="counted", limit=5, offset=45, **window)
     assert page.total == 50 and len(page.rows) == 5
 
 
 def test_levels_under():
-    assert ranking.levels_under("county") == ("town", "community", "grid", "micro_grid")
-    assert ranking.levels_under("village") == ("grid", "micro_grid")
-    assert ranking.levels_under("micro_grid") == ()
-    assert ranking.neighbour(["a", "b", "c"], "b") == "a" and ranking.neighbour(["a", "b"], "a") == "b"
+    assert league.levels_under("county") == ("town", "community", "grid", "micro_grid")
+    assert league.levels_under("village") == ("grid", "micro_grid")
+    assert league.levels_under("micro_grid") == ()
+    assert league.neighbour(["a", "b", "c"], "b") == "a" and league.neighbour(["a", "b"], "a") == "b"
 
 
 # --- tables ------------------------------------------------------------------------------------
@@ -303,7 +304,7 @@ def test_tables(county):
     add_grid(county, "S", "M2")
     add_cases(county, "S", 4, good=1.0)
     current = scored(county)
-    rows = ranking.league(current, [])
+    rows = league.league(current, [])
     frame = tables.league_frame(rows, parent_names={"M1": "一社区", "M2": "二社区"}, grid_types=True)
     assert list(frame["名称"]) == ["A网格", "B网格", "S网格"]
     assert list(frame["排名"].astype("object").where(frame["排名"].notna(), None)) == [1, 2, None]
@@ -320,15 +321,15 @@ def test_tables(county):
     assert list(comps["计入事件"]) == [current[0].counts[k] for k in
                                     ("due_passed", "received", "surveyed", "responded", "closed")]
     listed = tables.list_frame(current[:2], rows, w)
-    assert list(listed["主要失分项"]) == [tables.component_label(ranking.weakest(u, w)) for u in current[:2]]
-    cmp = ranking.compare(current[0], current[1], settings())
+    assert list(listed["主要失分项"]) == [tables.component_label(league.weakest(u, w)) for u in current[:2]]
+    cmp = league.compare(current[0], current[1], settings())
     diff = tables.comparison_frame(cmp, "甲", "乙")
     assert list(diff.columns) == ["分项", "差值(分)", "甲", "乙"] and diff.iloc[-1]["分项"] == "合计"
     assert diff["差值(分)"].iloc[:-1].sum() == pytest.approx(diff["差值(分)"].iloc[-1], abs=0.03)
     assert tables.explain_sentence(cmp, "甲", "乙").startswith(f"甲 比 乙 高 {cmp.difference:.2f} 分，主要来自：")
-    assert tables.explain_sentence(ranking.compare(current[0], current[0], settings()), "甲", "甲") == "甲 与 甲 得分相同。"
+    assert tables.explain_sentence(league.compare(current[0], current[0], settings()), "甲", "甲") == "甲 与 甲 得分相同。"
 
-    found = ranking.component_cases(county, "received", which="counted", unit="A", start=JAN[0], end=JAN[1],
+    found = league.component_cases(county, "received", which="counted", unit="A", start=JAN[0], end=JAN[1],
                                     as_of=AS_OF, target_min=30.0, limit=3)
     cases = tables.cases_frame(found.rows)
     assert list(cases["联系电话"]) == ["138****5678"] * 3
@@ -342,10 +343,11 @@ def test_tables(county):
 
 @pytest.mark.parametrize("level", ["town", "community", "grid", "micro_grid"])
 def test_index_counts_equal_the_metric_engine(tmp_path, level):
-    """grid_index.sql repeats kpis.sql's definitions for speed: the two must never disagree."""
+    """grid_index.sql aggregates with the catalogue's columns, like kpis.sql: the two never disagree."""
     from browser_support import small_database
 
-    from gridboard import config, metrics
+    from gridboard.core import config
+    from gridboard.metrics import engine
 
     as_of = config.load().now()
     con = store.connect(small_database(tmp_path / "small.duckdb", as_of))
@@ -353,25 +355,25 @@ def test_index_counts_equal_the_metric_engine(tmp_path, level):
         window = {"start": as_of - dt.timedelta(days=40), "end": as_of + dt.timedelta(days=1),
                   "as_of": as_of - dt.timedelta(days=3)}
         data = gridindex.inputs(con, level, **window)
-        engine = {r["group_id"]: r for r in metrics.breakdown(con, level, detail=True, **window)}
-        assert [r["group_id"] for r in data.rows] == list(engine) and engine
+        by_engine = {r["group_id"]: r for r in engine.breakdown(con, level, detail=True, **window)}
+        assert [r["group_id"] for r in data.rows] == list(by_engine) and by_engine
         parent_level = gridindex.PARENT_LEVEL[level]
-        parents = ({store.root_unit(con): metrics.kpis(con, detail=True, **window)} if parent_level is None else
-                   {r["group_id"]: r for r in metrics.breakdown(con, parent_level, detail=True, **window)})
+        parents = ({store.root_unit(con): engine.kpis(con, detail=True, **window)} if parent_level is None else
+                   {r["group_id"]: r for r in engine.breakdown(con, parent_level, detail=True, **window)})
         assert set(data.parents) == set(parents)
-        for mine, theirs in [*((r, engine[r["group_id"]]) for r in data.rows),
+        for mine, theirs in [*((r, by_engine[r["group_id"]]) for r in data.rows),
                              *((data.parents[k], parents[k]) for k in parents)]:
             for key in gridindex.INDEX_COUNTS:
                 assert mine[key] == theirs[key], key
             for key in ("closure_rate", "on_time_rate", "median_response_min", "satisfaction_rate",
                         "grid_resolved_rate"):
                 assert mine[key] == pytest.approx(theirs[key]), key
-        assert all(r["group_name"] == engine[r["group_id"]]["group_name"] for r in data.rows)
+        assert all(r["group_name"] == by_engine[r["group_id"]]["group_name"] for r in data.rows)
         # and the monthly pass for one unit and its parent sums to the same counts
         unit = data.rows[0]["group_id"]
         parent = data.meta[unit][0]
-        monthly = ranking.monthly_rows(con, unit, parent, **window)
-        for grp, expected in (("unit", engine[unit]), ("parent", data.parents[parent])):
+        monthly = league.monthly_rows(con, unit, parent, **window)
+        for grp, expected in (("unit", by_engine[unit]), ("parent", data.parents[parent])):
             assert sum(r["received"] for r in monthly if r["grp"] == grp) == expected["received"]
             assert sum(r["closed_in_grid"] for r in monthly if r["grp"] == grp) == expected["closed_in_grid"]
     finally:

@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, small_database, streamlit_server
 
-from gridboard import auth, config, gridindex, store
-from gridboard.gridindex import COMPONENTS
+from gridboard.core import auth, config
+from gridboard.db import store
+from gridboard.ranking import gridindex
+from gridboard.ranking.gridindex import COMPONENTS
 
 pytestmark = [
     pytest.mark.browser,
@@ -39,7 +41,7 @@ def orders(db: Path, cfg: Path) -> dict[str, list[str]]:
     saved weights and under each single component (computed before the server holds the file;
     names, not codes: the code column is off screen at 1366 wide)."""
     now = config.load(cfg).now().replace(second=0)
-    from gridboard import periods
+    from gridboard.core import periods
 
     p = periods.period(periods.DEFAULT_PRESET, now)
     con = store.connect(db, read_only=True)

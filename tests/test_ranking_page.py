@@ -15,8 +15,11 @@ import pytest
 from browser_support import small_database
 from streamlit.testing.v1 import AppTest
 
-from gridboard import auth, config, gridindex, settings_store, store, ui
-from gridboard.gridindex import COMPONENTS
+from gridboard import ui
+from gridboard.core import auth, config
+from gridboard.db import store
+from gridboard.ranking import gridindex, settings_store
+from gridboard.ranking.gridindex import COMPONENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from gridboard import auth, config, gridindex, settings_store
-from gridboard.gridindex import COMPONENTS
+from gridboard.core import auth, config
+from gridboard.ranking import gridindex, settings_store
+from gridboard.ranking.gridindex import COMPONENTS
 
 LEADER = auth.User("zhangsan", "leader", "张三")
 NEW = {"on_time_rate": 0.4, "closure_rate": 0.1, "satisfaction_rate": 0.3, "response": 0.1, "grid_resolved_rate": 0.1}

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from gridboard import periods, scorecard, store
+from gridboard.core import periods
+from gridboard.db import store
+from gridboard.metrics import scorecard
 
 FIXTURE = Path(__file__).parent / "data" / "metrics_fixture.sql"
 

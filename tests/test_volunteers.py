@@ -20,7 +20,9 @@ import pandas as pd
 import pytest
 from browser_support import UNITS, small_database
 
-from gridboard import config, store, volunteers
+from gridboard.core import config
+from gridboard.db import store
+from gridboard.people import volunteers
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.datetime(2026, 3, 10, 12, 0)
@@ -339,13 +341,13 @@ def test_trend_equals_pandas(people_con):
 
 
 def test_by_unit_equals_pandas_and_flags_few_but_busy(people_con):
-    from gridboard import metrics
+    from gridboard.metrics import engine
 
     rows = volunteers.by_unit(people_con, "grid", start=START, end=END, as_of=AS_OF, few_ratio=0.5)
     county = expected_summary("C")
-    county_cases = metrics.kpis(people_con, start=START, end=END, as_of=AS_OF)["received"]
+    county_cases = engine.kpis(people_con, start=START, end=END, as_of=AS_OF)["received"]
     cases = {r["group_id"]: r["received"] for r in
-             metrics.breakdown(people_con, "grid", start=START, end=END, as_of=AS_OF)}
+             engine.breakdown(people_con, "grid", start=START, end=END, as_of=AS_OF)}
     assert {r["unit_id"] for r in rows} == {u[0] for u in UNITS if u[2] == "grid"}
     for r in rows:
         want = expected_summary(r["unit_id"])

@@ -11,7 +11,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_volunteers import people_database
 
-from gridboard import auth, charts_people, config, economy, fmt, metrics, profile, store, ui, volunteers
+from gridboard import ui
+from gridboard.core import auth, config, fmt
+from gridboard.db import store
+from gridboard.metrics import engine
+from gridboard.people import economy, profile, volunteers
+from gridboard.render import charts_people
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -136,7 +141,7 @@ def test_profile_of_the_filter_unit_and_of_a_linked_unit(app_env):
     at = open_page("pages/profile.py", unit="T2V1")
     assert at.subheader[0].value == "李家村 · 村"
     f = at.session_state[ui.FILTERS_KEY]
-    want = library(app_env, metrics.kpis, **{**f.window(), "unit": "T2V1"})
+    want = library(app_env, engine.kpis, **{**f.window(), "unit": "T2V1"})
     assert tiles(at)["受理量"] == fmt.count(want["received"])
     built = library(app_env, profile.build, "T2V1", start=f.start, end=f.end, as_of=f.as_of, preset=f.preset,
                     settings=profile.settings_from(config.load()))

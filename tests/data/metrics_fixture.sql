@@ -17,8 +17,9 @@ INSERT INTO cases (case_id, unit_id, source, category, reported_at, responded_at
     ('c1',  'G1',  'grid_patrol', '环境卫生', '2026-03-01 08:00:00', '2026-03-01 08:10:00', '2026-03-01 20:00:00', '2026-03-02 08:00:00', 'closed',      'grid',      'satisfied',    false, false),
     -- c2: in a micro-grid; closed late after 48 h, responded in 30.5 min, basic, reopened
     ('c2',  'MG1', 'hotline',     '环境卫生', '2026-03-02 09:00:00', '2026-03-02 09:30:30', '2026-03-04 09:00:00', '2026-03-03 09:00:00', 'closed',      'community', 'basic',        true,  false),
-    -- c3: responded after 20 s (1/3 min: date_diff would say 1), open past due, supervised
-    ('c3',  'G2',  'app',         '安全隐患', '2026-03-05 10:00:50', '2026-03-05 10:01:10', NULL,                  '2026-03-06 10:00:00', 'in_progress', NULL,        NULL,           false, true),
+    -- c3: responded after 20 s (1/3 min: date_diff would say 1), open past due, supervised, reopened
+    -- and not closed again: not in reopen_rate until it closes (closed reopened / closed)
+    ('c3',  'G2',  'app',         '安全隐患', '2026-03-05 10:00:50', '2026-03-05 10:01:10', NULL,                  '2026-03-06 10:00:00', 'in_progress', NULL,        NULL,           true,  true),
     -- c4: closed after as_of (open at as_of), due after as_of
     ('c4',  'G3',  'hotline',     '矛盾纠纷', '2026-03-09 10:00:00', '2026-03-09 11:00:00', '2026-03-10 14:00:00', '2026-03-12 10:00:00', 'closed',      'town',      NULL,           false, false),
     -- c5: cancelled: left out of everything

@@ -1,0 +1,138 @@
+"""Opening and creating the DuckDB database: schema, schema version, data version, unit closure.
+
+One process holds the file read-write (the Streamlit server); threads take `cursor()`s of that
+one connection. The CLI opens files the server does not hold and says clearly when it does.
+The derived table `unit_closure` (ancestor, descendant, depth) makes "a unit and everything
+below it" a plain equi-join, so metric SQL stays standard and fast on 10 M cases.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from gridboard.core import schema
+
+
+class StoreError(Exception):
+    """A database problem worth a one-line message (missing file, locked by another process)."""
+
+
+META_DDL = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+CLOSURE_DDL = (
+    "CREATE TABLE IF NOT EXISTS unit_closure ("
+    "ancestor_id TEXT NOT NULL, descendant_id TEXT NOT NULL, depth INTEGER NOT NULL, "
+    "PRIMARY KEY (ancestor_id, descendant_id))"
+)
+INGEST_SEQ_DDL = "CREATE SEQUENCE IF NOT EXISTS ingest_log_id START 1"
+
+
+def connect(path: str | Path, *, create: bool = False, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database file; create the schema when `create` (and the file may be new).
+
+    Raises StoreError with a one-line reason when the file is missing or held by another process.
+    """
+    path = Path(path)
+    if not create and not path.exists():
+        raise StoreError(f"database not found: {path}")
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        msg = str(exc)
+        if "lock" in msg.lower():
+            raise StoreError(
+                f"database {path} is held by another process (is the dashboard running on it?); "
+                "stop it or work on a copy"
+            ) from None
+        raise StoreError(f"cannot open database {path}: {msg.splitlines()[0]}") from None
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot open database {path}: {str(exc).splitlines()[0]}") from None
+    if create:
+        ensure_schema(con)
+    else:
+        check_schema(con)
+    return con
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every contract table (idempotent) and record the schema version."""
+    con.execute(META_DDL)
+    for table in schema.ALL_TABLES.values():
+        con.execute(schema.create_table_sql(table))
+    con.execute(CLOSURE_DDL)
+    con.execute(INGEST_SEQ_DDL)
+    con.execute(
+        "INSERT INTO meta VALUES ('schema_version', $v) ON CONFLICT (key) DO NOTHING",
+        {"v": str(schema.SCHEMA_VERSION)},
+    )
+    con.execute("INSERT INTO meta VALUES ('data_version', '0') ON CONFLICT (key) DO NOTHING")
+
+
+def check_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Fail with StoreError when the file is not a gridboard database of a known version."""
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.CatalogException:
+        raise StoreError("not a gridboard database (no meta table)") from None
+    if row is None:
+        raise StoreError("not a gridboard database (no schema version)")
+    version = int(row[0])
+    if version > schema.SCHEMA_VERSION:
+        raise StoreError(f"database schema version {version} is newer than this gridboard ({schema.SCHEMA_VERSION})")
+
+
+def get_meta(con: duckdb.DuckDBPyConnection, key: str, default: str | None = None) -> str | None:
+    row = con.execute("SELECT value FROM meta WHERE key = $k", {"k": key}).fetchone()
+    return row[0] if row else default
+
+
+def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    con.execute(
+        "INSERT INTO meta VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        {"k": key, "v": value},
+    )
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Counter bumped by every change of data: page caches key on it."""
+    return int(get_meta(con, "data_version", "0") or 0)
+
+
+def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Increment the data version (call inside the transaction that changed the data)."""
+    con.execute(
+        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = 'data_version'"
+    )
+    return data_version(con)
+
+
+def rebuild_unit_closure(con: duckdb.DuckDBPyConnection) -> int:
+    """Recompute unit_closure from units (call after any change to units). Returns its row count."""
+    con.execute("DELETE FROM unit_closure")
+    con.execute(
+        """
+        INSERT INTO unit_closure
+        WITH RECURSIVE walk(ancestor_id, descendant_id, depth) AS (
+            SELECT unit_id, unit_id, 0 FROM units
+            UNION ALL
+            SELECT w.ancestor_id, u.unit_id, w.depth + 1
+            FROM walk w JOIN units u ON u.parent_id = w.descendant_id
+            WHERE w.depth < 12
+        )
+        SELECT ancestor_id, descendant_id, min(depth) FROM walk GROUP BY ALL
+        """
+    )
+    return con.execute("SELECT count(*) FROM unit_closure").fetchone()[0]
+
+
+def root_unit(con: duckdb.DuckDBPyConnection) -> str:
+    """The county root (the one unit without a parent)."""
+    row = con.execute(
+        "SELECT unit_id FROM units WHERE parent_id IS NULL ORDER BY unit_id LIMIT 1"
+    ).fetchone()
+    if row is None:
+        raise StoreError("the database has no units (no county root)")
+    return row[0]

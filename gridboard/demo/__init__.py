@@ -1,0 +1,2 @@
+"""The demo county (county) and its geometry (geo).
+"""

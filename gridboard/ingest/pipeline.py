@@ -1,0 +1,411 @@
+"""Import of an analyst's file into one contract table: plan (dry run), then load.
+
+Owns the flow the page and the CLI share: open the file (gridboard.readers), choose the mapping
+(gridboard.mapping), check every chunk (gridboard.checks) into a staging area and run the
+whole-file checks (gridboard.staging), report what would change, and on commit write the
+accepted rows in one transaction — new units first, upsert by primary key, unit closure
+rebuilt after units change, data version bumped, one ingest_log row.
+
+Decisions: duplicate keys inside a file are merged when the rows
+are identical (the last is kept) and all rejected when they differ; a file with nothing
+accepted writes nothing at all, not even a log row; a re-upload that changes nothing writes a
+log row with outcome "unchanged" and does not bump the data version.
+
+Page use: ``batch = prepare(con, data, table=..., file_name=..., mapping=..., on_progress=...)``,
+show ``batch.report`` / ``batch.problems()`` / ``batch.preview(kind)`` / ``batch.rejected_csv()``,
+then ``batch.commit(user=...)`` and ``batch.close()``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from gridboard.core import schema
+from gridboard.db import store
+from gridboard.ingest import checks
+from gridboard.ingest.mapping import Mapping, MappingError, load_preset, suggest
+from gridboard.ingest.readers import ReadError, Source, open_source
+from gridboard.ingest.staging import NewUnit, Stage
+
+Progress = Callable[[int, int | None], None]
+OUTCOME_ZH = {"dry_run": "预检（未写入）", "loaded": "已导入", "partial": "部分导入", "unchanged": "无变化",
+              "rejected": "未导入"}
+
+
+class IngestError(Exception):
+    """The file as a whole cannot be imported (unreadable, unmappable, bad options); Chinese text."""
+
+
+@dataclass
+class Report:
+    """What an upload found and (after commit) did. Counts are rows of the file."""
+
+    table: str
+    file_name: str
+    sha256: str
+    source: str = ""
+    mapping: dict[str, str] = field(default_factory=dict)
+    ignored_headers: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    rows_rejected: int = 0
+    rows_merged: int = 0
+    rows_warned: int = 0
+    rows_unassigned: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    new_units: list[dict[str, Any]] = field(default_factory=list)
+    problem_summary: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    outcome: str = "dry_run"
+    log_id: int | None = None
+    data_version: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def rows_accepted(self) -> int:
+        return self.rows_read - self.rows_rejected - self.rows_merged
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "rows_accepted": self.rows_accepted}
+
+    def summary_lines(self) -> list[str]:
+        """The summary in Chinese, one fact per line (CLI prints it, the page shows it)."""
+        t = schema.DATA_TABLES[self.table]
+        lines = [
+            f"文件：{self.file_name}（{self.source}）→ 数据表：{t.zh}（{self.table}）",
+            f"读取 {self.rows_read} 行：接受 {self.rows_accepted} 行，拒绝 {self.rows_rejected} 行"
+            + (f"，重复合并 {self.rows_merged} 行" if self.rows_merged else "")
+            + (f"，带警告 {self.rows_warned} 行" if self.rows_warned else ""),
+            f"变更：新增 {self.new} 行，更新 {self.updated} 行，无变化 {self.unchanged} 行",
+        ]
+        if self.rows_unassigned:
+            lines.append(f"无位置信息、归入“未划分”网格：{self.rows_unassigned} 行")
+        if self.new_units:
+            names = "、".join(u["name"] for u in self.new_units[:8])
+            more = f" 等 {len(self.new_units)} 个" if len(self.new_units) > 8 else ""
+            lines.append(f"新建单位 {len(self.new_units)} 个：{names}{more}")
+        for p in self.problem_summary[:12]:
+            sev = checks.SEVERITY_ZH[p["severity"]]
+            lines.append(f"  [{sev}] {p['column']}：{p['message']} — {p['rows']} 行（首见第 {p['first_row']} 行）")
+        lines.extend(self.notes)
+        lines.append(f"结果：{OUTCOME_ZH[self.outcome]}"
+                     + (f"（导入记录 #{self.log_id}，数据版本 {self.data_version}）" if self.log_id else ""))
+        return lines
+
+    def describe(self) -> str:
+        return "\n".join(self.summary_lines())
+
+
+def choose_mapping(source: Source, table: str, mapping: Mapping | str | Path | None) -> Mapping:
+    """The mapping for this file: a Mapping as given, a preset (name or JSON path), or a guess."""
+    if isinstance(mapping, Mapping):
+        m = mapping.resolve(source.headers) if mapping.name else mapping
+    elif mapping:
+        m = load_preset(mapping).resolve(source.headers)
+    else:
+        m = suggest(source.headers, table)
+    if m.table != table:
+        raise MappingError(f"映射预设「{m.name}」用于数据表 {m.table}，不是 {table}")
+    m.check(source.headers)
+    return m
+
+
+def inspect(data: bytes | str | Path, table: str, *, file_name: str | None = None,
+            mapping: Mapping | str | Path | None = None, sample_rows: int = 20) -> tuple[Source, Mapping, pd.DataFrame]:
+    """For the mapping editor: the opened file, the suggested (or preset) mapping and a sample.
+
+    The mapping is not checked here (the page shows what is missing); raises IngestError when
+    the file cannot be read.
+    """
+    try:
+        src = open_source(data, file_name)
+        if isinstance(mapping, Mapping):
+            m = mapping
+        elif mapping:
+            m = load_preset(mapping).resolve(src.headers)
+        else:
+            m = suggest(src.headers, table)
+        sample = next(iter(src.iter_chunks(sample_rows)), (0, pd.DataFrame()))[1]
+    except (ReadError, MappingError) as exc:
+        raise IngestError(str(exc)) from None
+    sample = sample.head(sample_rows)
+    sample.columns = src.headers[: len(sample.columns)]
+    return src, m, sample
+
+
+class Batch:
+    """One prepared upload: staged, checked and compared; commit() loads it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, source: Source, plan: checks.Plan, report: Report) -> None:
+        self.cur = con.cursor()
+        self.source = source
+        self.plan = plan
+        self.report = report
+        self.stage = Stage(self.cur, plan)
+        self.committed = False
+
+    # views for the page
+    def problems(self, limit: int | None = 1000, severity: str | None = None) -> pd.DataFrame:
+        """Problems by row and column, Chinese headers (行号, 字段, 原始值, 问题, 处理)."""
+        df = self.stage.problems(limit, severity)
+        field_name = [self.plan.field_label(col) for col in df["col"]]
+        text = [f"{t}（{d}）" if isinstance(d, str) and d else t for t, d in zip(df["text"], df["detail"], strict=True)]
+        return pd.DataFrame({"行号": df["row"], "字段": field_name, "原始值": df["value"], "问题": text,
+                             "处理": [checks.SEVERITY_ZH[s] for s in df["severity"]]})
+
+    def preview(self, kind: str = "new", limit: int = 50) -> pd.DataFrame:
+        """Rows that would be new / updated / unchanged, Chinese headers and labels."""
+        df = self.stage.preview(kind, limit)
+        out = pd.DataFrame({"行号": df["_row"]})
+        for col in self.stage.present:
+            c = self.plan.table.column(col)
+            series = df[col]
+            if c.enum:
+                series = series.map(lambda v, k=col: schema.label(k, v) if isinstance(v, str) else v)
+            out[c.zh] = series
+        if kind == "updated":
+            out["变更字段"] = df["changed"]
+        return out
+
+    def rejected_rows(self) -> pd.DataFrame:
+        """The rejected rows as they were in the file, with 行号 first and 拒绝原因 last."""
+        parts = []
+        span = self.stage.rejected_range()
+        if span is not None:
+            for first, chunk in self.source.iter_chunks():
+                last = first + len(chunk) - 1
+                if last < span[0] or first > span[1]:
+                    continue
+                reasons = self.stage.reasons(first, last)
+                if reasons.empty:
+                    continue
+                rows = chunk.loc[reasons["row"].to_numpy()]
+                rows.columns = self.source.headers[: len(rows.columns)]
+                rows.insert(0, "行号", reasons["row"].to_numpy())
+                rows["拒绝原因"] = reasons["reason"].to_numpy()
+                parts.append(rows)
+        if not parts:
+            return pd.DataFrame(columns=["行号", *self.source.headers, "拒绝原因"])
+        return pd.concat(parts, ignore_index=True)
+
+    def rejected_csv(self) -> bytes:
+        from gridboard.core.export import to_csv_bytes
+
+        return to_csv_bytes(self.rejected_rows())
+
+    def commit(self, *, user: str | None = None, all_or_nothing: bool = False) -> Report:
+        """Load the accepted rows in one transaction (nothing when none, or any rejected with
+        all_or_nothing). Returns the report with the counts actually applied."""
+        if self.committed:
+            raise IngestError("这批数据已经导入过了")
+        r = self.report
+        started = dt.datetime.now().replace(microsecond=0)
+        if r.rows_accepted == 0 or (all_or_nothing and r.rows_rejected):
+            r.outcome = "rejected"
+            if all_or_nothing and r.rows_rejected:
+                r.notes.append("已选择“全部成功才导入”：有被拒绝的行，整个文件未导入")
+            return r
+        cur = self.cur
+        cur.begin()
+        try:
+            units_added = self.stage.insert_new_units()
+            applied = self.stage.upsert()
+            changed = units_added + applied["new"] + applied["updated"] > 0
+            if units_added or (self.plan.table.name == "units" and changed):
+                store.rebuild_unit_closure(cur)
+            if changed:
+                store.bump_data_version(cur)
+            r.new, r.updated, r.unchanged = applied["new"], applied["updated"], applied["unchanged"]
+            r.outcome = "partial" if r.rows_rejected else ("loaded" if changed else "unchanged")
+            r.log_id = cur.execute("SELECT nextval('ingest_log_id')").fetchone()[0]
+            cur.execute(
+                "INSERT INTO ingest_log (id, table_name, file_name, sha256, rows_read, rows_inserted, rows_updated, "
+                "rows_rejected, user_name, started_at, finished_at, outcome) "
+                "VALUES ($id, $t, $f, $h, $read, $ins, $upd, $rej, $u, $s, $e, $o)",
+                {"id": r.log_id, "t": r.table, "f": r.file_name, "h": r.sha256, "read": r.rows_read,
+                 "ins": r.new, "upd": r.updated, "rej": r.rows_rejected, "u": user, "s": started,
+                 "e": dt.datetime.now().replace(microsecond=0), "o": r.outcome})
+            cur.commit()
+        except Exception as exc:
+            cur.rollback()
+            r.log_id = None
+            raise IngestError(f"写入数据库失败，数据库未作任何改变：{str(exc).splitlines()[0]}") from None
+        r.data_version = store.data_version(cur)
+        self.committed = True
+        return r
+
+    def close(self) -> None:
+        try:
+            self.stage.drop()
+            self.cur.close()
+        except duckdb.Error:
+            pass
+
+
+def _effective_parent(
+    con: duckdb.DuckDBPyConnection, mapping: Mapping, add_units_under: str | None
+) -> tuple[str | None, bool, NewUnit | None]:
+    """(parent for new grids and 未划分, whether unknown units become grids, a root to create).
+
+    An explicit --add-units-under wins; a preset's parent applies when the database has no units
+    yet (it is then created as the county root) or already holds it; otherwise new grids are not
+    created and 未划分 goes under the county root.
+    """
+    n_units = con.execute("SELECT count(*) FROM units").fetchone()[0]
+    preset_parent = mapping.units.get("parent_id")
+    parent, add = None, False
+    if add_units_under:
+        parent, add = add_units_under, True
+    elif preset_parent and (n_units == 0 or con.execute(
+            "SELECT 1 FROM units WHERE unit_id = $u", {"u": preset_parent}).fetchone()):
+        parent, add = preset_parent, True
+    if parent is not None:
+        if con.execute("SELECT 1 FROM units WHERE unit_id = $u", {"u": parent}).fetchone():
+            return parent, add, None
+        if n_units:
+            raise IngestError(f"上级单位 {parent} 不存在，请选择数据库中已有的单位")
+        name = mapping.units.get("parent_name") if parent == preset_parent else None
+        return parent, add, NewUnit(parent, None, "county", name or parent)
+    if n_units:
+        return store.root_unit(con), False, None
+    return None, False, None
+
+
+def prepare(
+    con: duckdb.DuckDBPyConnection,
+    data: bytes | str | Path,
+    *,
+    table: str,
+    file_name: str | None = None,
+    mapping: Mapping | str | Path | None = None,
+    add_units_under: str | None = None,
+    on_progress: Progress | None = None,
+    chunk_rows: int = 50_000,
+) -> Batch:
+    """Read, map and check the whole file into a staging area; nothing is written to the database.
+
+    Raises IngestError (Chinese, one line) when the file as a whole cannot be imported.
+    """
+    if table not in schema.DATA_TABLES:
+        raise IngestError(f"未知数据表：{table}（可选：{'、'.join(schema.DATA_TABLES)}）")
+    t0 = dt.datetime.now()
+    try:
+        src = open_source(data, file_name)
+        m = choose_mapping(src, table, mapping)
+    except (ReadError, MappingError) as exc:
+        raise IngestError(str(exc)) from None
+    plan = checks.Plan(schema.DATA_TABLES[table], m, src.headers)
+    report = Report(table, src.name, src.sha256, src.describe(),
+                    mapping={c: plan.header_of(c) for c in schema.DATA_TABLES[table].column_names if plan.header_of(c)},
+                    ignored_headers=[h for h in src.headers if h not in m.columns.values()])
+    if plan.derive_status:
+        report.notes.append("文件没有状态列：有办结时间的记为已办结，其余记为待处理")
+    parent, add, root = (None, False, None)
+    if plan.unit_ref:
+        parent, add, root = _effective_parent(con, m, add_units_under)
+    batch = Batch(con, src, plan, report)
+    try:
+        _stage_file(batch, chunk_rows, on_progress)
+        if report.rows_read == 0:
+            raise IngestError("文件只有表头，没有数据行")
+        batch.stage.finish(parent, add, root)
+        _fill_report(batch)
+    except ReadError as exc:
+        batch.close()
+        raise IngestError(str(exc)) from None
+    except BaseException:
+        batch.close()
+        raise
+    report.seconds = (dt.datetime.now() - t0).total_seconds()
+    return batch
+
+
+def _stage_file(batch: Batch, chunk_rows: int, on_progress: Progress | None) -> None:
+    total = batch.source.total_rows
+    done = 0
+    for _, chunk in batch.source.iter_chunks(chunk_rows):
+        typed, problems = checks.check_chunk(batch.plan, chunk)
+        batch.stage.append(typed, problems)
+        done += len(chunk)
+        batch.report.rows_read += len(typed)
+        if on_progress is not None:
+            on_progress(done, None if total is None else max(total, done))
+    if on_progress is not None:
+        on_progress(done, done)
+
+
+def _fill_report(batch: Batch) -> None:
+    r, st = batch.report, batch.stage
+    for k, v in st.counts().items():
+        setattr(r, k, v)
+    for k, v in st.diff_counts().items():
+        setattr(r, k, v)
+    r.new_units = [asdict(u) for u in st.new_units]
+    r.problem_summary = [
+        {"column": batch.plan.field_label(row.col), "code": row.code, "message": row.text, "severity": row.severity, "rows": int(row.rows),
+         "first_row": int(row.first_row)}
+        for row in st.problem_summary().itertuples()
+    ]
+
+
+def ingest(
+    con: duckdb.DuckDBPyConnection,
+    data: bytes | str | Path,
+    *,
+    table: str,
+    file_name: str | None = None,
+    mapping: Mapping | str | Path | None = None,
+    add_units_under: str | None = None,
+    dry_run: bool = False,
+    all_or_nothing: bool = False,
+    user: str | None = None,
+    on_progress: Progress | None = None,
+    rejected_path: Path | None = None,
+) -> Report:
+    """prepare() then commit() (unless dry_run); optionally writes the rejected rows as CSV."""
+    batch = prepare(con, data, table=table, file_name=file_name, mapping=mapping,
+                    add_units_under=add_units_under, on_progress=on_progress)
+    try:
+        if rejected_path is not None and batch.report.rows_rejected:
+            Path(rejected_path).write_bytes(batch.rejected_csv())
+        if dry_run:
+            return batch.report
+        return batch.commit(user=user, all_or_nothing=all_or_nothing)
+    finally:
+        batch.close()
+
+
+# --- for the import page ---------------------------------------------------------------------
+
+PARENT_LEVELS = ("county", "town", "community", "village")
+
+
+def history(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:
+    """The latest ingest_log rows, newest first, with Chinese headers and labels."""
+    df = con.execute("SELECT * FROM ingest_log ORDER BY id DESC LIMIT $n", {"n": int(limit)}).df()
+    df["table_name"] = df["table_name"].map(lambda t: schema.DATA_TABLES[t].zh if t in schema.DATA_TABLES else t)
+    df["outcome"] = df["outcome"].map(lambda o: OUTCOME_ZH.get(o, o))
+    df = df.drop(columns=["sha256"])
+    return df.rename(columns={c.name: c.zh for c in schema.INGEST_LOG.columns})
+
+
+def parent_choices(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(unit_id, "县 / 镇街 / 社区") of the units new grids may go under, in tree order."""
+    rows = con.execute("""
+        WITH RECURSIVE walk(unit_id, path, ids, depth) AS (
+            SELECT unit_id, name, [unit_id], 0 FROM units WHERE parent_id IS NULL
+            UNION ALL
+            SELECT u.unit_id, w.path || ' / ' || u.name, list_append(w.ids, u.unit_id), w.depth + 1
+            FROM walk w JOIN units u ON u.parent_id = w.unit_id
+            WHERE list_contains($levels, u.level) AND w.depth < 12
+        )
+        SELECT unit_id, path FROM walk ORDER BY ids""", {"levels": list(PARENT_LEVELS)}).fetchall()
+    return [(r[0], r[1]) for r in rows]

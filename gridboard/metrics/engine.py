@@ -1,0 +1,135 @@
+"""The metric engine: the only way pages, the CLI and exports get case numbers.
+
+Every metric of DESIGN.md is defined once, in gridboard/core/catalog.py (key, labels, counts
+and their SQL predicates); db/sql/kpis.sql aggregates with the catalogue's columns, and this module
+binds it. Functions take a connection (or cursor) and explicit period bounds and `as_of`;
+nothing here knows about Streamlit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import duckdb
+
+from gridboard.core import catalog, schema
+from gridboard.core.catalog import COMPONENT_KEYS, METRIC_KEYS, METRICS
+from gridboard.db import queries, store
+
+
+class MetricError(ValueError):
+    """Bad metric arguments (unknown unit or dimension, empty period)."""
+
+
+_FLOAT_KEYS = {m.key for m in METRICS if m.kind != "count"}
+
+
+def scope_and_group(by: str | None) -> tuple[str, str, dict[str, Any]]:
+    """SQL fragments and extra parameters for a grouping dimension (identifiers from schema)."""
+    if by is None:
+        return queries.body("scope_subtree"), "s.grp_unit", {}
+    if by == "child":
+        return queries.body("scope_child"), "s.grp_unit", {}
+    if by in schema.LEVEL_DIMENSIONS:
+        return queries.body("scope_level"), "s.grp_unit", {"levels": list(schema.LEVEL_DIMENSIONS[by])}
+    if by in schema.CASE_DIMENSIONS:
+        return queries.body("scope_subtree"), f"c.{schema.CASE_DIMENSIONS[by]}", {}
+    if by in schema.TIME_DIMENSIONS:
+        grain = schema.TIME_DIMENSIONS[by]
+        return queries.body("scope_subtree"), f"CAST(date_trunc('{grain}', c.reported_at) AS DATE)", {}
+    raise MetricError(f"unknown dimension {by!r}; choose one of: {', '.join(schema.DIMENSIONS)}")
+
+
+def check_unit(con: duckdb.DuckDBPyConnection, unit: str | None) -> str:
+    """The unit id to use (the county root when None); MetricError when it does not exist."""
+    if unit is None:
+        return store.root_unit(con)
+    row = con.execute("SELECT 1 FROM units WHERE unit_id = $u", {"u": unit}).fetchone()
+    if row is None:
+        raise MetricError(f"unknown unit {unit!r}")
+    return unit
+
+
+def _clean(row: dict[str, Any], detail: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in METRIC_KEYS:
+        value = row.get(key)
+        if value is None:
+            out[key] = None
+        elif key in _FLOAT_KEYS:
+            out[key] = float(value)
+        else:
+            out[key] = int(value)
+    if detail:
+        out.update({k: int(row.get(k) or 0) for k in COMPONENT_KEYS})
+    return out
+
+
+def _params(unit: str, start: dt.datetime, end: dt.datetime, as_of: dt.datetime) -> dict[str, Any]:
+    if end <= start:
+        raise MetricError(f"empty period: 'to' ({end:%Y-%m-%d %H:%M}) must be after 'from' ({start:%Y-%m-%d %H:%M})")
+    return {"unit": unit, "start": start, "end": end, "as_of": as_of}
+
+
+def kpi_sql(scope: str, group: str) -> str:
+    """The kpis named query with its scope, cohort and the catalogue's aggregate columns filled in."""
+    return queries.named("kpis", scope=scope, cohort=queries.fragment("cohort", group=group),
+                         counts=catalog.count_sql(), durations=catalog.duration_sql(), rates=catalog.rate_sql())
+
+
+def kpis(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    as_of: dt.datetime,
+    unit: str | None = None,
+    detail: bool = False,
+) -> dict[str, Any]:
+    """All DESIGN.md metrics for the cohort reported in [start, end) under `unit` (root if None).
+
+    Rates with a zero denominator are None. With detail=True the counts behind the rates are
+    included as well (COMPONENT_KEYS).
+    """
+    unit = check_unit(con, unit)
+    scope, group, _ = scope_and_group(None)
+    sql = kpi_sql(scope, group)
+    found = queries.rows(con, sql, _params(unit, start, end, as_of))
+    if not found:  # empty cohort: counts are 0, every rate and duration is undefined
+        return _clean({"received": 0, "closed": 0, "overdue_open": 0}, detail)
+    return _clean(found[0], detail)
+
+
+def breakdown(
+    con: duckdb.DuckDBPyConnection,
+    by: str,
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    as_of: dt.datetime,
+    unit: str | None = None,
+    detail: bool = False,
+) -> list[dict[str, Any]]:
+    """The metrics per group of one dimension (schema.DIMENSIONS), groups with cases only.
+
+    Each row has group_id and group_name (the unit's name for unit levels, the date as
+    YYYY-MM-DD for day/week/month, the value itself otherwise; NULL values group as None).
+    """
+    unit = check_unit(con, unit)
+    scope, group, extra = scope_and_group(by)
+    sql = kpi_sql(scope, group)
+    found = queries.rows(con, sql, {**_params(unit, start, end, as_of), **extra})
+    names: dict[str, str] = {}
+    if by == "child" or by in schema.LEVEL_DIMENSIONS:
+        ids = [r["grp"] for r in found if r["grp"] is not None]
+        names = {r["unit_id"]: r["name"] for r in queries.rows(con, queries.text("unit_names"), {"ids": ids})}
+    out = []
+    for r in found:
+        gid = r["grp"]
+        if isinstance(gid, dt.date):
+            gid = gid.isoformat()
+        row = {"group_id": gid, "group_name": names.get(gid, gid) if gid is not None else None}
+        row.update(_clean(r, detail))
+        out.append(row)
+    return out

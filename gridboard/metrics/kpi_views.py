@@ -1,0 +1,261 @@
+"""The numbers of the KPI pages beyond the metric engine: the closed-loop funnel, overdue ageing
+buckets, duration distributions (median, P90, histogram bins computed in DuckDB), the scorecard's
+windows and each sub-unit's score, and the map from a table column to the cases it counts.
+
+Every count here has a case list behind it (gridboard.kpi_cases) built from the same SQL text,
+and tests/test_kpi_views.py checks that each list is as long as its number. No streamlit here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from gridboard.core import catalog, fmt, periods
+from gridboard.db import queries
+from gridboard.metrics import engine, scorecard
+
+# --- the closed loop -----------------------------------------------------------------------------
+
+FUNNEL_STAGES: tuple[str, ...] = ("reported", "dispatched", "responded", "closed", "surveyed", "satisfied")
+
+
+def _cohort_sql(name: str, **fragments: str) -> str:
+    scope, group, _ = engine.scope_and_group(None)
+    return queries.named(name, scope=scope, cohort=queries.fragment("cohort", group=group), **fragments)
+
+
+def _params(start: dt.datetime, end: dt.datetime, as_of: dt.datetime, unit: str) -> dict[str, Any]:
+    if end <= start:
+        raise engine.MetricError("empty period: 'to' must be after 'from'")
+    return {"start": start, "end": end, "as_of": as_of, "unit": unit}
+
+
+def funnel(
+    con: duckdb.DuckDBPyConnection, *, start: dt.datetime, end: dt.datetime, as_of: dt.datetime,
+    unit: str | None = None,
+) -> dict[str, int]:
+    """Cohort cases at each stage of the loop by as_of (keys FUNNEL_STAGES, in order)."""
+    unit = engine.check_unit(con, unit)
+    row = queries.rows(con, _cohort_sql("kpi_funnel"), _params(start, end, as_of, unit))[0]
+    return {k: int(row[k] or 0) for k in FUNNEL_STAGES}
+
+
+# --- overdue ageing ------------------------------------------------------------------------------
+
+AGE_BUCKETS: tuple[str, ...] = ("d0_1", "d1_3", "d3_7", "d7p")
+AGE_LABELS_ZH = {"d0_1": "超期0–1天", "d1_3": "超期1–3天", "d3_7": "超期3–7天", "d7p": "超期7天以上"}
+AGE_LABELS_EN = {"d0_1": "0–1 d late", "d1_3": "1–3 d late", "d3_7": "3–7 d late", "d7p": "> 7 d late"}
+
+
+def ageing(
+    con: duckdb.DuckDBPyConnection, *, start: dt.datetime, end: dt.datetime, as_of: dt.datetime,
+    unit: str | None = None,
+) -> dict[str, int]:
+    """The cohort's overdue open cases by days past due (keys AGE_BUCKETS); they add up to
+    engine.kpis()["overdue_open"]."""
+    unit = engine.check_unit(con, unit)
+    sql = _cohort_sql("kpi_ageing", bucket=queries.body("kpi_age_bucket"))
+    found = {r["bucket"]: int(r["n"]) for r in queries.rows(con, sql, _params(start, end, as_of, unit))}
+    return {b: found.get(b, 0) for b in AGE_BUCKETS}
+
+
+# --- duration distributions ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    value: str  # SQL over the cohort row k (fixed text)
+    keep: str  # which cohort rows have the duration (fixed text)
+    kind: str  # "minutes" or "hours", as the metric kinds
+    median_key: str  # the metric that is this measure's median
+
+
+MEASURES: dict[str, Measure] = {
+    "response": Measure("response", "(epoch(k.responded_at) - epoch(k.reported_at)) / 60.0",
+                        "k.responded_at <= $as_of", "minutes", "median_response_min"),
+    "close": Measure("close", "(epoch(k.closed_at) - epoch(k.reported_at)) / 3600.0",
+                     "k.closed_at <= $as_of", "hours", "median_close_hours"),
+}
+TARGET_BINS = 30
+
+
+def bin_expression(measure: str) -> str:
+    """The bin of a duration: floor(v / $width) kept in [0, $bins] (the last bin is open-ended)."""
+    return f"greatest(0, least($bins, CAST(floor(({MEASURES[measure].value}) / $width) AS BIGINT)))"
+
+
+def nice_width(span: float, bins: int = TARGET_BINS) -> float:
+    """A round bin width (1, 2, 2.5 or 5 × 10^k) giving about `bins` bins over [0, span] (1 for
+    an empty span: every duration is zero)."""
+    if span <= 0:
+        return 1.0
+    raw = span / bins
+    power = 10 ** math.floor(math.log10(raw))
+    for step in (1, 2, 2.5, 5, 10):
+        if step * power >= raw:
+            return step * power
+    return 10 * power  # pragma: no cover - the loop always returns
+
+
+@dataclass(frozen=True)
+class Bin:
+    index: int
+    lo: float
+    hi: float | None  # None: open-ended last bin
+    count: int
+
+
+@dataclass(frozen=True)
+class Distribution:
+    measure: str
+    n: int
+    median: float | None
+    p90: float | None
+    p99: float | None
+    max: float | None
+    within: int  # durations at most `limit`
+    limit: float | None
+    width: float
+    bins: int  # index of the open-ended bin
+    histogram: list[Bin]
+
+    @property
+    def within_share(self) -> float | None:
+        return self.within / self.n if self.n and self.limit is not None else None
+
+
+def distribution(
+    con: duckdb.DuckDBPyConnection, measure: str, *, start: dt.datetime, end: dt.datetime, as_of: dt.datetime,
+    unit: str | None = None, limit: float | None = None, target_bins: int = TARGET_BINS,
+) -> Distribution:
+    """Response minutes or close hours of the cohort: median and P90 exactly as the metric engine
+    computes them, and a histogram up to twice the P90 or the P99 if lower (never under twice the
+    median), everything above in one open-ended last bin."""
+    if measure not in MEASURES:
+        raise engine.MetricError(f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}")
+    m = MEASURES[measure]
+    unit = engine.check_unit(con, unit)
+    params = {**_params(start, end, as_of, unit), "within_limit": limit}
+    stats = queries.rows(con, _cohort_sql("distribution_stats", value=m.value, keep=m.keep), params)[0]
+    n = int(stats["n"])
+    if not n:
+        return Distribution(measure, 0, None, None, None, None, 0, limit, 1.0, 0, [])
+    span = max(min(float(stats["p99"]), float(stats["p90"]) * 2), float(stats["median"]) * 2, 0.0)
+    width = nice_width(span, target_bins)
+    bins = max(1, math.ceil(span / width))
+    sql = _cohort_sql("distribution_bins", bin=bin_expression(measure), keep=m.keep)
+    counts = {int(r["bin"]): int(r["n"]) for r in queries.rows(con, sql, {**params, "width": width, "bins": bins})}
+    top = bins if counts.get(bins) else bins - 1
+    histogram = [Bin(i, i * width, None if i == bins else (i + 1) * width, counts.get(i, 0)) for i in range(top + 1)]
+    return Distribution(
+        measure, n, float(stats["median"]), float(stats["p90"]), float(stats["p99"]), float(stats["max"]),
+        int(stats["within"] or 0), limit, width, bins, histogram,
+    )
+
+
+# --- scorecard windows and sub-unit scores -------------------------------------------------------
+
+SCORE_WINDOWS: tuple[str, ...] = ("filter", "yesterday", "last7", "this_month", "this_quarter", "this_year", "custom")
+
+
+def score_period(
+    choice: str, shared: periods.Period, custom: tuple[dt.date, dt.date] | None = None,
+) -> periods.Period:
+    """The scorecard's window: the shared filter's period ("filter"), a preset around its as_of,
+    or a custom range (inclusive days; falls back to the shared period while incomplete)."""
+    if choice == "filter" or (choice == "custom" and not custom):
+        return shared
+    if choice not in SCORE_WINDOWS:
+        raise ValueError(f"unknown scorecard window {choice!r}")
+    return periods.period(choice, shared.as_of, custom if choice == "custom" else None)
+
+
+def period_label(p: periods.Period) -> str:
+    """"2026-11-01 – 2026-11-23" for whole days (end exclusive), with the time when a comparison
+    period is cut mid-day ("2026-10-01 – 2026-10-23 15:30")."""
+    if p.end.time() == dt.time():
+        last = p.end - dt.timedelta(days=1)
+        return p.start.date().isoformat() if last.date() == p.start.date() else f"{p.start:%Y-%m-%d} – {last:%Y-%m-%d}"
+    return f"{p.start:%Y-%m-%d} – {p.end:%Y-%m-%d %H:%M}"
+
+
+def child_scores(
+    con: duckdb.DuckDBPyConnection, targets: Mapping[str, float], *, start: dt.datetime, end: dt.datetime,
+    as_of: dt.datetime, unit: str | None = None, by: str = "child",
+) -> list[dict[str, Any]]:
+    """Each group's ratio to target per metric (scorecard.ratio), its overall score (the mean of
+    its ratios, as scorecard.build) and received; worst overall first (one breakdown query)."""
+    rows = engine.breakdown(con, by, start=start, end=end, as_of=as_of, unit=unit)
+    keyed = [m for m in catalog.METRICS if m.key in targets]
+    out = []
+    for r in rows:
+        ratios = {m.key: scorecard.ratio(r[m.key], float(targets[m.key]), m.higher_is_better) for m in keyed}
+        have = [v for v in ratios.values() if v is not None]
+        out.append({
+            "group_id": r["group_id"], "group_name": r["group_name"], "received": r["received"],
+            "overall": sum(have) / len(have) if have else None, "ratios": ratios,
+            "values": {m.key: r[m.key] for m in keyed},
+        })
+    out.sort(key=lambda x: (x["overall"] is None, x["overall"] or 0.0))
+    return out
+
+
+# --- table columns and the cases they count ------------------------------------------------------
+
+# The counts behind the rates, as columns and tiles of their own (the catalogue's counts, labels
+# and direction), and the share of responses within the response target (a Distribution's
+# within_share). A count column lists the cases of its own predicate; a rate or duration column
+# lists its numerator / measured cases.
+EXTRA_METRICS: dict[str, catalog.Metric] = {
+    **{c.key: catalog.Metric(c.key, c.zh, c.en, "count", c.higher_is_better, c.key, "received")
+       for c in catalog.COUNTS if c.key not in catalog.METRIC_BY_KEY},
+    "within_share": catalog.Metric("within_share", "目标内响应占比", "Responded within target", "rate", True,
+                                   "responded", "responded"),
+}
+
+
+def column_metric(key: str) -> catalog.Metric:
+    """The Metric of a column key: one of catalog.METRICS or EXTRA_METRICS."""
+    return catalog.METRIC_BY_KEY.get(key) or EXTRA_METRICS[key]
+
+
+def metric_frame(rows: Sequence[Mapping[str, Any]], keys: Sequence[str], name_label: str, lang: str = "zh",
+                 names: Sequence[str] | None = None) -> pd.DataFrame:
+    """Breakdown rows as a table: the name column, then `keys` (rates in percent with one decimal,
+    durations with one, counts as integers); headers are fmt.column_label of each key."""
+    data: dict[str, list[Any]] = {name_label: list(names) if names is not None else
+                                  [r.get("group_name") or fmt.DASH for r in rows]}
+    for key in keys:
+        m = column_metric(key)
+        values = [r.get(key) for r in rows]
+        if m.kind == "rate":
+            values = [None if v is None else round(float(v) * 100, 1) for v in values]
+        elif m.kind != "count":
+            values = [None if v is None else round(float(v), 1) for v in values]
+        data[fmt.column_label(m, lang)] = values
+    frame = pd.DataFrame(data)
+    for key in keys:
+        m = column_metric(key)
+        if m.kind == "count":
+            frame[fmt.column_label(m, lang)] = frame[fmt.column_label(m, lang)].astype("Int64")
+    return frame
+
+
+def column_keys(keys: Sequence[str], lang: str = "zh") -> dict[str, str]:
+    """Header label → column key, to map a clicked cell back to what it counts."""
+    return {fmt.column_label(column_metric(k), lang): k for k in keys}
+
+
+def cases_of_column(key: str) -> tuple[str, str]:
+    """(drill key, part) of a table column key: any catalogue count or metric lists its numerator."""
+    if key in catalog.COUNT_BY_KEY or key in catalog.METRIC_BY_KEY:
+        return key, "numerator"
+    raise KeyError(key)

@@ -1,0 +1,2 @@
+"""Volunteers, the village collective economy and the one-page unit profile.
+"""

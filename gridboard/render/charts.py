@@ -1,0 +1,139 @@
+"""Chart builders: plotly figures (and later pydeck decks) returned, never rendered.
+
+Figures use one dark layout fit for the wall screen (transparent over the navy page, CJK
+font stack, light text); pages render them with `PLOTLY_CONFIG` (no plotly logo, nothing
+fetched from a CDN: Streamlit bundles plotly.js). Free text reaching a label is escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+
+from gridboard.core import fmt, i18n
+
+FONT_FAMILY = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+TEXT = "#e6edf7"
+MUTED = "#9fb3cf"
+GRID = "#1f3556"
+COLORS = {
+    "received": "#3fa7ff",
+    "closed": "#36d399",
+    "rate": "#ffc53d",
+    "bad": "#ff6b6b",
+}
+
+PLOTLY_CONFIG: dict[str, Any] = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "toggleSpikelines"],
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
+
+
+def _layout(fig: go.Figure, *, height: int = 360) -> go.Figure:
+    fig.update_layout(
+        template="plotly_dark",
+        height=height,
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        font={"family": FONT_FAMILY, "color": TEXT, "size": 14},
+        margin={"l": 10, "r": 10, "t": 36, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
+        hoverlabel={"font": {"family": FONT_FAMILY}},
+    )
+    fig.update_xaxes(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID, tickfont={"color": MUTED})
+    fig.update_yaxes(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID, tickfont={"color": MUTED})
+    return fig
+
+
+def _buckets(start: dt.date, end: dt.date, grain: str) -> list[str]:
+    """ISO dates of the days (or Monday-started weeks) from start up to (not including) end."""
+    if grain == "week":
+        start = start - dt.timedelta(days=start.weekday())
+    step = 7 if grain == "week" else 1
+    return [(start + dt.timedelta(days=i)).isoformat() for i in range(0, (end - start).days, step)]
+
+
+def trend_figure(
+    rows: Sequence[dict[str, Any]],
+    *,
+    lang: str = "zh",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    grain: str = "day",
+) -> go.Figure:
+    """Received and closed per day or week (bars) with the closure rate (line, right axis).
+
+    `rows` are metrics.breakdown(by="day" or "week") rows; buckets in [start, end) without
+    cases show as 0 (rate: gap). Rows outside [start, end) are left out.
+    """
+    by_day = {str(r["group_id"]): r for r in rows if r.get("group_id") is not None}
+    days = _buckets(start, end, grain) if start and end else sorted(by_day)
+    received = [by_day.get(d, {}).get("received", 0) for d in days]
+    closed = [by_day.get(d, {}).get("closed", 0) for d in days]
+    rates = [by_day.get(d, {}).get("closure_rate") for d in days]
+    rate_name = i18n.text("axis_rate", lang)
+    fig = go.Figure()
+    fig.add_bar(x=days, y=received, name=fmt.metric_label("received", lang), marker_color=COLORS["received"],
+                hovertemplate="%{y:,}<extra>%{fullData.name}</extra>")
+    fig.add_bar(x=days, y=closed, name=fmt.metric_label("closed", lang), marker_color=COLORS["closed"],
+                hovertemplate="%{y:,}<extra>%{fullData.name}</extra>")
+    fig.add_scatter(
+        x=days, y=[None if r is None else r * 100 for r in rates], name=rate_name, yaxis="y2",
+        mode="lines+markers", line={"color": COLORS["rate"], "width": 2.5}, marker={"size": 5},
+        hovertemplate="%{y:.1f} %<extra>%{fullData.name}</extra>", connectgaps=False,
+    )
+    _layout(fig)
+    fig.update_layout(
+        barmode="group",
+        bargap=0.25,
+        hovermode="x unified",
+        yaxis={"title": {"text": i18n.text("axis_cases", lang), "font": {"color": MUTED}}, "rangemode": "tozero"},
+        yaxis2={
+            "title": {"text": f"{rate_name} (%)", "font": {"color": MUTED}},
+            "overlaying": "y", "side": "right", "range": [0, 105], "showgrid": False,
+            "tickvals": [0, 25, 50, 75, 100],
+            "tickfont": {"color": MUTED},
+        },
+        xaxis={"type": "date", "tickformat": "%m-%d", "hoverformat": "%Y-%m-%d"},
+    )
+    return fig
+
+
+def category_figure(rows: Sequence[dict[str, Any]], *, lang: str = "zh", top: int = 12) -> go.Figure:
+    """Received cases per category (horizontal bars, largest on top), closure rate in the hover.
+
+    `rows` are metrics.breakdown(by="category") rows; beyond `top` categories the rest are summed.
+    """
+    ordered = sorted(rows, key=lambda r: r.get("received") or 0, reverse=True)
+    shown, rest = ordered[:top], ordered[top:]
+    names = [fmt.escape_label(r["group_name"]) if r.get("group_name") else i18n.text("uncategorised", lang)
+             for r in shown]
+    values = [r.get("received") or 0 for r in shown]
+    rates = [fmt.rate(r.get("closure_rate")) for r in shown]
+    if rest:
+        names.append(i18n.pick("其他", "Others", lang))
+        values.append(sum(r.get("received") or 0 for r in rest))
+        rates.append(fmt.DASH)
+    rate_name = i18n.text("axis_rate", lang)
+    fig = go.Figure(
+        go.Bar(
+            x=values[::-1], y=names[::-1], orientation="h", marker_color=COLORS["received"],
+            text=[f"{v:,}" for v in values[::-1]], textposition="outside", cliponaxis=False,
+            customdata=rates[::-1],
+            hovertemplate="%{y}: %{x:,}<br>" + rate_name + " %{customdata}<extra></extra>",
+            name=fmt.metric_label("received", lang),
+        )
+    )
+    _layout(fig, height=max(240, 34 * len(names) + 60))
+    fig.update_layout(
+        showlegend=False,
+        # headroom so the count printed after the longest bar is not cut off
+        xaxis={"title": {"text": i18n.text("axis_cases", lang)}, "range": [0, max(values, default=0) * 1.15 or 1]},
+    )
+    fig.update_yaxes(tickfont={"color": TEXT, "size": 14}, automargin=True)
+    return fig

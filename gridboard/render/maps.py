@@ -1,0 +1,202 @@
+"""Offline maps: pydeck decks built from the boundaries in the database, returned, never rendered.
+
+Owns the wall screen's map: town and grid outlines (GeoJSON text in units.boundary), open cases
+per grid as extruded columns at the grid centroids, grids with overdue cases as red dots, and
+town names. Nothing is fetched at run time: the deck has no basemap (pydeck's map_provider=None
+with its default style sentinel, which Streamlit's frontend leaves without a tile source), and the
+town names are drawn by deck.gl's TextLayer with the browser's local CJK font.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pydeck as pdk
+
+from gridboard.db import queries
+
+FONT_FAMILY = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+Bounds = tuple[float, float, float, float]  # west, south, east, north
+
+
+def _lit(text: str) -> str:
+    """A constant string prop: pydeck reads a bare string as an accessor expression, a quoted one
+    as text (it strips every occurrence of the outer quote character, so none may be inside)."""
+    return f"'{text}'"
+
+
+PIXELS = _lit("pixels")
+HOTSPOTS = 15  # grids with the most overdue cases get a red dot
+
+
+@dataclass(frozen=True)
+class MapBase:
+    """The static part of the map (changes only with the data version): outlines and centroids."""
+
+    county_id: str | None
+    towns: dict[str, Any]  # GeoJSON FeatureCollection of the towns (properties: unit_id, name)
+    grids: dict[str, Any]  # GeoJSON FeatureCollection of the grids
+    town_labels: list[dict[str, Any]]  # {unit_id, name, position: [lon, lat]}
+    grid_points: dict[str, tuple[float, float, str, str | None]]  # grid → (lon, lat, name, town_id)
+    bounds: dict[str, Bounds] = field(default_factory=dict)  # county and towns
+
+    @property
+    def empty(self) -> bool:
+        """No outline and no centroid at all: nothing to draw."""
+        return not (self.towns["features"] or self.grids["features"] or self.grid_points or self.town_labels)
+
+    def bounds_of(self, unit: str | None) -> Bounds | None:
+        return self.bounds.get(unit or "") or self.bounds.get(self.county_id or "")
+
+
+def _coords(geometry: Mapping[str, Any]) -> Iterator[tuple[float, float]]:
+    def walk(c: Any) -> Iterator[tuple[float, float]]:
+        if c and isinstance(c[0], int | float):
+            yield float(c[0]), float(c[1])
+        else:
+            for part in c or []:
+                yield from walk(part)
+
+    if geometry.get("type") == "GeometryCollection":
+        for g in geometry.get("geometries", []):
+            yield from _coords(g)
+    else:
+        yield from walk(geometry.get("coordinates"))
+
+
+def _bounds(points: list[tuple[float, float]]) -> Bounds | None:
+    if not points:
+        return None
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+def _geometry(text: str | None) -> dict[str, Any] | None:
+    if not text:
+        return None
+    try:
+        geom = json.loads(text)
+    except ValueError:
+        return None
+    return geom if isinstance(geom, dict) and "type" in geom else None
+
+
+def base(con: duckdb.DuckDBPyConnection) -> MapBase:
+    """Outlines, centroids and extents of the county, its towns and grids (cache per data version)."""
+    rows = queries.rows(con, queries.text("bigscreen_units"), {})
+    county = next((r["unit_id"] for r in rows if r["level"] == "county"), None)
+    towns: list[dict[str, Any]] = []
+    grids: list[dict[str, Any]] = []
+    labels: list[dict[str, Any]] = []
+    points: dict[str, tuple[float, float, str, str | None]] = {}
+    extents: dict[str, list[tuple[float, float]]] = {}
+    for r in rows:
+        geom = _geometry(r["boundary"])
+        props = {"unit_id": r["unit_id"], "name": r["name"]}
+        coords = list(_coords(geom)) if geom else []
+        has_centre = r["lon"] is not None and r["lat"] is not None
+        if r["level"] == "town":
+            if geom:
+                towns.append({"type": "Feature", "geometry": geom, "properties": props})
+            if has_centre:
+                labels.append({**props, "position": [r["lon"], r["lat"]]})
+            extents.setdefault(r["unit_id"], []).extend(coords or ([(r["lon"], r["lat"])] if has_centre else []))
+        elif r["level"] == "grid":
+            if geom:
+                grids.append({"type": "Feature", "geometry": geom, "properties": props})
+            if has_centre:
+                points[r["unit_id"]] = (float(r["lon"]), float(r["lat"]), r["name"], r["town_id"])
+                if r["town_id"] and not coords:
+                    extents.setdefault(r["town_id"], []).append((r["lon"], r["lat"]))
+        elif r["level"] == "county" and coords:
+            extents.setdefault(r["unit_id"], []).extend(coords)
+    everything = [p for pts in extents.values() for p in pts] + [(p[0], p[1]) for p in points.values()]
+    bounds = {k: b for k, pts in extents.items() if (b := _bounds(pts))}
+    if county and county not in bounds and (b := _bounds(everything)):
+        bounds[county] = b
+    collection = {"type": "FeatureCollection"}
+    return MapBase(county, {**collection, "features": towns}, {**collection, "features": grids}, labels, points, bounds)
+
+
+def fit(bounds: Bounds, width: int, height: int, *, padding: float = 0.9) -> dict[str, float]:
+    """Longitude, latitude and zoom that fit `bounds` in a width × height pixel map (web mercator)."""
+    west, south, east, north = bounds
+
+    def merc_y(lat: float) -> float:
+        lat = max(-85.0, min(85.0, lat))
+        return (1 - math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) / math.pi) / 2
+
+    dx = max(east - west, 1e-6) / 360.0
+    dy = max(merc_y(south) - merc_y(north), 1e-6)
+    zoom = math.log2(min(width * padding / (dx * 512), height * padding / (dy * 512)))
+    return {"longitude": (west + east) / 2, "latitude": (south + north) / 2, "zoom": round(zoom, 3)}
+
+
+def wall_deck(
+    mb: MapBase,
+    grids: Mapping[str, Mapping[str, int]],
+    *,
+    focus: str | None = None,
+    width: int = 740,
+    height: int = 420,
+    pitch: float = 30.0,
+) -> pdk.Deck:
+    """The wall map: outlines, open cases per grid as columns (height: open cases; colour: the share
+    overdue, blue to red), red dots on the HOTSPOTS grids with the most overdue cases, town names.
+
+    `grids` maps grid id → {"open": n, "overdue": n} (gridboard.bigscreen.grid_counts); `focus` (a
+    town) is outlined brighter and framed. Static data first, so only the small layers change.
+    """
+    in_focus = {gid for gid, p in mb.grid_points.items() if not focus or focus == mb.county_id or p[3] == focus}
+    columns = []
+    for gid, c in grids.items():
+        p = mb.grid_points.get(gid)
+        if p is None or gid not in in_focus or not c.get("open"):
+            continue
+        share = int(c.get("overdue", 0)) / int(c["open"])  # blue (none overdue) to red (all overdue)
+        colour = [int(63 + 176 * share), int(167 - 99 * share), int(255 - 187 * share), 235]
+        columns.append({"position": [p[0], p[1]], "open": int(c["open"]), "overdue": int(c.get("overdue", 0)),
+                        "colour": colour})
+    worst = sorted((r for r in columns if r["overdue"]), key=lambda r: -r["overdue"])[:HOTSPOTS]
+    most = max((r["overdue"] for r in worst), default=1)
+    dots = [{**r, "r": 4 + 8 * math.sqrt(r["overdue"] / most)} for r in worst]
+    top = max((r["open"] for r in columns), default=1)
+    box = mb.bounds_of(focus)
+    span_km = 111.0 * ((box[2] - box[0]) if box else 0.4)
+    view = fit(box, width, height, padding=0.95) if box else {"longitude": 0.0, "latitude": 0.0, "zoom": 1.0}
+    focus_town = [f for f in mb.towns["features"] if f["properties"]["unit_id"] == focus]
+    layers = [
+        pdk.Layer("GeoJsonLayer", {**mb.towns}, id="towns", stroked=True, filled=True,
+                  get_fill_color=[19, 42, 74, 200], get_line_color=[63, 167, 255, 200],
+                  line_width_units=PIXELS, get_line_width=2),
+        pdk.Layer("GeoJsonLayer", {**mb.grids}, id="grids", stroked=True, filled=False,
+                  get_line_color=[63, 120, 190, 90], line_width_units=PIXELS, get_line_width=1),
+        pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": focus_town}, id="focus",
+                  stroked=True, filled=False, get_line_color=[255, 197, 61, 255], line_width_units=PIXELS,
+                  get_line_width=4),
+        pdk.Layer("ColumnLayer", columns, id="open", get_position="position", get_elevation="open",
+                  elevation_scale=span_km * 50 / top, radius=span_km * 8, disk_resolution=12, extruded=True,
+                  get_fill_color="colour", pickable=False),
+        pdk.Layer("ScatterplotLayer", dots, id="overdue", get_position="position", radius_units=PIXELS,
+                  get_radius="r", get_fill_color=[239, 68, 68, 235], stroked=True,
+                  get_line_color=[255, 255, 255, 220], line_width_units=PIXELS, get_line_width=1,
+                  radius_max_pixels=18, parameters={"depthTest": False}),
+        pdk.Layer("TextLayer", mb.town_labels, id="town-names", get_position="position", get_text="name",
+                  get_size=19, size_units=PIXELS, get_color=[240, 245, 252, 255], character_set=_lit("auto"),
+                  font_family=_lit(FONT_FAMILY), font_weight=700, background=True,
+                  get_background_color=[10, 22, 40, 190], background_padding=[4, 1],
+                  billboard=True, get_text_anchor=_lit("middle"), get_alignment_baseline=_lit("center"),
+                  parameters={"depthTest": False}),
+    ]
+    return pdk.Deck(
+        layers=layers,
+        initial_view_state=pdk.ViewState(**view, pitch=pitch, bearing=0),
+        views=[pdk.View(type="MapView", controller=False)],
+        map_provider=None,  # and no map_style: no basemap, nothing fetched
+        tooltip=False,
+    )

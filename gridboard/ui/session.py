@@ -1,0 +1,137 @@
+"""Per-session state of the UI: the language, the database connection (one per process, a cursor per
+session), the data version every cache is keyed on, cached calls, the unit tree, and resources held for a session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import streamlit as st
+
+from gridboard.core import config, i18n
+from gridboard.db import store
+
+# --- language ------------------------------------------------------------------------------------
+
+
+def lang() -> str:
+    return "en" if st.session_state.get("lang") == "en" else "zh"
+
+
+def t(key: str, **values: object) -> str:
+    return i18n.text(key, lang(), **values)
+
+
+# --- database ------------------------------------------------------------------------------------
+
+_BUILD_LOCK = threading.Lock()
+
+
+def database() -> str:
+    """Path of the served database, building the demo county first when the file is missing."""
+    cfg = config.load()
+    path = cfg.db_path
+    if not path.exists():
+        with _BUILD_LOCK:
+            if not path.exists():
+                from gridboard.demo import county  # heavy (shapely): only on first start
+
+                outline = Path(str(cfg["county_outline"]))
+                with st.spinner(t("building_demo")):
+                    summary = county.build_file(
+                        path, cases=int(cfg["demo_cases"]), seed=int(cfg["demo_seed"]), as_of=cfg.now(),
+                        outline=outline if outline.is_absolute() else config.PROJECT_ROOT / outline,
+                    )
+                st.toast(t("demo_built", cases=f"{summary.cases:,}", seconds=f"{summary.seconds:.0f}"))
+    return str(path)
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(db: str) -> duckdb.DuckDBPyConnection:
+    """The server's one read-write connection to `db` (sessions use cursors of it)."""
+    return store.connect(db)
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """A fresh cursor of the server's connection (close it when done)."""
+    return _connection(database()).cursor()
+
+
+def data_version(db: str | None = None) -> int:
+    """The data version of the served database (page caches key on it)."""
+    cur = _connection(db or database()).cursor()
+    try:
+        return store.data_version(cur)
+    finally:
+        cur.close()
+
+
+@st.cache_data(max_entries=512, ttl=dt.timedelta(minutes=15), show_spinner=False)
+def _cached_call(db: str, version: int, name: str, args: tuple, kwargs: dict) -> Any:
+    module, _, attr = name.rpartition(".")
+    cur = _connection(db).cursor()
+    try:
+        return getattr(importlib.import_module(module), attr)(cur, *args, **kwargs)
+    finally:
+        cur.close()
+
+
+def cached(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """func(cursor, *args, **kwargs) for a module-level gridboard function, cached by
+    (database, data version, function, arguments): results change when the data changes."""
+    db = database()
+    return _cached_call(db, data_version(db), f"{func.__module__}.{func.__qualname__}", args, kwargs)
+
+
+_UNITS_SQL = "SELECT unit_id, parent_id, level, name FROM units ORDER BY unit_id"
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _unit_tree(db: str, version: int) -> dict[str, list[tuple[str, str, str]]]:
+    """Children of each unit: parent_id → [(unit_id, level, name)], root under ""."""
+    cur = _connection(db).cursor()
+    try:
+        rows = cur.execute(_UNITS_SQL).fetchall()
+    finally:
+        cur.close()
+    tree: dict[str, list[tuple[str, str, str]]] = {}
+    for unit_id, parent_id, level, name in rows:
+        tree.setdefault(parent_id or "", []).append((unit_id, level, name))
+    return tree
+
+
+# --- per-session resources -----------------------------------------------------------------------
+
+
+def _release_all(slots: dict[str, Any]) -> None:
+    for resource in list(slots.values()):
+        resource.close()
+    slots.clear()
+
+
+@st.cache_resource(scope="session", on_release=_release_all, show_spinner=False)
+def _session_slots() -> dict[str, Any]:
+    """Resources held by this session (released when the session disconnects or ends)."""
+    return {}
+
+
+def hold(key: str, resource: Any | None = None) -> None:
+    """Keep `resource` (an object with close()) for this session under `key`, closing the one it
+    replaces; `hold(key)` closes and forgets it. Whatever is held is closed when the session ends."""
+    slots = _session_slots()
+    old = slots.pop(key, None)
+    if old is not None and old is not resource:
+        old.close()
+    if resource is not None:
+        slots[key] = resource
+
+
+def held(key: str) -> Any | None:
+    """What this session holds under `key` (None when nothing, or after a reconnect)."""
+    return _session_slots().get(key)
