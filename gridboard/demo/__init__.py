@@ -1,2 +1,3 @@
-"""The demo county (county) and its geometry (geo).
+"""The demo county: the build (county), its tree (tree), cases (cases), volunteers and economy
+(people), table helpers (frames) and its geometry (geo).
 """
