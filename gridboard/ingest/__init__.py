@@ -1,3 +1,4 @@
-"""Analyst imports: reading CSV/Excel (readers), mapping headers (mapping, presets/), parsing
-values, row checks, staging and the load pipeline (pipeline).
+"""Analyst imports: opening files (readers; csvfile, excel, source), mapping headers (mapping,
+presets/), parsing values, row checks, staging, the report and import log (report) and the load
+pipeline (pipeline).
 """

@@ -274,3 +274,16 @@ def save_preset(mapping: Mapping, name: str, label: str = "", directory: Path | 
     path = directory / f"{name}.json"
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+def best_preset(headers: list[str], table: str, suggested: Mapping) -> str:
+    """A preset that fits the headers better than the automatic mapping ("" when none does)."""
+    best, best_n = "", len(suggested.columns) if not suggested.unmapped_required() else -1
+    for p in list_presets(table):
+        try:
+            m = load_preset(p["name"]).resolve(headers)
+        except MappingError:
+            continue
+        if not m.unmapped_required() and len(m.columns) > best_n:
+            best, best_n = p["name"], len(m.columns)
+    return best
