@@ -4,6 +4,7 @@ Run with `streamlit run app.py`. Every page file in pages/ starts with `ui.page_
 which runs this script itself when a fresh server was asked for a page URL directly.
 """
 
+import duckdb
 import streamlit as st
 
 from gridboard import ui
@@ -57,17 +58,23 @@ if not ui.visible_pages(user.role):
     st.stop()
 pg = ui.navigation(user.role)
 
-try:
+try:  # open it now (not at the first query): locked, read-only, corrupt or truncated shows here
     ui.database()
-except (store.StoreError, ImportError) as exc:
-    st.error(ui.t("db_error", reason=fmt.escape_md(exc)))
-    st.stop()
+    ui.data_version()
+    db_ok = True
+except (store.StoreError, ImportError, duckdb.Error, OSError) as exc:
+    db_ok = False
+    if pg.url_path != "bigscreen":  # the wall says it with its red stamp instead
+        ui.errors.database_unreadable(exc)
+        st.stop()
 
 with st.sidebar:
     ui.language_switch()
-    ui.filters(render=True)
+    if db_ok:
+        ui.filters(render=True)
     st.divider()
     ui.user_box(user)
 
 ui.mark_shell_ran()
-pg.run()
+with ui.errors.shielded(pg.url_path or "home"):
+    pg.run()

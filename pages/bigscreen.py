@@ -27,6 +27,7 @@ opts = board.options(st.query_params.to_dict(), cfg)
 lang = opts.lang or ui.lang()
 user = ui.current_user()
 st.html(view.css())
+ui.errors.ignored_params(opts.ignored, st.query_params.to_dict(), toast=True)
 
 try:  # static per data version; an unreadable database shows in the live stamp instead
     scopes: list[tuple[str, str]] = ui.cached(board.views)
@@ -35,6 +36,8 @@ except board.DB_ERRORS:
     scopes, base = [], None
 names = dict(scopes)
 pinned = opts.unit if opts.unit in names else None
+if opts.unit is not None and pinned is None and names:
+    ui.errors.ignored_params(["unit"], st.query_params.to_dict(), toast=True)
 rotation = None if pinned else board.rotation_index(cfg.now(), opts.rotate_s, len(scopes))
 unit = pinned or (scopes[rotation][0] if scopes else None)
 

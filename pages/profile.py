@@ -10,7 +10,7 @@ ui.page_guard()
 
 import streamlit as st
 
-from gridboard.core import catalog, config, fmt, schema
+from gridboard.core import catalog, config, fmt, params, schema
 from gridboard.metrics import engine
 from gridboard.people import economy, profile
 from gridboard.ranking import gridindex
@@ -43,11 +43,14 @@ if found:
 elif text.strip():
     pick_col.caption(ui.t("prof_no_match"))
 
-unit = st.query_params.get("unit") or f.unit_id
+asked = st.query_params.get("unit")
+unit = params.unit_id(asked) or f.unit_id
 try:
+    if asked and unit == f.unit_id and asked != f.unit_id:
+        raise engine.MetricError("not a unit id")  # ?unit= that cannot be an id: same notice
     p = ui.cached(profile.build, unit, start=f.start, end=f.end, as_of=f.as_of, preset=f.preset, settings=settings)
 except engine.MetricError:
-    st.warning(ui.t("prof_unknown_unit", unit=unit))
+    st.warning(ui.t("prof_unknown_unit", unit=fmt.escape_md(params.shown(asked or unit))))
     st.query_params.pop("unit", None)
     p = ui.cached(profile.build, f.unit_id, start=f.start, end=f.end, as_of=f.as_of, preset=f.preset,
                   settings=settings)

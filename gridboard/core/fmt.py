@@ -148,21 +148,39 @@ def delta_style(key: str | Metric, current: Any, previous: Any) -> dict[str, str
 
 # --- text ----------------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~$:])")
+# Characters that change how text reads without showing: zero-width spaces and joiners, the
+# byte-order mark, soft hyphen, and the bidirectional overrides/isolates (RTL tricks).
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Every ASCII punctuation character: CommonMark lets each be backslash-escaped, and escaping all
+# of them turns off links, autolinks (http\:\/\/, www\.), emphasis, headings, lists, code, HTML
+# tags and entities, Streamlit's :colour[...] / :material/...: directives and $...$ / $$...$$ LaTeX.
+_MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def plain_text(text: Any) -> str:
+    """Free text with invisible and direction-changing characters removed and control
+    characters (line breaks included) turned into spaces: one line that reads as it shows."""
+    if _missing(text):
+        return DASH
+    return _CONTROL.sub(" ", _INVISIBLE.sub("", str(text)).replace("\r\n", " ").replace("\n", " "))
 
 
 def escape_md(text: Any) -> str:
-    """Free text made inert for st.markdown / st.caption: HTML escaped, Markdown punctuation escaped."""
+    """Free text (from a URL, a file, a database row, a header) made inert for every Streamlit
+    Markdown context: st.markdown, st.caption, st.info/warning/error/success, st.toast, widget
+    labels and help texts. It shows exactly as written, as one line, with no link, emphasis,
+    colour, icon, LaTeX or HTML. Apply once, to the value, before it goes into a template."""
     if _missing(text):
         return DASH
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=True))
+    return _MD_PUNCTUATION.sub(r"\\\1", plain_text(text))
 
 
 def escape_label(text: Any) -> str:
-    """Free text for plotly labels and hover text (plotly reads a subset of HTML)."""
+    """Free text for plotly labels, hover text and st.html (plotly reads a subset of HTML)."""
     if _missing(text):
         return DASH
-    return html.escape(str(text), quote=True)
+    return html.escape(_INVISIBLE.sub("", str(text)), quote=True)
 
 
 # --- tables --------------------------------------------------------------------------------------

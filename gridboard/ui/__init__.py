@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from gridboard.core import auth, config, fmt, i18n
+from gridboard.ui import errors
 from gridboard.ui.filters import (
     FILTERS_KEY,
     LEVEL_LABELS_EN,
@@ -37,6 +38,7 @@ __all__ = [
     "data_version",
     "database",
     "download_table",
+    "errors",
     "filters",
     "held",
     "hold",

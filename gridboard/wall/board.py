@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 import duckdb
 
-from gridboard.core import config, i18n, periods
+from gridboard.core import config, i18n, params, periods
 from gridboard.db import queries, store
 from gridboard.metrics import engine
 from gridboard.ranking import gridindex
@@ -58,25 +58,27 @@ class Options:
     stale_after: dt.timedelta
     unit: str | None = None
     lang: str | None = None
+    ignored: tuple[str, ...] = ()  # URL parameters with a bad value (the page shows a notice)
 
 
 def _seconds(value: Any, lo: int, hi: int) -> int | None:
-    try:
-        n = int(float(str(value)))
-    except (TypeError, ValueError):
-        return None
-    return max(lo, min(hi, n))
+    return params.seconds(value, lo, hi)
 
 
 def options(query: Mapping[str, Any], cfg: config.Config) -> Options:
     """Wall options from the URL (?refresh=SECONDS, ?rotate=SECONDS, ?unit=ID, ?lang=en) and the
-    config (refresh_seconds, stale_after_minutes); bad values fall back to the defaults."""
+    config (refresh_seconds, stale_after_minutes); bad values ("inf", "1e309", negative, not a
+    number, an id that cannot be a unit) fall back to the defaults and are named in `ignored`."""
     default = _seconds(cfg["refresh_seconds"], *REFRESH_RANGE) or 30
-    refresh = _seconds(query.get("refresh"), *REFRESH_RANGE) if "refresh" in query else None
-    rotate = _seconds(query.get("rotate"), *ROTATE_RANGE) if "rotate" in query else None
+    got = params.read(query, {
+        "refresh": lambda v: params.seconds(v, *REFRESH_RANGE),
+        "rotate": lambda v: params.seconds(v, *ROTATE_RANGE),
+        "unit": params.unit_id,
+        "lang": lambda v: params.choice(v, i18n.LANGS),
+    })
     stale = dt.timedelta(minutes=max(1.0, float(cfg["stale_after_minutes"])))  # type: ignore[arg-type]
-    lang = query.get("lang") if query.get("lang") in i18n.LANGS else None
-    return Options(refresh or default, rotate, stale, str(query["unit"]) if query.get("unit") else None, lang)
+    v = got.values
+    return Options(v.get("refresh", default), v.get("rotate"), stale, v.get("unit"), v.get("lang"), tuple(got.ignored))
 
 
 # --- scope and rotation --------------------------------------------------------------------------
