@@ -1,13 +1,16 @@
 """Downloads: any table the app shows as CSV (UTF-8 with BOM) or .xlsx, and import templates.
 
-Owns formula neutralisation — a text cell beginning with = + - @ (or a tab / carriage return)
-is prefixed with an apostrophe so Excel never runs it; plain numbers such as "-77.0" are left
-alone — and the empty template per contract table (Chinese headers, one example row) that the
-import maps back without a preset.
+Owns formula neutralisation — a text cell beginning with = + - @ (or a tab, carriage return or
+line feed) is prefixed with an apostrophe so Excel never runs it; plain numbers such as "-77.0"
+are left alone — CSV quoting (every cell holding a line break, a bare CR included, is quoted, and
+rows end in CRLF), and the empty template per contract table (Chinese headers, one example row)
+that the import maps back without a preset. Streamlit's own table download is off
+(client.disableDataExport): every download goes through here.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 
@@ -15,7 +18,7 @@ import pandas as pd
 
 from gridboard.core import schema
 
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -33,6 +36,8 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
     out.columns = [neutralise_text(str(c)) for c in out.columns]
     for i in range(out.shape[1]):
         col = out.iloc[:, i]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            col = col.astype(object)
         if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
             out.isetitem(i, col.map(neutralise_text, na_action="ignore"))
     return out
@@ -40,7 +45,10 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
     """CSV in UTF-8 with a BOM (Excel then opens Chinese text correctly), neutralised."""
-    return neutralise(df).to_csv(index=False).encode("utf-8-sig")
+    # CRLF row ends: the csv writer then quotes every cell holding a CR or an LF (a bare CR
+    # left unquoted starts a new row in Excel).
+    text = neutralise(df).to_csv(index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    return text.encode("utf-8-sig")
 
 
 def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "数据") -> bytes:

@@ -81,6 +81,19 @@ def mask_phone(phone: Any) -> str:
     return "*" * len(text)
 
 
+# A mobile number (138 1234 5678, 138-1234-5678) or a landline with its area code, not part of a
+# longer run of digits (a case id).
+_PHONE_IN_TEXT = re.compile(r"(?<![\d])(1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}|0\d{2,3}[\s-]?\d{7,8})(?![\d])")
+
+
+def mask_phones_in(text: Any) -> Any:
+    """Free text (a case title) with every phone number inside it masked like mask_phone;
+    anything that is not a string is returned unchanged."""
+    if not isinstance(text, str):
+        return text
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+
+
 def _lang(lang: str) -> str:
     return "en" if lang == "en" else "zh"
 

@@ -181,6 +181,8 @@ def display_frame(rows: pd.DataFrame, lang: str = "zh", columns: tuple[tuple[str
             values = values.map(lambda v, kind=_ENUMS[col]: schema.label(kind, v, lang) if isinstance(v, str) else fmt.DASH)
         elif col == "reporter_phone":
             values = values.map(fmt.mask_phone, na_action=None)
+        elif col in ("title", "earlier_title"):  # a phone number typed into the title is masked too
+            values = values.map(lambda v: fmt.DASH if v is None or pd.isna(v) else fmt.mask_phones_in(v))
         elif col in ("reopened", "supervised"):
             values = values.map(lambda v: no if v is None or pd.isna(v) or not bool(v) else yes)
         elif col == "days_after_close":

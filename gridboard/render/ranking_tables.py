@@ -133,6 +133,8 @@ def cases_frame(df: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
             out[col] = [schema.label(kind, None if pd.isna(v) else v, lang) for v in out[col]]
     if "reporter_phone" in out:
         out["reporter_phone"] = [fmt.mask_phone(v) for v in out["reporter_phone"]]
+    if "title" in out:
+        out["title"] = [fmt.mask_phones_in(v) for v in out["title"]]
 
     def header(col: str) -> str:
         if col == "unit_name":

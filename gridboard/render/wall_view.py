@@ -211,8 +211,9 @@ def panel_title(text: str, note: str = "") -> str:
 
 
 def short_title(title: Any, category: Any) -> str:
-    """The title without a leading 【category】 when the category has its own column."""
-    text = "" if title is None else str(title)
+    """The title without a leading 【category】 when the category has its own column, phone
+    numbers inside it masked."""
+    text = "" if title is None else fmt.mask_phones_in(str(title))
     prefix = f"【{category}】" if category else None
     return text[len(prefix):] if prefix and text.startswith(prefix) and len(text) > len(prefix) else text
 
