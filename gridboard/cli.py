@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,7 +16,8 @@ from typing import Any
 
 from gridboard.core import config
 from gridboard.db import store
-from gridboard.metrics import engine
+from gridboard.metrics import engine, kpi_json
+from gridboard.server import client
 
 
 class CliError(Exception):
@@ -49,14 +49,8 @@ def parse_time(text: str) -> dt.datetime:
     raise argparse.ArgumentTypeError(f"not a time YYYY-MM-DDTHH:MM: {text!r}")
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    raise TypeError(type(value).__name__)
-
-
 def emit_json(obj: Any) -> None:
-    json.dump(obj, sys.stdout, ensure_ascii=False, default=_json_default)
+    sys.stdout.write(kpi_json.dumps(obj))
     sys.stdout.write("\n")
 
 
@@ -77,24 +71,24 @@ def _window_args(p: argparse.ArgumentParser) -> None:
 
 def window(args: argparse.Namespace) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
     """(start, end, as_of): defaults are 'now' in the configured zone and the 30 days before it."""
-    as_of = args.as_of or config.load().now()
-    end = args.end or (as_of.replace(hour=0, minute=0, second=0) + dt.timedelta(days=1))
-    start = args.start or (end - dt.timedelta(days=30))
-    return start, end, as_of
+    return kpi_json.window(args.start, args.end, args.as_of)
 
 
 # --- commands ----------------------------------------------------------------------------------
 
 
 def cmd_kpis(args: argparse.Namespace) -> int:
-    start, end, as_of = window(args)
+    remote = client.target(args)
+    if remote is not None:  # the running server answers with the same JSON (gridboard.metrics.kpi_json)
+        result, text = client.remote_kpis(args, *remote)
+        if args.json:
+            print(text)
+        else:
+            _print_table(result if isinstance(result, list) else [result])
+        return 0
     con = store.connect(_db_path(args), read_only=True)
     try:
-        if args.by:
-            rows = engine.breakdown(con, args.by, start=start, end=end, as_of=as_of, unit=args.unit)
-            result: Any = rows
-        else:
-            result = engine.kpis(con, start=start, end=end, as_of=as_of, unit=args.unit)
+        result = kpi_json.result(con, unit=args.unit, start=args.start, end=args.end, as_of=args.as_of, by=args.by)
     finally:
         con.close()
     if args.json:
@@ -182,6 +176,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     2 the file could not be read or mapped at all."""
     from gridboard.ingest import pipeline
 
+    remote = client.target(args)
+    if remote is not None:  # the running server's worker loads it
+        code, answer = client.remote_ingest(args, *remote)
+        if args.json:
+            emit_json(answer)
+        else:
+            print(client.describe(answer))
+        return code
     con = store.connect(_db_path(args), create=args.create)
     if args.memory_limit:
         import re
@@ -275,6 +277,7 @@ def _kpis_parser(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--by", choices=schema.DIMENSIONS, default=None, help="break down by a level or dimension")
     p.add_argument("--json", action="store_true", help="print JSON")
+    client.server_args(p)
 
 
 def _demo_parser(p: argparse.ArgumentParser) -> None:
@@ -321,6 +324,7 @@ def _ingest_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--memory-limit", dest="memory_limit", default=None,
                    help="cap DuckDB's memory (e.g. 500MB); big files then spill to disk")
+    client.server_args(p)
 
 
 def _volunteers_parser(p: argparse.ArgumentParser) -> None:
@@ -348,6 +352,9 @@ COMMANDS: list[Command] = [
     ("ingest", "import a CSV/.xlsx export into a contract table (check, report, load)", _ingest_parser, cmd_ingest),
     ("volunteers", "volunteer figures (志愿服务) for a unit and period", _volunteers_parser, cmd_volunteers),
     ("economy", "village collective-economy figures (集体经济) for a unit and year", _economy_parser, cmd_economy),
+    ("token", "API tokens of the running server: create (printed once), list, revoke", client.token_parser,
+     client.cmd_token),
+    ("feed", "drive the live demo feed of a running server through its API", client.feed_parser, client.cmd_feed),
 ]
 
 
@@ -365,10 +372,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return int(args.handler(args))
-    except CliError as exc:
+    except (CliError, client.ClientError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.code
-    except (store.StoreError, engine.MetricError) as exc:
+    except store.StoreError as exc:
+        hint = client.held_hint(str(exc)) if "held by another process" in str(exc) else ""
+        print(f"error: {exc}{hint}", file=sys.stderr)
+        return 2
+    except engine.MetricError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

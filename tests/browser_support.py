@@ -107,7 +107,7 @@ def streamlit_server(env: dict[str, str], *, log: Path, timeout: float = 90) -> 
     full_env = {k: v for k, v in os.environ.items() if k != "GRIDBOARD_AUTH"}  # the gate is real
     full_env.update(env)
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "server.py"),
         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
     ]
     with log.open("wb") as out:

@@ -33,6 +33,12 @@ SETTINGS: tuple[Setting, ...] = (
             "GeoJSON outline the demo county's boundaries are cut from (a built-in shape when missing)"),
     Setting("stale_after_minutes", 30, "Wall screen turns its stamp red when no case arrived for this long"),
     Setting("refresh_seconds", 30, "Default wall-screen refresh period"),
+    # live data (gridboard/server): the inbox folder and the demo feed
+    Setting("inbox_dir", "data/inbox", "Folder the server loads TABLE__PRESET__name.csv files from (with a .done marker)"),
+    Setting("inbox_poll_seconds", 2, "How often the server looks into the inbox folder"),
+    Setting("demo_feed", "auto", "Live demo feed of new cases and status changes: true, false, or auto (on for the demo database)"),
+    Setting("demo_feed_seconds", 15, "Seconds between two ticks of the demo feed"),
+    Setting("demo_feed_rate", 1.0, "Speed of the demo feed: 1 = the county's own daily rhythm"),
     Setting("kiosk_token", "", "Token for ?kiosk=TOKEN wall-screen sign-in as role 'wall' (empty: kiosk sign-in off)"),
     Setting("min_cases_for_rank", 20, "Units with fewer cohort cases show 数据不足 instead of a rank"),
     Setting("shrink_k", 20, "Pseudo-count k of the shrinkage toward the parent unit's rate"),
