@@ -152,7 +152,8 @@ class Feed:
         stamp = now.strftime("%Y-%m-%d %H:%M:%S")
         n_respond, n_close, n_callback = counts
         respond = [r["case_id"] for r in self.worker.read(
-            "feed_to_respond", {"since": now - dt.timedelta(days=2), "as_of": now, "n": n_respond})] if n_respond else []
+            "feed_to_respond", {"since": now - dt.timedelta(days=2), "as_of": now - dt.timedelta(minutes=2),
+                                "n": n_respond})] if n_respond else []
         close = [r["case_id"] for r in self.worker.read(
             "feed_to_close", {"since": now - dt.timedelta(days=7), "as_of": now, "n": n_close})] if n_close else []
         callback = [r["case_id"] for r in self.worker.read(

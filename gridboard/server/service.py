@@ -1,5 +1,9 @@
-"""The server's live parts started and stopped together: the database (the demo county built on
-first start), the ingest worker, the inbox poller and the demo feed.
+"""The server's live parts started and stopped together: the ingest worker, the inbox poller and
+the demo feed, on the served database.
+
+A missing database file is left to the first page view to build (the demo county, with its
+spinner; DESIGN.md: nothing is built before someone has signed in): until the file appears the
+parts wait for it and the API answers 503 "starting".
 
 One Service per server process (`start()` from the st.App lifespan, `stop()` on shutdown). While
 it runs, `<db>.server.json` beside the database names the server's URL and process, so a
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from pathlib import Path
 
 from gridboard.core import config
@@ -20,6 +25,11 @@ from gridboard.server.inbox import Inbox
 from gridboard.server.worker import Worker
 
 LOG = logging.getLogger("gridboard.server")
+if not LOG.handlers:  # the server's own lines in its log (Streamlit configures only its loggers)
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(asctime)s gridboard.server %(levelname)s %(message)s"))
+    LOG.addHandler(_handler)
+    LOG.setLevel(logging.INFO)
 
 
 def marker_path(db_path: Path) -> Path:
@@ -33,19 +43,6 @@ def running_server(db_path: Path) -> str | None:
     except (OSError, ValueError):
         return None
     return str(data.get("url") or "") or None
-
-
-def ensure_database(cfg: config.Config) -> Path:
-    """The served database, building the demo county first when the file is missing."""
-    path = cfg.db_path
-    if not path.exists():
-        from gridboard.demo import county  # heavy (shapely): only on first start
-
-        outline = Path(str(cfg["county_outline"]))
-        LOG.info("building the demo county in %s", path)
-        county.build_file(path, cases=int(str(cfg["demo_cases"])), seed=int(str(cfg["demo_seed"])), as_of=cfg.now(),
-                          outline=outline if outline.is_absolute() else config.PROJECT_ROOT / outline)
-    return path
 
 
 def feed_wanted(cfg: config.Config, worker: Worker) -> bool:
@@ -78,9 +75,29 @@ class Service:
                          every_seconds=float(str(self.cfg["demo_feed_seconds"])),
                          fresh_minutes=max(1.0, float(str(self.cfg["stale_after_minutes"])) / 3))
         self.feed_on = False
+        self._stop = threading.Event()
+        self._waiter: threading.Thread | None = None
 
     def start(self) -> Service:
-        ensure_database(self.cfg)
+        """Start the parts now, or as soon as the database file exists (a thread waits for it)."""
+        if self.db_path.exists():
+            self._start_parts()
+        else:
+            LOG.info("waiting for %s (the first page view builds the demo county)", self.db_path)
+            self._waiter = threading.Thread(target=self._wait_for_database, name="gridboard-wait", daemon=True)
+            self._waiter.start()
+        return self
+
+    def _wait_for_database(self) -> None:
+        while not self._stop.wait(1.0):
+            if self.db_path.exists():
+                try:
+                    self._start_parts()
+                except Exception:
+                    LOG.exception("cannot start the live parts on %s", self.db_path)
+                return
+
+    def _start_parts(self) -> None:
         self.worker.start()
         self.inbox.start()
         self.feed_on = feed_wanted(self.cfg, self.worker)
@@ -90,9 +107,11 @@ class Service:
             marker_path(self.db_path).write_text(json.dumps({"url": self.url, "pid": os.getpid()}), encoding="utf-8")
         LOG.info("gridboard server: worker on %s, inbox %s, demo feed %s", self.db_path, self.inbox_dir,
                  "on" if self.feed_on else "off")
-        return self
 
     def stop(self) -> None:
+        self._stop.set()
+        if self._waiter is not None:
+            self._waiter.join(10)
         self.feed.stop()
         self.inbox.stop()
         self.worker.stop()
