@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from gridboard.bulletin import commands as bulletin_commands
 from gridboard.core import config
 from gridboard.db import store
 from gridboard.metrics import engine, kpi_json
@@ -355,6 +356,7 @@ COMMANDS: list[Command] = [
     ("token", "API tokens of the running server: create (printed once), list, revoke", client.token_parser,
      client.cmd_token),
     ("feed", "drive the live demo feed of a running server through its API", client.feed_parser, client.cmd_feed),
+    bulletin_commands.COMMAND,
 ]
 
 

@@ -55,6 +55,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("rising_cases_ratio", 0.2,
             "Profile flag: cases rose when received is up by at least this share on the previous period "
             "(and at least min_cases_for_rank cases)"),
+    Setting("bulletin", {}, "Monthly bulletin (月度通报) overrides: [bulletin.sections] on/off, [bulletin.headings], "
+            "[bulletin.words], [bulletin.text]; keys and defaults in gridboard/bulletin/templates.toml"),
 )
 
 

@@ -96,6 +96,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/volunteers.py", "volunteers", "志愿服务", "Volunteers", ":material/volunteer_activism:", auth.ROLES),
     PageSpec("pages/economy.py", "economy", "集体经济", "Collective economy", ":material/agriculture:", auth.ROLES),
     PageSpec("pages/profile.py", "profile", "网格/村画像", "Unit profile", ":material/badge:", auth.DESK_ROLES),
+    PageSpec("pages/bulletin.py", "bulletin", "月度通报", "Monthly bulletin", ":material/article:", ("leader", "staff", "analyst", "admin")),
     PageSpec("pages/import.py", "import", "数据导入", "Data import", ":material/upload_file:", ("admin", "analyst")),
 )
 

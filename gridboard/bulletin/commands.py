@@ -1,0 +1,97 @@
+"""`python -m gridboard bulletin`: the monthly bulletin as .docx and/or printable HTML from the
+command line, over the same functions the bulletin page calls. cli.py lists COMMAND; the heavy
+imports (matplotlib, python-docx) happen only when the command runs. Errors are one line on stderr
+and exit 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import sys
+from pathlib import Path
+
+from gridboard.core import config
+
+
+def _month(text: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text.strip()):
+        raise argparse.ArgumentTypeError(f"not a month YYYY-MM: {text!r}")
+    return text.strip()
+
+
+def _day(text: str) -> dt.datetime:
+    try:
+        return dt.datetime.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+def _time(text: str) -> dt.datetime:
+    for form in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, form)
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"not a time YYYY-MM-DDTHH:MM: {text!r}")
+
+
+def setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, default=None, help="DuckDB file (default: the configured data/gridboard.duckdb)")
+    p.add_argument("--month", type=_month, default=None, help="the month of the bulletin (YYYY-MM)")
+    p.add_argument("--from", dest="start", type=_day, default=None, help="or any period: first day, inclusive")
+    p.add_argument("--to", dest="end", type=_day, default=None, help="last day, exclusive (with --from)")
+    p.add_argument("--unit", default=None, help="unit id: the county (default) or a town")
+    p.add_argument("--as-of", dest="as_of", type=_time, default=None, help="evaluation time (default: now)")
+    p.add_argument("--out", type=Path, default=None, help="write the bulletin here (.docx, or .html for the printable page)")
+    p.add_argument("--html", type=Path, default=None, help="also write the printable HTML page here")
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the bulletin and write the requested files; print one line per file."""
+    from gridboard.bulletin import content, dates, page, word
+    from gridboard.db import store
+
+    if args.out is None and args.html is None:
+        return _fail("give --out FILE.docx (or .html) and/or --html FILE.html")
+    if args.out is not None and args.out.suffix.lower() not in (".docx", ".html", ".htm"):
+        return _fail(f"--out must end in .docx or .html, not {args.out.name!r}")
+    if args.month and (args.start or args.end):
+        return _fail("give either --month or --from/--to, not both")
+    cfg = config.load()
+    try:
+        if args.month:
+            start, end = dates.month_bounds(args.month)
+        elif args.start and args.end:
+            start, end = args.start, args.end
+        else:
+            return _fail("give --month YYYY-MM (or --from and --to)")
+        as_of = args.as_of or cfg.now()
+        con = store.connect(args.db if args.db is not None else cfg.db_path, read_only=True)
+        try:
+            b = content.build(con, start=start, end=end, as_of=as_of, unit=args.unit)
+        finally:
+            con.close()
+        outputs = []
+        if args.out is not None:
+            outputs.append((args.out, word.to_bytes(b) if args.out.suffix.lower() == ".docx" else page.to_bytes(b)))
+        if args.html is not None:
+            outputs.append((args.html, page.to_bytes(b)))
+    except (store.StoreError, ValueError) as exc:  # BulletinError and MetricError are ValueErrors
+        return _fail(str(exc))
+    for path, data in outputs:
+        try:
+            path.write_bytes(data)
+        except OSError as exc:
+            return _fail(f"cannot write {path}: {exc.strerror or exc}")
+        print(f"wrote {path} ({len(data):,} bytes): {b.title}{b.subtitle}")
+    return 0
+
+
+COMMAND = ("bulletin", "write the monthly bulletin (月度通报) as .docx and/or printable HTML", setup, run)
