@@ -6,13 +6,15 @@ from gridboard import ui
 
 ui.page_guard()
 
+from dataclasses import replace
+
 import streamlit as st
 
 from gridboard.bulletin import content, dates, page, word
 from gridboard.core import fmt
 
 f = ui.filters()
-ui.page_header(ui.t("page_bulletin"), f)
+header = st.container()
 st.caption(ui.t("bul_hint"))
 
 choices = dates.recent_months(f.as_of)  # default: the last whole month
@@ -25,6 +27,8 @@ with right:
                          format_func=lambda m: ui.t("bul_month_label", year=int(m[:4]), month=int(m[5:])),
                          disabled=mode != "month")
 start, end = dates.month_bounds(month) if mode == "month" else (f.start, f.end)
+with header:  # the bulletin's own period under the title (the sidebar's is not used in month mode)
+    ui.page_header(ui.t("page_bulletin"), replace(f, label=dates.period_label(start, end)))
 
 try:
     with st.spinner(ui.t("bul_building")):
