@@ -119,15 +119,15 @@ def build(
     period = period_label(start, end)
     common = {"period": period, "scope": scope, "root": root.name, "as_of": f"{as_of:%Y年%m月%d日 %H:%M}"}
     mom, yoy = comparison_periods(start, end, as_of)
-    window = {"start": start, "end": end, "as_of": as_of, "unit": unit}
+    window: dict[str, Any] = {"start": start, "end": end, "as_of": as_of, "unit": unit}
     ctx = _Context(con, t, common, window, mom, yoy, info, gridindex.settings_from(cfg), cfg)
     ctx.now = engine.kpis(con, detail=True, **window)
-    ctx.before = engine.kpis(con, detail=True, **{**mom.window(), "unit": unit})
-    ctx.year_ago = engine.kpis(con, detail=True, **{**yoy.window(), "unit": unit})
+    ctx.before = engine.kpis(con, detail=True, unit=unit, **mom.window())
+    ctx.year_ago = engine.kpis(con, detail=True, unit=unit, **yoy.window())
     ctx.children = engine.breakdown(con, "child", detail=True, **window) if ctx.now["received"] else []
     makers = {"overview": _overview, "units": _units, "lists": _lists, "categories": _categories,
               "overdue": _overdue, "recurring": _recurring, "volunteers": _volunteers, "economy": _economy}
-    sections = []
+    sections: list[Section] = []
     for key in SECTION_ORDER:
         if not t.on(key):
             continue
@@ -233,12 +233,13 @@ def _units(c: _Context) -> Section | None:
     table_rows = []
     for r in rows:
         s = scores.get(r["group_id"])
-        ranked_here = s is not None and s.rank is not None
+        if s is None or s.rank is None or s.score is None:
+            rank, score, stars = c.t.words["no_rank"], "—", "—"
+        else:
+            rank, score, stars = str(s.rank), f"{s.score:.1f}", gridindex.star_text(s.stars)
         table_rows.append([
-            str(s.rank) if ranked_here else c.t.words["no_rank"], str(r["group_name"]), tpl.count(r["received"]),
-            tpl.pct(r["closure_rate"]), tpl.pct(r["on_time_rate"]), tpl.pct(r["satisfaction_rate"]),
-            tpl.count(r["overdue_open"]), f"{s.score:.1f}" if ranked_here and s.score is not None else "—",
-            gridindex.star_text(s.stars) if ranked_here else "—",
+            rank, str(r["group_name"]), tpl.count(r["received"]), tpl.pct(r["closure_rate"]),
+            tpl.pct(r["on_time_rate"]), tpl.pct(r["satisfaction_rate"]), tpl.count(r["overdue_open"]), score, stars,
         ])
     columns = ["排名", label, "受理量", "办结率", "按时办结率", "满意率", "超期未办结", "网格指数", "星级"]
     shown = rows[:MAX_CHART_UNITS]
