@@ -5,8 +5,8 @@ Each tick covers the minutes since the previous one. New cases: Poisson with mea
 rate × (cases per hour at this hour of day on an average day of the last 28 days) × minutes/60,
 at least one when the newest case is older than `fresh_minutes` (the wall screen's stamp stays
 green); each copies the place, category, source and time limit of a recent case. Progress:
-about as many open cases are responded to, in-progress cases closed and closed cases called back
-(most satisfied) as new cases arrive, oldest first, so the backlog stays level. A tick is two
+responses, closes and callbacks (most satisfied) are each Poisson with the same mean, but never
+below the day's mean hourly pace (the centre works at night too), oldest cases first. A tick is two
 files — new cases (contract headers) and a status feed (case_id + changed columns) — handed to
 the worker, so ingest_log, the data version and the page caches behave as for any upload.
 """
@@ -102,8 +102,10 @@ class Feed:
             if minutes is None:
                 minutes = self.every_seconds / 60 if self.last is None else max((now - self.last).total_seconds() / 60, 0)
             self.last = now
-            lam = (rate if rate is not None else self.rate) * self.per_hour(now) * minutes / 60
-            n_new = int(self.rng.poisson(lam))
+            speed = (rate if rate is not None else self.rate) * minutes / 60
+            by_hour = self.rhythm(now)
+            hour, mean = by_hour.get(now.hour, 0.0), sum(by_hour.values()) / 24
+            n_new = int(self.rng.poisson(speed * hour))
             newest = self.worker.read("server_newest_case")[0]["newest"]
             if n_new == 0 and (newest is None or now - newest > dt.timedelta(minutes=self.fresh_minutes)):
                 n_new = 1
@@ -111,18 +113,22 @@ class Feed:
             new = self.new_cases(now, n_new)
             if len(new):
                 reports.append(self._send(new, "cases__auto__demo-feed-new.csv"))
-            status, counts = self.progress(now, [int(self.rng.poisson(lam)) for _ in range(3)])
+            work = speed * max(hour, mean)  # the centre works around the clock: never slower than the day's mean
+            status, counts = self.progress(now, [int(self.rng.poisson(work)) for _ in range(3)])
             if len(status):
                 reports.append(self._send(status, "cases__auto__demo-feed-status.csv"))
             return Tick(len(new), *counts, reports=reports)
 
     def per_hour(self, now: dt.datetime) -> float:
         """Cases in this hour of day on an average day of the last 28 days."""
+        return self.rhythm(now).get(now.hour, 0.0)
+
+    def rhythm(self, now: dt.datetime) -> dict[int, float]:
+        """Hour of day → cases in that hour on an average day of the last 28 days."""
         start = (now - dt.timedelta(days=28)).replace(hour=0, minute=0, second=0, microsecond=0)
         until = now.replace(hour=0, minute=0, second=0, microsecond=0)
         rows = self.worker.read("feed_rhythm", {"since": start, "until": until, "days": 28.0})
-        by_hour = {int(r["hour"]): float(r["per_hour"]) for r in rows}
-        return by_hour.get(now.hour, 0.0)
+        return {int(r["hour"]): float(r["per_hour"]) for r in rows}
 
     def new_cases(self, now: dt.datetime, n: int) -> pd.DataFrame:
         if n <= 0:

@@ -73,7 +73,7 @@ class Service:
         self.inbox = Inbox(self.worker, self.inbox_dir, float(str(self.cfg["inbox_poll_seconds"])))
         self.feed = Feed(self.worker, self.cfg.now, rate=float(str(self.cfg["demo_feed_rate"])),
                          every_seconds=float(str(self.cfg["demo_feed_seconds"])),
-                         fresh_minutes=max(1.0, float(str(self.cfg["stale_after_minutes"])) / 3))
+                         fresh_minutes=max(1.0, float(str(self.cfg["stale_after_minutes"])) / 6))
         self.feed_on = False
         self._stop = threading.Event()
         self._waiter: threading.Thread | None = None

@@ -15,6 +15,7 @@ lets the file being written finish, leaves the rest on disk and `start()` queues
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -151,6 +152,8 @@ class Worker:
                 job.status = 503
                 job.done.set()
         if self.con is not None:
+            with contextlib.suppress(duckdb.Error):  # readers may still hold transactions: then at exit
+                self.con.execute("CHECKPOINT")
             self.con.close()
             self.con = None
 
