@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: case aggregates (gridboard/db/aggregates.py)
 
 # --- enums (stored as English codes, shown as Chinese labels) -------------------------------
 

@@ -54,6 +54,8 @@ def connect(path: str | Path, *, create: bool = False, read_only: bool = False) 
         ensure_schema(con)
     else:
         check_schema(con)
+    if not read_only:
+        migrate(con)
     return con
 
 
@@ -64,6 +66,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(schema.create_table_sql(table))
     con.execute(CLOSURE_DDL)
     con.execute(INGEST_SEQ_DDL)
+    from gridboard.db import aggregates  # aggregates builds on this module's meta helpers
+
+    aggregates.create_tables(con)
     con.execute(
         "INSERT INTO meta VALUES ('schema_version', $v) ON CONFLICT (key) DO NOTHING",
         {"v": str(schema.SCHEMA_VERSION)},
@@ -82,6 +87,26 @@ def check_schema(con: duckdb.DuckDBPyConnection) -> None:
     version = int(row[0])
     if version > schema.SCHEMA_VERSION:
         raise StoreError(f"database schema version {version} is newer than this gridboard ({schema.SCHEMA_VERSION})")
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring an older database up to SCHEMA_VERSION in one transaction (version 2: the case
+    aggregates of gridboard/db/aggregates.py, built from the cases already there)."""
+    version = int(get_meta(con, "schema_version", "0") or 0)
+    if version >= schema.SCHEMA_VERSION:
+        return
+    from gridboard.db import aggregates
+
+    con.begin()
+    try:
+        ensure_schema(con)
+        if version < 2:
+            aggregates.build_and_mark(con)
+        set_meta(con, "schema_version", str(schema.SCHEMA_VERSION))
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
 
 
 def get_meta(con: duckdb.DuckDBPyConnection, key: str, default: str | None = None) -> str | None:

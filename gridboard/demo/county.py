@@ -25,7 +25,7 @@ import duckdb
 import numpy as np
 
 from gridboard.core import config
-from gridboard.db import queries, store
+from gridboard.db import aggregates, queries, store
 from gridboard.demo import geo
 from gridboard.demo.cases import insert_cases, period_start
 from gridboard.demo.frames import insert_frame
@@ -116,6 +116,7 @@ def build(con: duckdb.DuckDBPyConnection, *, cases: int = 100_000, seed: int = 7
     store.rebuild_unit_closure(con)
     store.set_meta(con, "demo", f"seed={seed} cases={cases} as_of={as_of.isoformat()}")
     store.bump_data_version(con)
+    aggregates.build_and_mark(con)
     return _summary(con, seed, as_of, shape, time.perf_counter() - began)
 
 

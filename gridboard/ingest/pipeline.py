@@ -28,7 +28,7 @@ import duckdb
 import pandas as pd
 
 from gridboard.core import schema
-from gridboard.db import store
+from gridboard.db import aggregates, store
 from gridboard.ingest import checks
 from gridboard.ingest.mapping import Mapping, MappingError, load_preset, suggest
 from gridboard.ingest.readers import ReadError, Source, open_source
@@ -153,6 +153,7 @@ class Batch:
         cur = self.cur
         cur.begin()
         try:
+            token = aggregates.before_write(cur, self.plan.table.name, self.stage.stage)
             units_added = self.stage.insert_new_units()
             applied = self.stage.upsert()
             changed = units_added + applied["new"] + applied["updated"] > 0
@@ -160,6 +161,7 @@ class Batch:
                 store.rebuild_unit_closure(cur)
             if changed:
                 store.bump_data_version(cur)
+                aggregates.after_write(cur, token, units_changed=bool(units_added or self.plan.table.name == "units"))
             r.new, r.updated, r.unchanged = applied["new"], applied["updated"], applied["unchanged"]
             r.outcome = "partial" if r.rows_rejected else ("loaded" if changed else "unchanged")
             r.log_id = cur.execute("SELECT nextval('ingest_log_id')").fetchone()[0]

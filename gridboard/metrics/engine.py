@@ -2,7 +2,9 @@
 
 Every metric of DESIGN.md is defined once, in gridboard/core/catalog.py (key, labels, counts
 and their SQL predicates); db/sql/kpis.sql aggregates with the catalogue's columns, and this module
-binds it. Functions take a connection (or cursor) and explicit period bounds and `as_of`;
+binds it. When the question allows it (whole days, a unit or dimension the aggregates keep) the
+answer comes from the aggregates of gridboard/db/aggregates.py through metrics/fast.py, with the
+same results; otherwise from the raw cases. Functions take a connection (or cursor) and explicit period bounds and `as_of`;
 nothing here knows about Streamlit.
 """
 
@@ -16,6 +18,7 @@ import duckdb
 from gridboard.core import catalog, schema
 from gridboard.core.catalog import COMPONENT_KEYS, METRIC_KEYS, METRICS
 from gridboard.db import queries, store
+from gridboard.metrics import fast
 
 
 class MetricError(ValueError):
@@ -93,9 +96,10 @@ def kpis(
     included as well (COMPONENT_KEYS).
     """
     unit = check_unit(con, unit)
+    params = _params(unit, start, end, as_of)
     scope, group, _ = scope_and_group(None)
-    sql = kpi_sql(scope, group)
-    found = queries.rows(con, sql, _params(unit, start, end, as_of))
+    plan = fast.plan(con, unit, None, start, end, scope)
+    found = fast.rows(con, plan, params) if plan is not None else queries.rows(con, kpi_sql(scope, group), params)
     if not found:  # empty cohort: counts are 0, every rate and duration is undefined
         return _clean({"received": 0, "closed": 0, "overdue_open": 0}, detail)
     return _clean(found[0], detail)
@@ -118,8 +122,9 @@ def breakdown(
     """
     unit = check_unit(con, unit)
     scope, group, extra = scope_and_group(by)
-    sql = kpi_sql(scope, group)
-    found = queries.rows(con, sql, {**_params(unit, start, end, as_of), **extra})
+    params = {**_params(unit, start, end, as_of), **extra}
+    plan = fast.plan(con, unit, by, start, end, scope)
+    found = fast.rows(con, plan, params) if plan is not None else queries.rows(con, kpi_sql(scope, group), params)
     names: dict[str, str] = {}
     if by == "child" or by in schema.LEVEL_DIMENSIONS:
         ids = [r["grp"] for r in found if r["grp"] is not None]

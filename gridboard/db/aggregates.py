@@ -1,0 +1,191 @@
+"""The case aggregates every writer keeps current, so pages answer without scanning history.
+
+Three tables (db/sql/agg_tables.sql), all keyed by report day:
+
+- agg_units: per day x aggregate unit (a micro-grid's grid, else the case's unit) the count of every
+  catalogue count (gridboard/core/catalog.py, `count_sql`), evaluated as the case will stand once
+  every timestamp its predicates compare with `$as_of` has passed, plus `max_settle`, the latest
+  of those timestamps over the row's cases;
+- agg_dims: the same per day x town unit x category x source;
+- agg_hist: per day x town unit x duration measure, a histogram of the durations in 1 % log bins
+  (count, min, max), for the medians and P90 of large cohorts.
+
+A row answers for an evaluation time as_of exactly when max_settle < as_of (every predicate has
+reached its final value); the engine counts the cases of the other rows from the cases table, so
+counts from the aggregates equal counts from the raw cases for any as_of. The columns compared
+with `$as_of` are read from the catalogue's predicates, not written again here.
+
+Consistency: writers call `rebuild` (new database, units changed) or `refresh_days` (the report
+days a batch touched) inside the transaction that changes cases, and `mark_current` right after
+bumping the data version. The engine uses the aggregates only while meta's `agg_version` equals
+the data version and the case count matches, so a page never mixes old aggregates with new cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from gridboard.core import catalog
+from gridboard.db import queries, store
+
+TABLES: tuple[str, ...] = ("agg_units", "agg_dims", "agg_hist")
+FILL: dict[str, str] = {"agg_units": "agg_fill_units", "agg_dims": "agg_fill_dims", "agg_hist": "agg_fill_hist"}
+FOREVER = dt.datetime(9999, 12, 31)
+_AS_OF_COLUMN = re.compile(r"k\.([a-z_]+)\s*(?:<=|<|>=|>|=)\s*\$as_of|\$as_of\s*(?:<=|<|>=|>|=)\s*k\.([a-z_]+)")
+
+
+def settle_columns() -> tuple[str, ...]:
+    """The case timestamps the catalogue's counts compare with $as_of (closed_at, due_at, ...)."""
+    found: list[str] = []
+    for c in catalog.COUNTS:
+        for a, b in _AS_OF_COLUMN.findall(c.predicate):
+            col = a or b
+            if col not in found:
+                found.append(col)
+    return tuple(found)
+
+
+def settle_sql() -> str:
+    """The time after which every count of cohort row k keeps its final value."""
+    cols = ", ".join(f"k.{c}" for c in (*settle_columns(), "reported_at"))
+    return f"greatest({cols})"
+
+
+def measures() -> dict[str, catalog.Metric]:
+    """Duration measures by name (the count they are measured over): one value expression each."""
+    out: dict[str, catalog.Metric] = {}
+    for key in catalog.DURATION_KEYS:
+        m = catalog.METRIC_BY_KEY[key]
+        out.setdefault(m.numerator, m)
+    return out
+
+
+def columns_ddl() -> str:
+    return ",\n    ".join(f"{c.key} BIGINT" for c in catalog.COUNTS)
+
+
+def sums_sql() -> str:
+    """sum() of every count column (aggregated rows)."""
+    return ", ".join(f"sum({c.key}) AS {c.key}" for c in catalog.COUNTS)
+
+
+def bin_sql() -> str:
+    return queries.body("agg_bin")
+
+
+def create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the aggregate tables (idempotent)."""
+    for statement in queries.named("agg_tables", counts=columns_ddl()).split(";"):
+        if statement.strip():
+            con.execute(statement)
+
+
+def _fill_sql(table: str, days: str) -> str:
+    settle = settle_sql()
+    if table == "agg_hist":
+        parts = [
+            queries.fragment("agg_hist_values", measure=name, value=m.value or "NULL", settle=settle, days=days,
+                             predicate=catalog.COUNT_BY_KEY[name].predicate)
+            for name, m in measures().items()
+        ]
+        return queries.named(FILL[table], bin=bin_sql(), values="\n    UNION ALL\n    ".join(parts))
+    return queries.named(FILL[table], settle=settle, counts=catalog.count_sql(), days=days)
+
+
+def _fill(con: duckdb.DuckDBPyConnection, days: list[dt.date] | None) -> None:
+    if days is None:
+        span = con.execute("SELECT min(reported_at), max(reported_at) FROM cases").fetchone()
+        if span[0] is None:
+            return
+        params: dict[str, Any] = {"from": span[0], "to": span[1] + dt.timedelta(seconds=1), "as_of": FOREVER}
+        day_filter = "TRUE"
+    else:
+        params = {"from": dt.datetime.combine(min(days), dt.time()),
+                  "to": dt.datetime.combine(max(days) + dt.timedelta(days=1), dt.time()),
+                  "as_of": FOREVER, "days": days}
+        day_filter = "list_contains($days, CAST(k.reported_at AS DATE))"
+    for table in TABLES:
+        queries.run(con, _fill_sql(table, day_filter), params)
+
+
+def rebuild(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute every aggregate from the cases (new database, units changed, migration).
+
+    Call inside the writer's transaction, after rebuild_unit_closure; then `mark_current`."""
+    create_tables(con)
+    con.execute("DELETE FROM agg_unit_map")
+    con.execute(queries.text("agg_map"))
+    for table in TABLES:
+        con.execute(queries.named("agg_clear", table=table, days="TRUE"))
+    _fill(con, None)
+
+
+def refresh_days(con: duckdb.DuckDBPyConnection, days: Iterable[dt.date]) -> None:
+    """Recompute the aggregates of the given report days (those a batch of cases touched)."""
+    chosen = sorted({d for d in days if d is not None})
+    if not chosen:
+        return
+    for table in TABLES:
+        queries.run(con, queries.named("agg_clear", table=table, days="list_contains($days, report_day)"),
+                    {"days": chosen})
+    _fill(con, chosen)
+
+
+def staged_days(con: duckdb.DuckDBPyConnection, stage_table: str) -> list[dt.date]:
+    """Report days a staged batch of cases touches: its own and those of the rows it replaces.
+
+    `stage_table` is a temp table name made by gridboard.ingest.staging (never user input)."""
+    sql = queries.named("agg_staged_days", stage=stage_table)
+    return [r[0] for r in con.execute(sql).fetchall()]
+
+
+def mark_current(con: duckdb.DuckDBPyConnection) -> None:
+    """Record that the aggregates match the data at the current data version (call after the bump)."""
+    n = con.execute("SELECT count(*) FROM cases").fetchone()[0]
+    store.set_meta(con, "agg_version", f"{store.data_version(con)}:{n}")
+
+
+def current(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the aggregates describe the cases as they are now (same data version and count)."""
+    mark = store.get_meta(con, "agg_version")
+    if not mark:
+        return False
+    n = con.execute("SELECT count(*) FROM cases").fetchone()[0]
+    return mark == f"{store.data_version(con)}:{n}"
+
+
+def build_and_mark(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild and mark current: for a database whose cases changed outside a writer (migration)."""
+    rebuild(con)
+    mark_current(con)
+
+
+@dataclass(frozen=True)
+class WriteToken:
+    """What a writer noted before changing data: were the aggregates current, which days it touches."""
+
+    was_current: bool
+    days: tuple[dt.date, ...]
+
+
+def before_write(con: duckdb.DuckDBPyConnection, table: str, stage_table: str | None = None) -> WriteToken:
+    """Call inside the writer's transaction before it changes `table` (stage_table: its staged
+    rows, for cases)."""
+    days = tuple(staged_days(con, stage_table)) if table == "cases" and stage_table else ()
+    return WriteToken(current(con), days)
+
+
+def after_write(con: duckdb.DuckDBPyConnection, token: WriteToken, *, units_changed: bool) -> None:
+    """Call inside the same transaction right after bumping the data version: refresh the touched
+    days (or rebuild when units changed or the aggregates were not current), then mark them current."""
+    if token.was_current and not units_changed:
+        refresh_days(con, token.days)
+    else:
+        rebuild(con)
+    mark_current(con)

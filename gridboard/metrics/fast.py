@@ -1,0 +1,131 @@
+"""Answering kpis()/breakdown() from the aggregates (gridboard/db/aggregates.py) when they can.
+
+`plan` says whether a question can be answered from the aggregates and how: the period must be
+whole days, the aggregates current (same data version), and the unit and grouping ones the
+aggregates keep (agg_units: any unit except a micro-grid, grouped by unit level down to grids, or
+by day/week/month; agg_dims: the county or a town, grouped by category or source). Counts and rates
+come out exactly equal to the raw query (db/sql/kpis_agg.sql counts the cases of the rows not yet
+settled at as_of from the cases table). Durations (medians, P90) are exact quantiles over the raw
+cases for cohorts up to EXACT_LIMIT cases; above it, for the county or a town grouped by nothing,
+by town or by time, they come from the 1 %-bin histograms (within 1 % of the exact value, see
+README "Performance"); otherwise exact again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from gridboard.core import catalog, schema
+from gridboard.db import aggregates, queries
+
+EXACT_LIMIT = 200_000  # cohorts up to this many cases get exact quantiles from the raw cases
+_HIST_LEVELS = ("county", "town")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How to answer one question from the aggregates."""
+
+    cube: str  # agg_units or agg_dims
+    unit_col: str  # agg_unit or town_unit
+    scope: str
+    cube_group: str
+    raw_group: str
+    hist: bool  # durations of large cohorts may come from agg_hist
+
+
+def _whole_day(t: dt.datetime) -> bool:
+    return t.hour == 0 and t.minute == 0 and t.second == 0 and t.microsecond == 0
+
+
+def _unit_level(con: duckdb.DuckDBPyConnection, unit: str) -> str | None:
+    row = con.execute("SELECT level FROM units WHERE unit_id = $u", {"u": unit}).fetchone()
+    return row[0] if row else None
+
+
+def plan(con: duckdb.DuckDBPyConnection, unit: str, by: str | None, start: dt.datetime, end: dt.datetime,
+         scope: str) -> Plan | None:
+    """The aggregate plan for a question, or None when it must scan the raw cases."""
+    if not (_whole_day(start) and _whole_day(end)):
+        return None
+    try:
+        if not aggregates.current(con):
+            return None
+    except duckdb.CatalogException:
+        return None
+    level = _unit_level(con, unit)
+    if level is None or level == "micro_grid":
+        return None
+    hist = level in _HIST_LEVELS
+    if by is None or by == "child" or by in schema.LEVEL_DIMENSIONS:
+        if by == "micro_grid" or (by == "child" and level == "grid"):
+            return None
+        hist = hist and (by is None or by == "town" or (by == "child" and level == "county"))
+        return Plan("agg_units", "agg_unit", scope, "s.grp_unit" if by else "CAST(NULL AS TEXT)",
+                    "s.grp_unit" if by else "CAST(NULL AS TEXT)", hist)
+    if by in schema.TIME_DIMENSIONS:
+        grain = schema.TIME_DIMENSIONS[by]
+        return Plan("agg_units", "agg_unit", scope, f"CAST(date_trunc('{grain}', a.report_day) AS DATE)",
+                    f"CAST(date_trunc('{grain}', c.reported_at) AS DATE)", hist)
+    if by in ("category", "source") and level in _HIST_LEVELS:
+        col = schema.CASE_DIMENSIONS[by]
+        return Plan("agg_dims", "town_unit", scope, f"a.{col}", f"c.{col}", False)
+    return None
+
+
+def _raw_start(con: duckdb.DuckDBPyConnection, table: str, params: dict[str, Any]) -> dt.datetime:
+    """The first report day holding a row not settled at as_of (the raw part starts there)."""
+    sql = queries.named("agg_pending_from", table=table)
+    row = queries.run(con, sql, params).fetchone()
+    return dt.datetime.combine(row[0], dt.time()) if row and row[0] else params["end"]
+
+
+def _count_rows(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> list[dict[str, Any]]:
+    sql = queries.named("kpis_agg", scope=p.scope, cube=p.cube, unit=p.unit_col, cube_group=p.cube_group,
+                        raw_group=p.raw_group, sums=aggregates.sums_sql(), counts=catalog.count_sql(),
+                        rates=catalog.rate_sql())
+    return queries.rows(con, sql, {**params, "raw_start": max(params["start"], _raw_start(con, p.cube, params))})
+
+
+def _exact_durations(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> dict[Any, dict[str, Any]]:
+    group = "s.grp_unit" if p.raw_group in ("s.grp_unit", "CAST(NULL AS TEXT)") else p.raw_group
+    sql = queries.named("kpis_durations", scope=p.scope, cohort=queries.fragment("cohort", group=group),
+                        durations=catalog.duration_sql())
+    return {r["grp"]: r for r in queries.rows(con, sql, params)}
+
+
+def _hist_durations(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> dict[Any, dict[str, Any]]:
+    values = []
+    for name, m in aggregates.measures().items():
+        values.append(f"SELECT grp, '{name}' AS measure, {m.value} AS v FROM raw AS k "
+                      f"WHERE {catalog.COUNT_BY_KEY[name].predicate}")
+    wanted = ", ".join(f"('{k}', '{catalog.METRIC_BY_KEY[k].numerator}', {catalog.METRIC_BY_KEY[k].quantile})"
+                       for k in catalog.DURATION_KEYS)
+    cube_group = p.cube_group
+    sql = queries.named("kpis_agg_durations", scope=p.scope, cube_group=cube_group, raw_group=p.raw_group,
+                        values="\n    UNION ALL\n    ".join(values), bin=aggregates.bin_sql(),
+                        wanted=f"VALUES {wanted}")
+    out: dict[Any, dict[str, Any]] = {}
+    raw_start = max(params["start"], _raw_start(con, "agg_hist", params))
+    for r in queries.rows(con, sql, {**params, "raw_start": raw_start}):
+        out.setdefault(r["grp"], {})[r["metric"]] = r["value"]
+    return out
+
+
+def rows(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows kpis.sql would give (grp, counts, durations, rates), from the aggregates."""
+    params = {**params, "start_day": params["start"].date(), "end_day": params["end"].date()}
+    found = _count_rows(con, p, params)
+    if not found:
+        return found
+    total = sum(int(r["received"] or 0) for r in found)
+    durations = (_hist_durations if p.hist and total > EXACT_LIMIT else _exact_durations)(con, p, params)
+    for r in found:
+        d = durations.get(r["grp"], {})
+        for key in catalog.DURATION_KEYS:
+            r[key] = d.get(key)
+    return found
