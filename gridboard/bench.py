@@ -1,74 +1,142 @@
-"""Benchmarks: how long the queries behind each screen take on a given database.
+"""Benchmarks: what each page computes for its first screen, timed on a database of N cases.
 
-Speed is measured here (`python -m gridboard bench --db PATH`), never in timed tests. Each
-benchmark is a named callable over a read-only connection; the runner repeats it and reports
-the median and the best wall time. Later features register their own (e.g. the wall screen's
-refresh) in BENCHMARKS.
+Speed is measured here (`python -m gridboard bench [--cases N] [--repeat R] [--json]`), never in
+timed tests. A page benchmark calls the same library functions, with the same arguments, that the
+page file calls for its first screen (tabs and expanders that compute on open are left out), for
+one preset period: "cold" is the first call on a freshly opened connection (the pages' caches are
+empty), "warm" the median of the repeats (DuckDB's buffers warm; the pages' own st.cache would
+answer warm views without any query at all). Besides the pages: a wall-screen refresh, a drill
+click (the cases behind a number), a case list page, the aggregates' maintenance for a 10,000-row
+ingest, a CSV load, and the per-grid KPI table with pandas from a full DataFrame against
+engine.breakdown on the same data, as a ratio.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import resource
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
 
 import duckdb
+import pandas as pd
 
-from gridboard.metrics import engine
+from gridboard.core import config, periods
+from gridboard.db import aggregates, store
+from gridboard.metrics import drill, engine, explain, kpi_views, scorecard
+from gridboard.people import profile, volunteers
+from gridboard.ranking import gridindex
 from gridboard.wall import board
 
-BenchFn = Callable[[duckdb.DuckDBPyConnection, dt.datetime], object]
+PageFn = Callable[[duckdb.DuckDBPyConnection, periods.Period, str], object]
+BENCH_PRESETS: tuple[str, ...] = ("today", "last7", "last30", "this_month", "this_quarter", "this_year")
 
 
-@dataclass(frozen=True)
-class BenchResult:
+def _overview(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
+    w = {**p.window(), "unit": unit}
+    shown_end = min(p.end.date(), p.as_of.date() + dt.timedelta(days=1))
+    grain = "day" if (shown_end - p.start.date()).days <= 92 else "week"
+    return (engine.kpis(con, **w), engine.kpis(con, **{**periods.previous(p).window(), "unit": unit}),
+            engine.breakdown(con, grain, **w), engine.breakdown(con, "category", **w),
+            engine.breakdown(con, "child", **w))
+
+
+def _closure(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
+    w = {**p.window(), "unit": unit}
+    return (engine.kpis(con, detail=True, **w),
+            engine.kpis(con, detail=True, **{**periods.previous(p).window(), "unit": unit}),
+            engine.breakdown(con, "child", detail=True, **w))
+
+
+def _response(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
+    w = {**p.window(), "unit": unit}
+    b = {**periods.previous(p).window(), "unit": unit}
+    target = 30.0
+    return (engine.kpis(con, detail=True, **w), engine.kpis(con, detail=True, **b),
+            kpi_views.distribution(con, "response", limit=target, **w),
+            kpi_views.distribution(con, "response", limit=target, **b),
+            kpi_views.distribution(con, "close", **w), engine.breakdown(con, "child", detail=True, **w))
+
+
+def _scorecard(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
+    targets = config.load().targets
+    return (scorecard.build(con, targets, p, unit=unit),
+            kpi_views.child_scores(con, targets, unit=unit, **p.window()))
+
+
+def _why(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
+    before = periods.previous(p)
+    return explain.explain(con, "closure_rate", "child", before=explain.Window(before.start, before.end, before.as_of),
+                           after=explain.Window(p.start, p.end, p.as_of), unit=unit)
+
+
+def _ranking(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
+    return (gridindex.inputs(con, "grid", unit=unit, **p.window()),
+            gridindex.inputs(con, "grid", unit=unit, **periods.previous(p).window()))
+
+
+def _profile(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
+    return profile.build(con, unit, start=p.start, end=p.end, as_of=p.as_of, preset=p.preset)
+
+
+def _volunteers(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
+    prev = periods.previous(p)
+    return (volunteers.summary(con, start=p.start, end=p.end, unit=unit),
+            volunteers.summary(con, start=prev.start, end=prev.end, unit=unit),
+            volunteers.by_unit(con, "child", unit=unit, **p.window()))
+
+
+PAGES: dict[str, PageFn] = {
+    "overview": _overview, "closure": _closure, "response": _response, "scorecard": _scorecard, "why": _why,
+    "ranking": _ranking, "profile": _profile, "volunteers": _volunteers,
+}
+
+
+@dataclass
+class Timing:
     name: str
-    runs: int
+    cold_ms: float
     median_ms: float
-    best_ms: float
+    max_ms: float
+    runs: int
 
     def line(self) -> str:
-        return f"{self.name:<28} median {self.median_ms:9.1f} ms   best {self.best_ms:9.1f} ms   ({self.runs} runs)"
+        return (f"{self.name:<32} cold {self.cold_ms:8.1f} ms   median {self.median_ms:8.1f} ms   "
+                f"max {self.max_ms:8.1f} ms   ({self.runs} runs)")
 
 
-def _day(as_of: dt.datetime) -> dt.datetime:
-    return as_of.replace(hour=0, minute=0, second=0, microsecond=0)
+@dataclass
+class Report:
+    database: str
+    cases: int
+    as_of: str
+    aggregates_current: bool
+    db_size_mb: float
+    timings: list[Timing] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    peak_rss_mb: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["timings"] = {t.name: {k: v for k, v in asdict(t).items() if k != "name"} for t in self.timings}
+        return d
 
 
-def _kpis_30d(con: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> object:
-    end = _day(as_of) + dt.timedelta(days=1)
-    return engine.kpis(con, start=end - dt.timedelta(days=30), end=end, as_of=as_of)
+def _ms(fn: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t0) * 1000
 
 
-def _kpis_today(con: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> object:
-    return engine.kpis(con, start=_day(as_of), end=_day(as_of) + dt.timedelta(days=1), as_of=as_of)
-
-
-def _kpis_year(con: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> object:
-    end = _day(as_of) + dt.timedelta(days=1)
-    return engine.kpis(con, start=end - dt.timedelta(days=365), end=end, as_of=as_of)
-
-
-def _by(dimension: str, days: int) -> BenchFn:
-    def run(con: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> object:
-        end = _day(as_of) + dt.timedelta(days=1)
-        return engine.breakdown(con, dimension, start=end - dt.timedelta(days=days), end=end, as_of=as_of)
-
-    return run
-
-
-BENCHMARKS: dict[str, BenchFn] = {
-    "kpis_today": _kpis_today,
-    "kpis_30d": _kpis_30d,
-    "kpis_365d": _kpis_year,
-    "by_town_30d": _by("town", 30),
-    "by_grid_30d": _by("grid", 30),
-    "by_category_30d": _by("category", 30),
-    "by_day_365d": _by("day", 365),
-    "bigscreen_refresh": board.RefreshBench(),  # one wall-screen refresh, its caches warm
-}
+def timed(name: str, fn: Callable[[], object], repeat: int) -> Timing:
+    """First call (cold) then `repeat` calls: median and max of those."""
+    cold = _ms(fn)
+    runs = [_ms(fn) for _ in range(max(repeat, 1))]
+    return Timing(name, round(cold, 1), round(statistics.median(runs), 1), round(max(runs), 1), len(runs))
 
 
 def latest_case_time(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
@@ -76,23 +144,171 @@ def latest_case_time(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
     return row[0] if row else None
 
 
-def run(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    as_of: dt.datetime,
-    runs: int = 5,
-    only: list[str] | None = None,
-) -> list[BenchResult]:
-    """Run every benchmark (or those named in `only`) `runs` times after one warm-up run."""
-    results = []
-    for name, fn in BENCHMARKS.items():
-        if only and name not in only:
+def pandas_grid_table(frame: pd.DataFrame, start: dt.datetime, end: dt.datetime, as_of: dt.datetime) -> pd.DataFrame:
+    """The per-grid KPI table computed with pandas from a DataFrame of every case (the baseline):
+    received, closed, on-time, overdue, satisfaction and the exact medians, per grid."""
+    k = frame[(frame["reported_at"] >= start) & (frame["reported_at"] < end) & (frame["status"] != "cancelled")]
+    closed = k["closed_at"] <= as_of
+    due = k["due_at"] <= as_of
+    responded = k["responded_at"] <= as_of
+    df = pd.DataFrame({
+        "grid": k["grid"], "closed": closed, "due_passed": due, "closed_on_time": due & (k["closed_at"] <= k["due_at"]),
+        "overdue_open": (k["due_at"] < as_of) & ~closed,
+        "surveyed": k["satisfaction"].notna(), "satisfied": k["satisfaction"].isin(["satisfied", "basic"]),
+        "response_min": ((k["responded_at"] - k["reported_at"]).dt.total_seconds() / 60).where(responded),
+        "close_hours": ((k["closed_at"] - k["reported_at"]).dt.total_seconds() / 3600).where(closed),
+    })
+    g = df.groupby("grid")
+    out = g[["closed", "due_passed", "closed_on_time", "overdue_open", "surveyed", "satisfied"]].sum()
+    out["received"] = g.size()
+    out["median_response_min"] = g["response_min"].median()
+    out["p90_response_min"] = g["response_min"].quantile(0.9)
+    out["median_close_hours"] = g["close_hours"].median()
+    out["closure_rate"] = out["closed"] / out["received"]
+    return out
+
+
+def _pandas_ratio(con: duckdb.DuckDBPyConnection, p: periods.Period, repeat: int) -> dict[str, Any]:
+    frame = con.execute(
+        "SELECT c.reported_at, c.responded_at, c.closed_at, c.due_at, c.status, c.satisfaction, g.ancestor_id AS grid "
+        "FROM cases c JOIN unit_closure g ON g.descendant_id = c.unit_id "
+        "JOIN units u ON u.unit_id = g.ancestor_id AND u.level = 'grid'").df()
+    pd_ms = timed("pandas", lambda: pandas_grid_table(frame, p.start, p.end, p.as_of), repeat).median_ms
+    gb_ms = timed("engine", lambda: engine.breakdown(con, "grid", **p.window()), repeat).median_ms
+    return {"period": p.preset, "pandas_ms": pd_ms, "engine_ms": gb_ms,
+            "ratio": round(pd_ms / gb_ms, 1) if gb_ms else None}
+
+
+def run(con: duckdb.DuckDBPyConnection, *, as_of: dt.datetime, repeat: int = 3,
+        presets: tuple[str, ...] = BENCH_PRESETS, pages: list[str] | None = None,
+        on_line: Callable[[str], None] | None = None) -> list[Timing]:
+    """Time every page (or those in `pages`) for every preset, then the wall, a drill click and a
+    case list. `on_line` receives each result line as it is measured."""
+    unit = store.root_unit(con)
+    out: list[Timing] = []
+
+    def add(t: Timing) -> None:
+        out.append(t)
+        if on_line:
+            on_line(t.line())
+
+    for name, fn in PAGES.items():
+        if pages and name not in pages:
             continue
-        fn(con, as_of)  # warm-up: first touch of the file pages
-        times = []
-        for _ in range(runs):
+        for preset in presets:
+            p = periods.period(preset, as_of)
+            add(timed(f"{name}/{preset}", lambda fn=fn, p=p: fn(con, p, unit), repeat))
+    if not pages:
+        wall = board.RefreshBench()
+        add(timed("bigscreen_refresh", lambda: wall(con, as_of), repeat))
+        p = periods.period("this_year", as_of)
+        town = con.execute("SELECT min(unit_id) FROM units WHERE level = 'town'").fetchone()[0]
+        add(timed("drill_click/this_year", lambda: drill.case_list(con, metric="overdue_open", unit=town,
+                                                                    **p.window()), repeat))
+        add(timed("case_list_page/this_year", lambda: drill.case_list(con, metric="closed", offset=1000,
+                                                                       **p.window()), repeat))
+    return out
+
+
+def report(path: Path, *, repeat: int = 3, presets: tuple[str, ...] = BENCH_PRESETS, pages: list[str] | None = None,
+           as_of: dt.datetime | None = None, on_line: Callable[[str], None] | None = None) -> Report:
+    """Open `path` read-only and run everything that needs no write (pages, wall, drill, pandas)."""
+    con = store.connect(path, read_only=True)
+    try:
+        as_of = as_of or latest_case_time(con) or config.load().now()
+        n = con.execute("SELECT count(*) FROM cases").fetchone()[0]
+        r = Report(str(path), n, as_of.isoformat(), aggregates.current(con), round(path.stat().st_size / 2**20, 1))
+        r.timings = run(con, as_of=as_of, repeat=repeat, presets=presets, pages=pages, on_line=on_line)
+        if not pages:
+            r.extra["pandas_grid_table"] = _pandas_ratio(con, periods.period("this_year", as_of), repeat)
+            if on_line:
+                on_line(f"per-grid KPI table, this_year: {r.extra['pandas_grid_table']}")
+    finally:
+        con.close()
+    r.peak_rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return r
+
+
+def write_costs(path: Path, *, load_rows: int = 1_000_000, batch_rows: int = 10_000,
+                on_line: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """On a copy of `path`: a `batch_rows`-row ingest of new cases (its total time and the part the
+    aggregates take, refresh of the days it touches) and a `load_rows`-row CSV load through the
+    same pipeline as the import page (including the aggregates)."""
+    import shutil
+    import tempfile
+
+    from gridboard.ingest import pipeline
+
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="gridboard-bench-") as tmp:
+        copy = Path(tmp) / "copy.duckdb"
+        shutil.copyfile(path, copy)
+        con = store.connect(copy)
+        try:
+            for label, rows in (("ingest_10k", batch_rows), ("csv_load", load_rows)):
+                if rows <= 0:
+                    continue
+                csv = Path(tmp) / f"{label}.csv"
+                con.execute(f"COPY (SELECT 'B{label}-' || case_id AS case_id, unit_id, source, category, subcategory, "
+                            "title, reported_at, dispatched_at, responded_at, closed_at, callback_at, due_at, status, "
+                            "handled_level, department, satisfaction, reopened, supervised "
+                            f"FROM cases ORDER BY reported_at DESC LIMIT {int(rows)}) TO '{csv}' (HEADER)")
+                t0 = time.perf_counter()
+                rep = pipeline.ingest(con, csv, table="cases", file_name=csv.name)
+                total = (time.perf_counter() - t0) * 1000
+                out[label] = {"rows": rows, "new": rep.new, "total_ms": round(total, 1)}
+                if label == "ingest_10k":
+                    days = [r[0] for r in con.execute(
+                        "SELECT DISTINCT CAST(reported_at AS DATE) FROM cases WHERE case_id LIKE 'Bingest_10k-%'"
+                    ).fetchall()]
+                    con.begin()
+                    out[label]["aggregates_ms"] = round(_ms(lambda d=days: aggregates.refresh_days(con, d)), 1)
+                    out[label]["days"] = len(days)
+                    con.rollback()
+                if on_line:
+                    on_line(f"{label}: {out[label]}")
+        finally:
+            con.close()
+    return out
+
+
+def command(args: Any, path: Path, say: Callable[[str], None]) -> int:
+    """`python -m gridboard bench`: with --cases N on a demo of N cases, built (data/bench-N.duckdb)
+    unless --db names one or it exists with N cases. ValueError for unknown pages or periods."""
+    import json
+
+    built_s = None
+    if args.cases is not None:
+        from gridboard.demo import county
+
+        if args.db is None:
+            path = config.PROJECT_ROOT / "data" / f"bench-{args.cases}.duckdb"
+        have = None
+        if path.exists():
+            con = store.connect(path, read_only=True)
+            have = con.execute("SELECT count(*) FROM cases").fetchone()[0]
+            con.close()
+        if have != args.cases:
+            cfg = config.load()
             t0 = time.perf_counter()
-            fn(con, as_of)
-            times.append((time.perf_counter() - t0) * 1000)
-        results.append(BenchResult(name, runs, statistics.median(times), min(times)))
-    return results
+            county.build_file(path, cases=args.cases, seed=7, as_of=args.as_of or cfg.now(),
+                              outline=Path(str(cfg["county_outline"])))
+            built_s = round(time.perf_counter() - t0, 1)
+            if not args.json:
+                say(f"built {path} in {built_s} s")
+    presets = tuple(args.presets) if args.presets else BENCH_PRESETS
+    unknown = (set(args.only or []) - set(PAGES)) | (set(presets) - set(periods.PRESETS))
+    if unknown:
+        raise ValueError(f"unknown page(s) or period(s): {', '.join(sorted(unknown))}; pages: {', '.join(PAGES)}")
+    on_line = None if args.json else say
+    r = report(path, repeat=args.repeat, presets=presets, pages=args.only, as_of=args.as_of, on_line=on_line)
+    if built_s is not None:
+        r.extra["demo_build_s"] = built_s
+    if args.writes and not args.only:
+        r.extra["writes"] = write_costs(path, load_rows=args.load_rows, on_line=on_line)
+    if args.json:
+        say(json.dumps(r.to_dict(), ensure_ascii=False, default=str))
+    else:
+        say(f"{r.cases:,} cases, aggregates current: {r.aggregates_current}, database {r.db_size_mb} MB, "
+            f"peak memory {r.peak_rss_mb} MB")
+    return 0

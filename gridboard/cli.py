@@ -155,21 +155,13 @@ def cmd_rank(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    """Time every page's first screen per preset period (gridboard/bench.py)."""
     from gridboard import bench
 
-    con = store.connect(_db_path(args), read_only=True)
     try:
-        as_of = args.as_of or bench.latest_case_time(con) or config.load().now()
-        n = con.execute("SELECT count(*) FROM cases").fetchone()[0]
-        print(f"database {_db_path(args)}: {n:,} cases, as_of {as_of:%Y-%m-%d %H:%M}")
-        unknown = set(args.only or []) - set(bench.BENCHMARKS)
-        if unknown:
-            raise CliError(f"unknown benchmark(s): {', '.join(sorted(unknown))}; choose from {', '.join(bench.BENCHMARKS)}")
-        for result in bench.run(con, as_of=as_of, runs=args.runs, only=args.only):
-            print(result.line())
-    finally:
-        con.close()
-    return 0
+        return bench.command(args, _db_path(args), print)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -303,8 +295,13 @@ def _rank_parser(p: argparse.ArgumentParser) -> None:
 def _bench_parser(p: argparse.ArgumentParser) -> None:
     _db_arg(p)
     p.add_argument("--as-of", dest="as_of", type=parse_time, default=None, help="evaluation time (default: newest case)")
-    p.add_argument("--runs", type=int, default=5, help="timed runs per benchmark (after one warm-up)")
-    p.add_argument("--only", nargs="*", default=None, help="run only these benchmarks")
+    p.add_argument("--cases", type=int, default=None, help="bench a demo of N cases (built or reused)")
+    p.add_argument("--repeat", "--runs", dest="repeat", type=int, default=3, help="timed runs after the cold one")
+    p.add_argument("--only", nargs="*", default=None, help="only these pages")
+    p.add_argument("--presets", nargs="*", default=None, help="only these preset periods")
+    p.add_argument("--no-writes", dest="writes", action="store_false", help="skip the ingest and CSV-load timings")
+    p.add_argument("--load-rows", type=int, default=1_000_000, help="rows of the timed CSV load (0: skip)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def _ingest_parser(p: argparse.ArgumentParser) -> None:

@@ -1,0 +1,203 @@
+"""The case aggregates (gridboard/db/aggregates.py) give the same numbers as the raw cases.
+
+The raw answer is the engine with the aggregate path switched off (fast.plan returning None): the
+named query kpis.sql over the cases table, which tests/test_metrics.py holds to hand-computed values.
+Checked on the hand-written metrics fixture and on a small demo county, for every preset period
+(with its 环比 and 同比 periods, whose as_of lies in the past) and every unit level, with as_of
+inside the period; after an ingest that adds, moves and closes cases; and after migrating a
+schema-1 database. No timings here: speed is `python -m gridboard bench`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import REAL_DATA
+
+from gridboard.core import catalog, periods
+from gridboard.db import aggregates, store
+from gridboard.demo import county
+from gridboard.ingest import pipeline
+from gridboard.metrics import engine, fast
+
+FIXTURE = Path(__file__).parent / "data" / "metrics_fixture.sql"
+AS_OF = dt.datetime(2025, 11, 23, 14, 37)
+OUTLINE = REAL_DATA / "china_geo_datav" / "370831.geojson"
+BREAKDOWNS = ("child", "town", "community", "grid", "category", "source", "day", "week", "month")
+DURATIONS = set(catalog.DURATION_KEYS)
+
+
+def raw(monkeypatch: pytest.MonkeyPatch, fn, *args, **kwargs):
+    """The engine's answer from the raw cases only."""
+    with monkeypatch.context() as m:
+        m.setattr(fast, "plan", lambda *a, **k: None)
+        return fn(*args, **kwargs)
+
+
+def used_aggregates(con, unit, by, start, end) -> bool:
+    scope, _, _ = engine.scope_and_group(by)
+    return fast.plan(con, engine.check_unit(con, unit), by, start, end, scope) is not None
+
+
+def same(a, b, *, rel: float = 0.0) -> None:
+    """Equal results; durations within `rel` (0: exactly equal)."""
+    rows_a, rows_b = (a, b) if isinstance(a, list) else ([a], [b])
+    assert len(rows_a) == len(rows_b)
+    for ra, rb in zip(rows_a, rows_b, strict=True):
+        for key, vb in rb.items():
+            va = ra[key]
+            if key in DURATIONS and rel and va is not None and vb is not None:
+                assert va == pytest.approx(vb, rel=rel, abs=1e-9), key
+            else:
+                assert va == vb, (key, ra.get("group_id"))
+
+
+# --- the hand-written fixture ---------------------------------------------------------------
+
+
+@pytest.fixture
+def fixture_con(fresh_db):
+    fresh_db.execute(FIXTURE.read_text(encoding="utf-8"))
+    store.rebuild_unit_closure(fresh_db)
+    return fresh_db
+
+
+def test_fixture_counts_equal_raw_for_every_as_of(fixture_con, monkeypatch):
+    con = fixture_con
+    start, end = dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 11)
+    assert not aggregates.current(con)  # cases written outside a writer: never trusted
+    assert not used_aggregates(con, None, None, start, end)
+    aggregates.build_and_mark(con)
+    assert used_aggregates(con, None, None, start, end)
+    units = [r[0] for r in con.execute("SELECT unit_id FROM units ORDER BY unit_id").fetchall()]
+    # as_of before, inside and after every timestamp of the fixture, on and off day boundaries
+    for as_of in (dt.datetime(2026, 3, 2, 9, 30), dt.datetime(2026, 3, 5), dt.datetime(2026, 3, 10, 12, 0),
+                  dt.datetime(2026, 3, 11), dt.datetime(2026, 4, 1, 8, 15)):
+        for unit in units:
+            same(engine.kpis(con, start=start, end=end, as_of=as_of, unit=unit, detail=True),
+                 raw(monkeypatch, engine.kpis, con, start=start, end=end, as_of=as_of, unit=unit, detail=True))
+        for by in BREAKDOWNS:
+            same(engine.breakdown(con, by, start=start, end=end, as_of=as_of, detail=True),
+                 raw(monkeypatch, engine.breakdown, con, by, start=start, end=end, as_of=as_of, detail=True))
+
+
+def test_sub_day_periods_and_stale_aggregates_scan_the_cases(fixture_con):
+    con = fixture_con
+    aggregates.build_and_mark(con)
+    assert not used_aggregates(con, None, None, dt.datetime(2026, 3, 1, 8), dt.datetime(2026, 3, 11))
+    store.bump_data_version(con)  # a change the aggregates did not see
+    assert not aggregates.current(con)
+    assert not used_aggregates(con, None, None, dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 11))
+
+
+def test_settle_columns_come_from_the_catalogue():
+    assert set(aggregates.settle_columns()) == {"closed_at", "due_at", "responded_at"}
+
+
+# --- a small demo county --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("agg") / "county.duckdb"
+    county.build_file(path, cases=4000, seed=11, as_of=AS_OF, outline=OUTLINE)
+    return path
+
+
+@pytest.fixture(scope="module")
+def demo(demo_path: Path):
+    con = store.connect(demo_path, read_only=True)
+    yield con
+    con.close()
+
+
+def one_unit_per_level(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in con.execute(
+        "SELECT min(u.unit_id) FROM units u JOIN cases c ON c.unit_id IN "
+        "(SELECT descendant_id FROM unit_closure WHERE ancestor_id = u.unit_id) GROUP BY u.level").fetchall()]
+
+
+@pytest.mark.parametrize("preset", [p for p in periods.PRESETS if p != "custom"])
+def test_demo_equals_raw_for_every_preset_and_unit_level(demo, preset, monkeypatch):
+    assert aggregates.current(demo)
+    units = one_unit_per_level(demo)
+    assert len(units) == 6
+    now = periods.period(preset, AS_OF)
+    for p in (now, periods.previous(now), periods.same_last_year(now)):
+        for unit in units:
+            same(engine.kpis(demo, unit=unit, detail=True, **p.window()),
+                 raw(monkeypatch, engine.kpis, demo, unit=unit, detail=True, **p.window()))
+        for by in BREAKDOWNS:
+            same(engine.breakdown(demo, by, detail=True, **p.window()),
+                 raw(monkeypatch, engine.breakdown, demo, by, detail=True, **p.window()))
+    assert used_aggregates(demo, None, None, now.start, now.end)
+
+
+def test_histogram_quantiles_stay_within_one_percent(demo, monkeypatch):
+    p = periods.period("this_year", AS_OF)
+    monkeypatch.setattr(fast, "EXACT_LIMIT", 0)  # force the histogram path on small data
+    root = store.root_unit(demo)
+    town = demo.execute("SELECT min(unit_id) FROM units WHERE level = 'town'").fetchone()[0]
+    for unit in (root, town):
+        same(engine.kpis(demo, unit=unit, detail=True, **p.window()),
+             raw(monkeypatch, engine.kpis, demo, unit=unit, detail=True, **p.window()), rel=0.0101)
+    for by in ("child", "town", "month", "day"):
+        same(engine.breakdown(demo, by, detail=True, **p.window()),
+             raw(monkeypatch, engine.breakdown, demo, by, detail=True, **p.window()), rel=0.0101)
+
+
+# --- writers keep them current ----------------------------------------------------------------
+
+
+def test_ingest_refreshes_the_touched_days(demo_path, tmp_path, monkeypatch):
+    path = tmp_path / "copy.duckdb"
+    path.write_bytes(demo_path.read_bytes())
+    con = store.connect(path)
+    grid = con.execute("SELECT min(unit_id) FROM units WHERE level = 'grid'").fetchone()[0]
+    moved = con.execute("SELECT case_id FROM cases WHERE status = 'open' ORDER BY case_id LIMIT 1").fetchone()[0]
+    header = "case_id,unit_id,source,category,reported_at,responded_at,closed_at,due_at,status,satisfaction"
+    rows = [
+        f"{moved},{grid},hotline,环境卫生,2025-10-02 09:00:00,2025-10-02 09:30:00,2025-10-03 10:00:00,"
+        "2025-10-05 09:00:00,closed,satisfied",
+        f"NEW1,{grid},app,安全隐患,2025-11-23 08:00:00,2025-11-23 08:10:00,,2025-11-23 18:00:00,in_progress,",
+        f"NEW2,{grid},hotline,民生服务,2025-02-10 10:00:00,,,2025-02-12 10:00:00,open,",
+    ]
+    before = store.data_version(con)
+    report = pipeline.ingest(con, ("\n".join([header, *rows]) + "\n").encode(), table="cases", file_name="x.csv")
+    assert report.new == 2 and report.updated == 1
+    assert store.data_version(con) == before + 1
+    assert aggregates.current(con)
+    kept = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in aggregates.TABLES}
+    aggregates.rebuild(con)
+    assert kept == {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in aggregates.TABLES}
+    p = periods.period("this_year", AS_OF)
+    same(engine.kpis(con, unit=grid, detail=True, **p.window()),
+         raw(monkeypatch, engine.kpis, con, unit=grid, detail=True, **p.window()))
+    assert engine.kpis(con, unit=grid, **p.window())["received"] == con.execute(
+        "SELECT count(*) FROM cases WHERE unit_id IN (SELECT descendant_id FROM unit_closure WHERE ancestor_id = $g) "
+        "AND status <> 'cancelled' AND reported_at >= $s AND reported_at < $e",
+        {"g": grid, "s": p.start, "e": p.end}).fetchone()[0]
+    con.close()
+
+
+def test_first_read_write_open_of_a_schema_1_database_builds_them(demo_path, tmp_path):
+    path = tmp_path / "old.duckdb"
+    path.write_bytes(demo_path.read_bytes())
+    con = duckdb.connect(str(path))
+    for table in (*aggregates.TABLES, "agg_unit_map"):
+        con.execute(f"DROP TABLE {table}")
+    con.execute("DELETE FROM meta WHERE key = 'agg_version'")
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.close()
+    ro = store.connect(path, read_only=True)  # a reader cannot migrate: the engine scans instead
+    assert not aggregates.current(ro)
+    ro.close()
+    con = store.connect(path)
+    assert store.get_meta(con, "schema_version") == "2"
+    assert aggregates.current(con)
+    n = con.execute("SELECT sum(received) FROM agg_units").fetchone()[0]
+    assert n == con.execute("SELECT count(*) FROM cases WHERE status <> 'cancelled'").fetchone()[0]
+    con.close()
