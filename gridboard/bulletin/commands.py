@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+import os
 import re
 import sys
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 from gridboard.core import config
@@ -46,6 +51,9 @@ def setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("--as-of", dest="as_of", type=_time, default=None, help="evaluation time (default: now)")
     p.add_argument("--out", type=Path, default=None, help="write the bulletin here (.docx, or .html for the printable page)")
     p.add_argument("--html", type=Path, default=None, help="also write the printable HTML page here")
+    p.add_argument("--server", default=None, help="URL of a running gridboard server that holds the database "
+                   "(or $GRIDBOARD_SERVER): the bulletin comes from its /api/v1/bulletin")
+    p.add_argument("--token", default=None, help="API token for --server (or $GRIDBOARD_TOKEN)")
 
 
 def _fail(message: str) -> int:
@@ -64,6 +72,9 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"--out must end in .docx or .html, not {args.out.name!r}")
     if args.month and (args.start or args.end):
         return _fail("give either --month or --from/--to, not both")
+    server = args.server or os.environ.get("GRIDBOARD_SERVER")
+    if server:
+        return _remote(args, server.rstrip("/"), args.token or os.environ.get("GRIDBOARD_TOKEN"))
     cfg = config.load()
     try:
         if args.month:
@@ -91,6 +102,41 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             return _fail(f"cannot write {path}: {exc.strerror or exc}")
         print(f"wrote {path} ({len(data):,} bytes): {b.title}{b.subtitle}")
+    return 0
+
+
+def _remote(args: argparse.Namespace, server: str, token: str | None) -> int:
+    """Ask the running server for each requested file (GET /api/v1/bulletin) and write it."""
+    if not token:
+        return _fail("--server needs --token (or $GRIDBOARD_TOKEN); make one: python -m gridboard token create --user NAME")
+    params = {"month": args.month, "unit": args.unit,
+              "from": args.start.strftime("%Y-%m-%d") if args.start else None,
+              "to": args.end.strftime("%Y-%m-%d") if args.end else None,
+              "as_of": args.as_of.strftime("%Y-%m-%dT%H:%M:%S") if args.as_of else None}
+    wanted = []
+    if args.out is not None:
+        wanted.append((args.out, "docx" if args.out.suffix.lower() == ".docx" else "html"))
+    if args.html is not None:
+        wanted.append((args.html, "html"))
+    for path, form in wanted:
+        query = urllib.parse.urlencode({**{k: v for k, v in params.items() if v}, "format": form})
+        req = urllib.request.Request(f"{server}/api/v1/bulletin?{query}", headers={"Authorization": f"Bearer {token}"})
+        try:
+            with urllib.request.urlopen(req, timeout=600) as resp:
+                data = resp.read()
+        except urllib.error.HTTPError as exc:
+            try:
+                message = json.loads(exc.read()).get("error", "")
+            except ValueError:
+                message = exc.reason
+            return _fail(f"server answered {exc.code}: {message}")
+        except (urllib.error.URLError, OSError) as exc:
+            return _fail(f"cannot reach the server at {server}: {getattr(exc, 'reason', exc)}")
+        try:
+            path.write_bytes(data)
+        except OSError as exc:
+            return _fail(f"cannot write {path}: {exc.strerror or exc}")
+        print(f"wrote {path} ({len(data):,} bytes) from {server}")
     return 0
 
 

@@ -6,6 +6,8 @@ the server's Service.
   422 when nothing could be loaded, 400 bad request, 401 no/unknown token, 403 other roles,
   503 when the server stops before the file was loaded (the file is kept and loaded after restart).
 - GET /api/v1/kpis?unit=&from=&to=&as_of=&by=, token of any account: exactly the CLI's JSON.
+- GET /api/v1/bulletin?month=YYYY-MM&unit=&as_of=&format=docx|html, any token: the monthly bulletin
+  (gridboard/server/bulletin_api.py).
 - GET /api/v1/health, no token: status, data_version, newest case, queue length, last ingest.
 - POST /api/v1/feed?rate=N&minutes=M, analyst/admin: one tick of the demo feed (testing).
 """
@@ -205,7 +207,10 @@ async def feed(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
+    from gridboard.server import bulletin_api  # it uses this module's token and error helpers
+
     return [
+        Route("/api/v1/bulletin", bulletin_api.bulletin, methods=["GET"]),
         Route("/api/v1/ingest", ingest, methods=["POST"]),
         Route("/api/v1/kpis", kpis, methods=["GET"]),
         Route("/api/v1/health", health, methods=["GET"]),
