@@ -207,6 +207,11 @@ def test_cli_through_the_server_and_the_held_database_hint(live):
     assert json.loads(done.stdout)["inserted"] == 1
     status, body, _ = live.api("GET", f"/api/v1/kpis?as_of={AS_OF}&by=town&unit=C", live.leader)
     assert status == 200 and [r["group_id"] for r in body] == ["T1", "T2"]
+    feed = live.cli("feed", "--rate", "500", "--every", "0", "--ticks", "2", server=True)
+    assert feed.returncode == 0, feed.stderr
+    ticks = feed.stdout.splitlines()
+    assert len(ticks) == 2 and all(t.startswith("new ") for t in ticks)
+    assert live.health()["last_ingest"]["file_name"].startswith("cases__auto__demo-feed")
     assert live.api("GET", "/api/v1/kpis?as_of=yesterday", live.leader)[0] == 400
     assert live.api("GET", "/api/v1/kpis?unit=NOPE", live.leader)[0] == 400
 

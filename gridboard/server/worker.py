@@ -230,8 +230,7 @@ class Worker:
         assert self.con is not None
         data: bytes | Path = job.data if job.data is not None else job.path  # type: ignore[assignment]
         try:
-            report = load(self.con, data, table=job.table, file_name=job.file_name, mapping=job.mapping,
-                          user=job.user, add_units_under=job.add_units_under)
+            report = self._load_retrying(job, data)
             job.status = 200 if report["outcome"] in OK_OUTCOMES else 422
         except pipeline.IngestError as exc:
             report, job.status = error_dict(job.file_name, job.table, str(exc)), 422
@@ -245,6 +244,21 @@ class Worker:
         LOG.info("ingest %s (%s): %s", job.file_name, job.origin, report.get("outcome"))
         if job.path is not None:
             self._file_away(job.path, report, job.status == 200)
+
+    def _load_retrying(self, job: Job, data: bytes | Path, attempts: int = 3) -> dict[str, Any]:
+        """load(), again when another writer of this process (the import page) committed first:
+        DuckDB refuses the later of two transactions that change the same rows (the data version)."""
+        assert self.con is not None
+        for attempt in range(attempts):
+            try:
+                return load(self.con, data, table=job.table, file_name=job.file_name, mapping=job.mapping,
+                            user=job.user, add_units_under=job.add_units_under)
+            except pipeline.IngestError as exc:
+                if "conflict" not in str(exc).lower() or attempt == attempts - 1:
+                    raise
+                LOG.info("ingest of %s met a concurrent write; again", job.file_name)
+                self._stopping.wait(0.2 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def _file_away(self, path: Path, report: dict[str, Any], ok: bool) -> None:
         """Move a loaded/rejected file out of the queue with its report beside it."""
