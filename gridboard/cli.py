@@ -14,9 +14,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from gridboard.bulletin import commands as bulletin_commands
 from gridboard.core import config
-from gridboard.db import store
+from gridboard.db import backup, store
 from gridboard.metrics import engine, kpi_json
 from gridboard.server import client
 
@@ -354,6 +356,7 @@ COMMANDS: list[Command] = [
      client.cmd_token),
     ("feed", "drive the live demo feed of a running server through its API", client.feed_parser, client.cmd_feed),
     bulletin_commands.COMMAND,
+    *backup.COMMANDS,
 ]
 
 
@@ -380,6 +383,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except engine.MetricError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (duckdb.Error, OSError) as exc:  # an unreadable database or file: one line, never a traceback
+        print(f"error: {type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -3,7 +3,8 @@ median close time the app then computes equal an independent pandas computation 
 
 The pandas reference applies the import's documented semantics on its own: cancelled = a status
 marked Duplicate or Cancelled; rows closed (or due) before they were reported are rejected;
-1900-01-01 close dates are placeholders (no close date); as_of = one day after the latest date.
+1900-01-01 close dates are placeholders (no close date); a status that says open next to a close
+date, or "Closed" with an empty close date, is rejected; as_of = one day after the latest date.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ CASES = {
         ("wenzheng", "留言编号", "留言时间", "答复时间", None, None, "mixed"),
 }
 
+OPEN_WORDS = {"open", "assigned", "pending", "started", "in progress", "unassigned", "new"}
+
 pytestmark = pytest.mark.skipif(not REAL_DATA.is_dir(), reason=f"real data folder {REAL_DATA} is absent")
 
 
@@ -62,6 +65,10 @@ def reference(path: Path, spec: tuple) -> dict:
     if status_col:
         status = raw[status_col]
         ok &= ~(status.str.contains("Duplicate") | (status == "Cancelled"))
+        # a status that says open next to a close date, or closed without one, is rejected
+        still_open = status.str.strip().str.lower().isin(OPEN_WORDS)
+        ok &= ~(still_open & closed.notna())
+        ok &= ~(status.str.strip().str.lower().isin({"closed"}) & closed.isna() & raw[closed_col].str.strip().eq(""))
     created, closed = created[ok], closed[ok]
     as_of = max(created.max(), closed.max()).floor("D") + pd.Timedelta(days=1)
     is_closed = closed.notna() & (closed <= as_of)

@@ -50,12 +50,16 @@ def connect(path: str | Path, *, create: bool = False, read_only: bool = False) 
         raise StoreError(f"cannot open database {path}: {msg.splitlines()[0]}") from None
     except duckdb.Error as exc:
         raise StoreError(f"cannot open database {path}: {str(exc).splitlines()[0]}") from None
-    if create:
-        ensure_schema(con)
-    else:
-        check_schema(con)
-    if not read_only:
-        migrate(con)
+    try:  # a truncated or damaged file often opens and fails at its first read
+        if create:
+            ensure_schema(con)
+        else:
+            check_schema(con)
+        if not read_only:
+            migrate(con)
+    except duckdb.Error as exc:
+        con.close()
+        raise StoreError(f"cannot read database {path}: {str(exc).strip().splitlines()[0]}") from None
     return con
 
 

@@ -1,8 +1,12 @@
 """Row checks: one chunk of file text becomes typed contract rows plus the problems found.
 
-Owns the per-row rules — types, required fields, enum values, closed/due/responded before
-reported, placeholder values seen in real exports (1900-01-01 dates, coordinates 39,-77 or 0,0)
-— and the catalogue of problem codes with their Chinese messages. Rules that need the whole
+Owns the per-row rules — types, required fields, enum values, the timeline (reported ≤
+dispatched ≤ responded ≤ closed ≤ callback, due after reported), dates inside a plausible window
+(not before 2000, no event in the future), status consistent with the close time, counts, money
+and hours within bounds, text lengths capped, ids normalised (NFKC, invisible characters removed,
+trimmed) before de-duplication, duplicate header names refused, a unit without a parent only at
+county level, placeholder values seen in real exports (1900-01-01 dates, coordinates 39,-77 or
+0,0) — and the catalogue of problem codes with their Chinese messages. Rules that need the whole
 file or the database (duplicate ids, unknown units or volunteers) run in SQL in
 gridboard.staging and use the same catalogue.
 
@@ -12,15 +16,16 @@ is stored as NULL, a row without location goes to the 未划分 unit, exact dupl
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from gridboard.core import schema
+from gridboard.core import config, schema
 from gridboard.ingest import values
-from gridboard.ingest.mapping import Mapping, header_scale
+from gridboard.ingest.mapping import Mapping, MappingError, header_scale
 
 ERROR, WARNING = "error", "warning"
 SEVERITY_ZH = {ERROR: "拒绝", WARNING: "警告"}
@@ -42,6 +47,18 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "dispatched_before_reported": (ERROR, "派单时间早于上报时间"),
     "responded_before_reported": (ERROR, "签收时间早于上报时间"),
     "own_parent": (ERROR, "上级单位不能是自己"),
+    "responded_before_dispatched": (ERROR, "签收时间早于派单时间"),
+    "closed_before_responded": (ERROR, "办结时间早于签收时间"),
+    "callback_before_closed": (ERROR, "回访时间早于办结时间"),
+    "callback_not_closed": (ERROR, "有回访时间但没有办结时间"),
+    "date_too_early": (ERROR, "日期早于合理范围"),
+    "date_in_future": (ERROR, "时间晚于当前时间（尚未发生的事不能有时间）"),
+    "closed_without_time": (ERROR, "状态为已办结，但办结时间为空"),
+    "open_with_close_time": (ERROR, "状态为未办结，但已有办结时间"),
+    "too_large": (ERROR, "数值超出合理范围"),
+    "text_too_long": (ERROR, "文字过长"),
+    "blank_parent": (ERROR, "上级单位为空：只有县级单位可以没有上级"),
+    "party_led_over_total": (ERROR, "党支部领办合作社数大于合作社总数"),
     "dup_conflict": (ERROR, "编号在文件中重复且内容不一致"),
     "unknown_unit": (ERROR, "单位不存在（可选择把未知单位新建为网格）"),
     "ambiguous_unit": (ERROR, "名称对应多个单位，请改用单位编码"),
@@ -56,6 +73,22 @@ PROBLEMS: dict[str, tuple[str, str]] = {
 }
 
 PROBLEM_FRAME_COLUMNS = ("row", "col", "value", "code", "detail")
+# Plausible values. Dates: events (report, dispatch, response, close, callback, service) not
+# before EARLIEST and not after now + FUTURE_SLACK; a time limit may lie ahead (values.LATEST).
+EARLIEST = {"registered_on": pd.Timestamp("1950-01-01")}
+EARLIEST_DEFAULT = pd.Timestamp("2000-01-01")
+FUTURE_SLACK = pd.Timedelta(days=1)
+NOT_EVENTS = ("due_at",)
+# Upper bounds of numbers (all of them are also >= 0).
+BOUNDS: dict[str, float] = {
+    "households": 10_000_000, "population": 50_000_000, "hours": 24, "points": 100_000,
+    "operating_income": 1e12, "total_income": 1e12, "dividends": 1e12,
+    "cooperatives": 10_000, "party_led_cooperatives": 10_000,
+}
+# Characters of a text cell at most (ids, names and codes; free text; geometry).
+TEXT_LIMITS: dict[str, int] = {"title": 2_000, "boundary": 2_000_000}
+TEXT_LIMIT_DEFAULT = 200
+ID_LIMIT = 200  # ids and unit references (a reference may be a unit name)
 PLACEHOLDER_COORDS = ((39.0, -77.0), (0.0, 0.0))
 # Columns whose text names a unit (resolved by id or name against the database in staging).
 UNIT_REF_TABLES = ("cases", "volunteers", "volunteer_services", "collective_economy")
@@ -73,17 +106,28 @@ class Plan:
     table: schema.Table
     mapping: Mapping
     headers: list[str]
+    now: dt.datetime | None = None  # "now" for the no-future-events rule (default: config's now)
     positions: dict[str, int] = field(init=False)
     parsers: dict[str, values.DateParser] = field(init=False)
     scales: dict[str, float] = field(init=False)
     missing: dict[str, re.Pattern[str]] = field(init=False)
 
     def __post_init__(self) -> None:
+        seen: dict[str, int] = {}
+        for h in self.headers:
+            key = values.norm_key(values.strip_invisible(h))
+            if key:
+                seen[key] = seen.get(key, 0) + 1
+        twice = [h for h in dict.fromkeys(self.headers) if seen.get(values.norm_key(values.strip_invisible(h)), 0) > 1]
+        if twice:
+            raise MappingError(f"表头列名重复：{'、'.join(twice[:5])}（每个列名只能出现一次，请删除或改名后再导入）")
         index = {h: i for i, h in reversed(list(enumerate(self.headers)))}
         self.positions = {col: index[h] for col, h in self.mapping.columns.items()}
         self.parsers = {c.name: values.DateParser() for c in self.table.columns if c.sql_type in ("TIMESTAMP", "DATE")}
         self.scales = {col: header_scale(h) for col, h in self.mapping.columns.items()}
         self.missing = {col: re.compile(rx) for col, rx in self.mapping.missing.items()}
+        if self.now is None:
+            self.now = config.load().now()
 
     @property
     def unit_ref(self) -> bool:
@@ -154,6 +198,7 @@ def check_chunk(plan: Plan, chunk: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataF
     table, idx = plan.table, chunk.index
     out: dict[str, pd.Series] = {}
     raw_of: dict[str, pd.Series] = {}
+    placeholders: dict[str, pd.Series] = {}
     probs = _Collector()
     for col in table.columns:
         name = col.name
@@ -172,6 +217,7 @@ def check_chunk(plan: Plan, chunk: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataF
         out[name] = value
         if placeholder is not None and not col.required:
             probs.add(placeholder, name, raw, "placeholder_date")
+            placeholders[name] = placeholder
         if col.required and not (name == "unit_id" and plan.table.name == "cases"):
             empty = value.isna() & ~bad
             if placeholder is not None and placeholder.any():
@@ -182,7 +228,7 @@ def check_chunk(plan: Plan, chunk: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataF
     if plan.derive_status:
         typed["status"] = np.where(typed["closed_at"].notna(), "closed", "open")
         typed["status"] = typed["status"].astype("str")
-    _row_rules(plan, typed, raw_of, probs)
+    _row_rules(plan, typed, raw_of, probs, placeholders)
     if plan.unit_ref:
         typed["_unit_ref"] = typed["unit_id"].astype("str")
         typed["unit_id"] = pd.Series(pd.NA, index=idx, dtype="str")
@@ -223,26 +269,79 @@ def _convert(
     if col.sql_type == "BOOLEAN":
         v, bad = values.parse_bools(text)
         return v, bad, "bad_bool", None
-    return text, pd.Series(False, index=text.index), None, None
+    if name.endswith("_id"):
+        text = values.normalise_ids(text)
+    limit = ID_LIMIT if name.endswith("_id") else TEXT_LIMITS.get(name, TEXT_LIMIT_DEFAULT)
+    too_long = (text.str.len() > limit).fillna(False).astype(bool)
+    return text.mask(too_long), too_long, "text_too_long", None
 
 
-def _row_rules(plan: Plan, typed: pd.DataFrame, raw: dict[str, pd.Series], probs: _Collector) -> None:
+def _row_rules(plan: Plan, typed: pd.DataFrame, raw: dict[str, pd.Series], probs: _Collector,
+               placeholders: dict[str, pd.Series]) -> None:
     name = plan.table.name
     if "lat" in typed and "lon" in typed and ("lat" in raw or "lon" in raw):
         _coords(typed, raw, probs)
+    _dates_in_window(plan, typed, raw, probs)
+    _numbers_in_bounds(typed, raw, probs)
     if name == "cases":
-        rep = typed["reported_at"]
-        for col, code in (("closed_at", "closed_before_reported"), ("due_at", "due_before_reported"),
-                          ("dispatched_at", "dispatched_before_reported"),
-                          ("responded_at", "responded_before_reported")):
-            if col in raw:
-                probs.add(typed[col] < rep, col, raw[col], code)
+        _timeline(typed, raw, probs, placeholders.get("closed_at"))
     elif name == "units":
         probs.add(typed["parent_id"] == typed["unit_id"], "parent_id", raw.get("parent_id"), "own_parent")
-    elif name == "collective_economy" and "year" in raw:
-        probs.add((typed["year"] < 1949) | (typed["year"] > 2100), "year", raw["year"], "bad_year")
-    elif name == "volunteer_services" and "hours" in raw:
-        probs.add(typed["hours"] < 0, "hours", raw["hours"], "negative")
+        probs.add(typed["parent_id"].isna() & typed["level"].notna() & (typed["level"] != "county"),
+                  "parent_id", raw.get("parent_id", raw.get("unit_id")), "blank_parent")
+    elif name == "collective_economy":
+        if "year" in raw:
+            probs.add((typed["year"] < 1949) | (typed["year"] > 2100), "year", raw["year"], "bad_year")
+        if "cooperatives" in raw and "party_led_cooperatives" in raw:
+            probs.add(typed["party_led_cooperatives"] > typed["cooperatives"], "party_led_cooperatives",
+                      raw["party_led_cooperatives"], "party_led_over_total")
+
+
+def _timeline(typed: pd.DataFrame, raw: dict[str, pd.Series], probs: _Collector,
+              close_placeholder: pd.Series | None) -> None:
+    """reported ≤ dispatched ≤ responded ≤ closed ≤ callback (each pair where both are known),
+    due after reported, and a status that agrees with the close time (a placeholder close date,
+    already warned about, is not held against a closed status)."""
+    rep = typed["reported_at"]
+    for col, code in (("closed_at", "closed_before_reported"), ("due_at", "due_before_reported"),
+                      ("dispatched_at", "dispatched_before_reported"),
+                      ("responded_at", "responded_before_reported")):
+        if col in raw:
+            probs.add(typed[col] < rep, col, raw[col], code)
+    for earlier, later, code in (("dispatched_at", "responded_at", "responded_before_dispatched"),
+                                 ("responded_at", "closed_at", "closed_before_responded"),
+                                 ("closed_at", "callback_at", "callback_before_closed")):
+        if earlier in raw and later in raw:
+            probs.add(typed[later] < typed[earlier], later, raw[later], code)
+    if "callback_at" in raw and "closed_at" in raw:
+        probs.add(typed["callback_at"].notna() & typed["closed_at"].isna(), "callback_at", raw["callback_at"],
+                  "callback_not_closed")
+    if "closed_at" in raw and "status" in raw:
+        status = typed["status"]
+        no_time = typed["closed_at"].isna()
+        if close_placeholder is not None:
+            no_time &= ~close_placeholder
+        probs.add((status == "closed") & no_time, "status", raw["status"], "closed_without_time")
+        probs.add(status.isin(["open", "in_progress"]) & typed["closed_at"].notna(), "status", raw["status"],
+                  "open_with_close_time")
+
+
+def _dates_in_window(plan: Plan, typed: pd.DataFrame, raw: dict[str, pd.Series], probs: _Collector) -> None:
+    latest = pd.Timestamp(plan.now) + FUTURE_SLACK
+    for col in plan.table.columns:
+        if col.sql_type not in ("TIMESTAMP", "DATE") or col.name not in raw:
+            continue
+        v = typed[col.name]
+        probs.add(v < EARLIEST.get(col.name, EARLIEST_DEFAULT), col.name, raw[col.name], "date_too_early")
+        if col.name not in NOT_EVENTS:
+            probs.add(v > latest, col.name, raw[col.name], "date_in_future")
+
+
+def _numbers_in_bounds(typed: pd.DataFrame, raw: dict[str, pd.Series], probs: _Collector) -> None:
+    for col, upper in BOUNDS.items():
+        if col in raw and col in typed:
+            probs.add(typed[col] < 0, col, raw[col], "negative")
+            probs.add(typed[col] > upper, col, raw[col], "too_large")
 
 
 def _coords(typed: pd.DataFrame, raw: dict[str, pd.Series], probs: _Collector) -> None:

@@ -29,7 +29,7 @@ import pandas as pd
 
 from gridboard.core import schema
 from gridboard.db import aggregates, store
-from gridboard.ingest import checks
+from gridboard.ingest import checks, tree
 from gridboard.ingest.mapping import Mapping, MappingError, load_preset, suggest
 from gridboard.ingest.readers import ReadError, Source, open_source
 from gridboard.ingest.report import IngestError, Report, history, parent_choices
@@ -239,9 +239,9 @@ def prepare(
     try:
         src = open_source(data, file_name)
         m = choose_mapping(src, table, mapping)
+        plan = checks.Plan(schema.DATA_TABLES[table], m, src.headers)  # refuses duplicate header names
     except (ReadError, MappingError) as exc:
         raise IngestError(str(exc)) from None
-    plan = checks.Plan(schema.DATA_TABLES[table], m, src.headers)
     report = Report(table, src.name, src.sha256, src.describe(),
                     mapping={c: plan.header_of(c) for c in schema.DATA_TABLES[table].column_names if plan.header_of(c)},
                     ignored_headers=[h for h in src.headers if h not in m.columns.values()])
@@ -256,6 +256,8 @@ def prepare(
         if report.rows_read == 0:
             raise IngestError("文件只有表头，没有数据行")
         batch.stage.finish(parent, add, root)
+        if table == "units":
+            tree.refuse_broken(batch.cur, batch.stage)  # one root, no cycle, parents above: or nothing
         _fill_report(batch)
     except ReadError as exc:
         batch.close()

@@ -33,6 +33,25 @@ def norm_key(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).lower().split())
 
 
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+
+
+def strip_invisible(text: str) -> str:
+    """Text without zero-width, byte-order-mark, soft-hyphen and direction characters."""
+    return _INVISIBLE.sub("", text)
+
+
+def normalise_ids(s: pd.Series) -> pd.Series:
+    """Ids as one spelling: NFKC (full-width ＡＢ１ → AB1), invisible characters removed, trimmed;
+    so "K001", "K\u200b001" and "Ｋ００１" are one id and de-duplicate as one."""
+    uniq = s.dropna().unique()
+    lookup = {raw: unicodedata.normalize("NFKC", strip_invisible(raw)).strip() for raw in uniq}
+    if all(k == v for k, v in lookup.items()):
+        return s
+    out = s.map(lookup)
+    return out.mask(out == "").astype("str")
+
+
 def _case_variants(words: frozenset[str]) -> frozenset[str]:
     out = set(words)
     for w in words:

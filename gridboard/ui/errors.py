@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import sys
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+import duckdb
 import streamlit as st
 
 from gridboard.core import fmt, params
+from gridboard.db import store
 from gridboard.ui.session import t
 
 LOG = logging.getLogger("gridboard.ui")
@@ -49,6 +52,8 @@ def shielded(where: str = "page") -> Iterator[None]:
     they are BaseException, not Exception)."""
     try:
         yield
+    except (duckdb.Error, store.StoreError) as exc:  # the file went bad while the page ran
+        database_unreadable(exc)
     except Exception as exc:  # noqa: BLE001 - the last line of defence of a page run
         report(exc, where)
 
@@ -56,7 +61,7 @@ def shielded(where: str = "page") -> Iterator[None]:
 def database_reason(exc: BaseException) -> str:
     """Which of locked / read-only / corrupt / missing the error says, as a user-facing phrase."""
     text = str(exc).lower()
-    if "lock" in text or "held by another process" in text:
+    if re.search(r"\block\b|held by another process", text):  # not "block" of "checksum in block"
         key = "err_db_locked"
     elif "read-only" in text or "read only" in text or "permission denied" in text:
         key = "err_db_readonly"

@@ -1,0 +1,85 @@
+"""The unit tree an import leaves behind: one root, no cycles, every parent at a higher level.
+
+A units file is checked row by row (gridboard.ingest.checks) and against the database
+(gridboard.ingest.staging); this module then looks at the tree the accepted rows would make
+together with the units already stored, and refuses the whole file, naming the offending rows,
+when that tree would have a second root, a cycle, or a parent that is not above its child
+(county > town > community/village > grid > micro_grid; a level may be skipped, as when a city
+export hangs its neighbourhoods straight under the county). Every page stands on this tree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from gridboard.core import schema
+from gridboard.ingest.report import IngestError
+
+RANK = {"county": 0, "town": 1, "community": 2, "village": 2, "grid": 3, "micro_grid": 4}
+SHOWN = 8  # offending rows named in the message at most
+
+_EXISTING = "SELECT unit_id, parent_id, level FROM units"
+
+
+def _level(level: str | None) -> str:
+    return schema.LABELS_ZH.get("level", {}).get(level or "", level or "—")
+
+
+def problems(existing: list[tuple[str, str | None, str]], incoming: list[tuple[int, str, str | None, str]],
+             *, parent_given: bool = True) -> list[str]:
+    """What is wrong with the tree `existing` (unit_id, parent_id, level) updated by `incoming`
+    (file row, unit_id, parent_id, level); one Chinese line per offending row, [] when sound.
+    Without a parent column in the file (`parent_given` False) a stored unit keeps its parent."""
+    parent = {u: p for u, p, _ in existing}
+    level = {u: lv for u, _, lv in existing}
+    row_of: dict[str, int] = {}
+    for row, unit, par, lv in incoming:
+        if parent_given or unit not in parent:
+            parent[unit] = par
+        level[unit] = lv
+        row_of[unit] = row
+    out: list[str] = []
+    roots = sorted(u for u, p in parent.items() if p is None)
+    if len(roots) > 1:
+        stored_root = [u for u, p, _ in existing if p is None]
+        keep = stored_root[0] if stored_root else min(roots, key=lambda u: (row_of.get(u, 0), u))
+        for u in roots:
+            if u != keep and u in row_of:
+                out.append(f"第 {row_of[u]} 行（{u}）：没有上级单位，会成为第二个根单位（已有根单位 {keep}）")
+    for u, row in row_of.items():
+        p = parent.get(u)
+        if p is not None and p in level and RANK.get(level[p], 9) >= RANK.get(level[u], 9):
+            out.append(f"第 {row} 行（{u}）：上级单位 {p} 是{_level(level[p])}，不高于本单位的{_level(level[u])}层级")
+    # children already stored under a unit whose level this file lowers
+    for child, p in parent.items():
+        if p in row_of and child not in row_of and child in level and RANK.get(level[p], 9) >= RANK.get(level[child], 9):
+            out.append(f"第 {row_of[p]} 行（{p}）：改为{_level(level[p])}后，不再高于其下级单位 {child}（{_level(level[child])}）")
+    seen_cycle: set[str] = set()
+    for start in row_of:
+        path: list[str] = []
+        u: str | None = start
+        while u is not None and u not in path and len(path) <= len(parent):
+            path.append(u)
+            u = parent.get(u)
+        if u is not None and u in path:
+            cycle = path[path.index(u):]
+            if not seen_cycle & set(cycle):
+                seen_cycle |= set(cycle)
+                rows = "、".join(f"第 {row_of[c]} 行（{c}）" for c in cycle if c in row_of)
+                out.append(f"{rows}：上级关系形成循环（{' → '.join([*cycle, cycle[0]])}）")
+    return out
+
+
+def refuse_broken(cur: duckdb.DuckDBPyConnection, stage: Any) -> None:
+    """Raise IngestError naming the rows when the units staged in `stage` (a staging.Stage)
+    would break the tree; nothing is written either way."""
+    existing = [tuple(r) for r in cur.execute(_EXISTING).fetchall()]
+    incoming = [tuple(r) for r in cur.execute(
+        f"SELECT _row, unit_id, parent_id, level FROM {stage.stage} "  # stage: a generated identifier
+        "WHERE NOT _reject AND NOT _drop AND unit_id IS NOT NULL ORDER BY _row").fetchall()]
+    found = problems(existing, incoming, parent_given="parent_id" in stage.present)  # type: ignore[arg-type]
+    if found:
+        more = f"；另有 {len(found) - SHOWN} 处" if len(found) > SHOWN else ""
+        raise IngestError("单位层级结构无效，整个文件未导入：" + "；".join(found[:SHOWN]) + more)
