@@ -6,7 +6,10 @@ internet) in Noto Sans CJK from Debian's fonts-noto-cjk, so the Chinese labels r
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import matplotlib
@@ -14,7 +17,6 @@ import matplotlib
 matplotlib.use("Agg")
 
 from matplotlib import font_manager  # noqa: E402
-from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from gridboard.bulletin.content import Chart  # noqa: E402
@@ -23,6 +25,9 @@ FONT_DIRS: tuple[Path, ...] = (Path("/usr/share/fonts/opentype/noto"), Path("/us
 FONT_NAMES: tuple[str, ...] = ("NotoSansCJK-Regular.ttc", "NotoSansCJKsc-Regular.otf", "NotoSansCJK-Regular.otf")
 COLOURS: tuple[str, ...] = ("#1d4ed8", "#f59e0b", "#16a34a", "#9ca3af")
 WIDTH_IN, DPI = 6.3, 200  # 16 cm wide: the text width of an A4 page with 2.5 cm margins
+CACHE_SIZE = 48  # PNGs kept: the page, its .docx and its HTML download draw the same charts once
+_cache: OrderedDict[str, bytes] = OrderedDict()
+_lock = threading.Lock()
 
 
 class FontMissing(RuntimeError):
@@ -37,26 +42,40 @@ def cjk_font() -> str:
             found = next(iter(sorted(folder.rglob(name))), None) if folder.is_dir() else None
             if found is not None:
                 font_manager.fontManager.addfont(str(found))
-                return font_manager.FontProperties(fname=str(found)).get_name()
+                family = font_manager.FontProperties(fname=str(found)).get_name()
+                matplotlib.rcParams.update({"font.family": family, "font.size": 9, "axes.unicode_minus": False})
+                return family
     raise FontMissing("找不到中文字体（Noto Sans CJK），请安装 fonts-noto-cjk")
 
 
 def _figure(height_in: float) -> Figure:
-    family = cjk_font()
-    plt.rcParams.update({"font.family": family, "font.size": 9, "axes.unicode_minus": False})
-    fig = plt.figure(figsize=(WIDTH_IN, height_in), dpi=DPI)
-    return fig
+    """A figure of its own (no pyplot state: sessions and API requests draw in parallel threads)."""
+    cjk_font()
+    return Figure(figsize=(WIDTH_IN, height_in), dpi=DPI)
 
 
 def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight", facecolor="white")
-    plt.close(fig)
     return buf.getvalue()
 
 
 def png(chart: Chart) -> bytes:
-    """The chart as PNG bytes (about 1260 px wide)."""
+    """The chart as PNG bytes (about 1260 px wide); the same chart data is drawn once."""
+    key = hashlib.sha256(repr(chart).encode("utf-8")).hexdigest()
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    data = _draw(chart)
+    with _lock:
+        _cache[key] = data
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return data
+
+
+def _draw(chart: Chart) -> bytes:
     if chart.kind == "daily":
         return _png(_daily(chart))
     if chart.kind == "hbars":

@@ -27,7 +27,7 @@ from gridboard.ranking import gridindex, league
 
 TOP_CATEGORIES = 5
 LIST_SIZE = 5
-MAX_CHART_UNITS = 12
+MAX_CHART_UNITS = 20
 SECTION_ORDER: tuple[str, ...] = ("overview", "units", "lists", "categories", "overdue", "recurring", "volunteers",
                                   "economy")
 TABLE_KEYS: tuple[str, ...] = ("received", "closed", "closure_rate", "on_time_rate", "satisfaction_rate",
