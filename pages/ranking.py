@@ -1,4 +1,6 @@
-"""网格排名 / grid rankings: league table (rank change, stars, components), honour and red lists,
+"""网格排名 / grid rankings at the county's assessment period (考核周期, month by default, kept equal
+to the sidebar's period): league table (rank, 90 % band, 样本少, rank change, stars, shrunk and raw
+components), honour and red lists,
 a unit's profile (radar, 12-month trend, cases behind each component), a difference explained in
 points, and index weights to try live and (leaders, administrators) save."""
 
@@ -15,12 +17,14 @@ from gridboard.ranking import gridindex, league, settings_store
 from gridboard.ranking.gridindex import COMPONENTS
 from gridboard.render import charts_ranking
 from gridboard.render import ranking_tables as tables
+from gridboard.ui import assessment
 
 CHOICE_KEYS = ("rk_level", "rk_grid_type", "rk_profile", "rk_case_comp", "rk_case_which", "rk_mode", "rk_a", "rk_b")
-f = ui.filters()
 lang = ui.lang()
 t = ui.t
+f = ui.filters()
 ui.page_header(t("page_ranking"), f)
+f = assessment.assessment_filters("rk_period")
 user = ui.current_user()
 
 levels = league.levels_under(ui.cached(league.unit_info, f.unit_id).level)
@@ -112,17 +116,18 @@ by_id = {u.unit_id: u for u in current}
 ranked = [u for u in current if u.rank is not None]
 weights = settings.normalised_weights()
 
-if not ranked:
-    st.info(t("rk_none_ranked", n=settings.min_cases))
+band = f"{settings.band_provisional:g}"
 tiles = st.container(horizontal=True, gap="small")
 with tiles:
-    st.metric(t("rk_ranked"), f"{len(ranked):,}", border=True, help=t("rk_ranked_help", n=settings.min_cases))
-    st.metric(t("rk_too_few"), f"{len(current) - len(ranked):,}", border=True,
-              help=t("rk_too_few_help", n=settings.min_cases))
+    st.metric(t("rk_ranked"), f"{len(ranked):,}", border=True, help=t("rk_ranked_help"))
+    st.metric(t("rk_provisional"), f"{sum(1 for u in ranked if u.provisional):,}", border=True,
+              help=t("rk_provisional_help", band=band))
     mean = sum(u.score or 0 for u in ranked) / len(ranked) if ranked else None
     st.metric(t("rk_mean"), fmt.number(mean), border=True)
     st.metric(t("rk_five_star"), f"{sum(1 for u in ranked if u.stars == 5):,}", border=True)
-st.caption(t("rk_vs_previous", start=f"{prev_f.start:%Y-%m-%d %H:%M}", end=f"{prev_f.end:%Y-%m-%d %H:%M}"))
+stars_note = tables.stars_note(current, settings.star_mode, lang)
+st.caption(t("rk_vs_previous", start=f"{prev_f.start:%Y-%m-%d %H:%M}", end=f"{prev_f.end:%Y-%m-%d %H:%M}")
+           + " · " + stars_note)
 
 tab_table, tab_lists, tab_explain, tab_method = st.tabs(
     [t("rk_tab_table"), t("rk_tab_lists"), t("rk_tab_explain"), t("rk_tab_method")]
@@ -138,7 +143,7 @@ with tab_table:
         frame, key="rk_table", on_select="rerun", selection_mode="single-row", hide_index=True, placeholder="—",
         width="stretch", height=min(38 + 35 * len(frame), 560), column_config=columns,
     )
-    st.caption(t("rk_table_hint"))
+    st.caption(t("rk_table_hint", band=band))
     ui.download_table(frame, file_stem)
 
     picked = event.selection.rows if event and event.selection else []
@@ -175,7 +180,7 @@ with tab_table:
         monthly = ui.cached(league.monthly_rows, u.unit_id, u.parent_id, start=t_start, end=t_end, as_of=f.as_of)
         ui.plotly(charts_ranking.trend_figure(league.trend(monthly, settings, start=t_start, end=t_end), lang=lang),
                   key="rk_trend")
-        st.caption(t("rk_trend_note", n=settings.min_cases))
+        st.caption(t("rk_trend_note"))
     st.markdown(f"**{t('rk_components')}**")
     st.dataframe(tables.styled(tables.components_frame(u, settings, lang=lang), lang=lang), hide_index=True,
                  placeholder="—", width="stretch")
@@ -259,8 +264,8 @@ with tab_explain:
 # --- method and the record of weight changes ----------------------------------------------------
 
 with tab_method:
-    st.markdown(t("rk_method", target=f"{settings.response_target_min:g}", k=f"{settings.k:g}",
-                  min_cases=settings.min_cases))
+    st.markdown(t("rk_method", target=f"{settings.response_target_min:g}", k=f"{settings.k:g}", band=band,
+                  stars=stars_note))
     st.subheader(t("rk_weights_log"))
     log = tables.log_frame(settings_store.read_log(), lang=lang)
     if log.empty:

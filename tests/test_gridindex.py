@@ -84,11 +84,13 @@ def test_two_perfect_cases_do_not_outrank_300_at_98_percent(con):
     add_cases(con, "TINY", 2, good=1.0, response_min=5)
     add_cases(con, "BIG", 300, good=0.98, response_min=5)
     add_cases(con, "AVG", 300, good=0.80, response_min=5)
-    units = ranked(con, min_cases=1)  # even when the tiny grid is allowed a rank
+    units = ranked(con)  # every grid with a case is ranked: the shrinkage carries small numbers
     assert units["BIG"].rank < units["TINY"].rank
-    # and with the default minimum it is listed as 数据不足 (no rank, no stars)
-    default = ranked(con)
-    assert default["TINY"].rank is None and default["TINY"].stars is None and not default["TINY"].enough_data
+    # the tiny grid's band is far wider than the big one's, and marked provisional at a 5-point setting
+    tiny, big = units["TINY"], units["BIG"]
+    assert (tiny.band_high - tiny.band_low) > 3 * (big.band_high - big.band_low)
+    strict = ranked(con, band_provisional=5.0)
+    assert strict["TINY"].provisional and not strict["BIG"].provisional and strict["TINY"].rank is not None
 
 
 def test_shrinkage_formula():

@@ -84,7 +84,7 @@ def by_id(units: list[UnitScore]) -> dict[str, UnitScore]:
 
 
 def test_rank_change_against_the_previous_period(county):
-    # December order: A, B, C; January order: C, A, B; N is new in January; S has too few cases
+    # December order: A, B, C; January order: C, S, A, N, B; N is new in January; S has 5 cases
     for g in ("A", "B", "C", "N", "S"):
         add_grid(county, g, "M1")
     for g, dec, jan in (("A", 0.95, 0.90), ("B", 0.90, 0.80), ("C", 0.80, 0.97)):
@@ -93,12 +93,17 @@ def test_rank_change_against_the_previous_period(county):
     add_cases(county, "N", 100, good=0.85)
     add_cases(county, "S", 5, good=1.0)
     rows = {r.unit.unit_id: r for r in league.league(scored(county, JAN), scored(county, DEC))}
-    assert [rows[g].unit.rank for g in ("C", "A", "N", "B")] == [1, 2, 3, 4]
+    # every grid with a case is ranked: S's five perfect cases, shrunk toward M1, below C (200 cases at 97 %)
+    assert [rows[g].unit.rank for g in ("C", "S", "A", "N", "B")] == [1, 2, 3, 4, 5]
     assert (rows["C"].previous_rank, rows["C"].change, league.change_text(rows["C"])) == (3, 2, "▲2")
-    assert (rows["A"].change, league.change_text(rows["A"])) == (-1, "▼1")
-    assert (rows["B"].change, league.change_text(rows["B"])) == (-2, "▼2")
+    # A fell two places but its bands overlap (90 % → 95 % on 100 cases each): no arrow, "−2"
+    assert rows["A"].change == -2 and not rows["A"].significant and league.change_text(rows["A"]) == "−2"
+    assert rows["A"].unit.band_high >= rows["A"].previous_band[0]
+    # B fell three places with bands apart: ▼3
+    assert rows["B"].significant and rows["B"].unit.band_high < rows["B"].previous_band[0]
+    assert (rows["B"].change, league.change_text(rows["B"])) == (-3, "▼3")
     assert rows["N"].previous_rank is None and league.change_text(rows["N"], "new") == "new"
-    assert rows["S"].unit.rank is None and league.change_text(rows["S"]) == "—"
+    assert rows["S"].unit.rank == 2 and league.change_text(rows["S"]) == "新"
     assert rows["C"].previous_score == pytest.approx(by_id(scored(county, DEC))["C"].score)
 
 
@@ -256,11 +261,11 @@ def test_monthly_trend_equals_one_month_scores(county):
                                          dt.date(2026, 1, 1)]
     assert points[0].score is None and points[0].cases == 0  # no cases in October
     for p, month in zip(points[1:], (NOV, DEC, JAN), strict=True):
-        expected = by_id(scored(county, month))["A"]
+        expected = by_id(scored(county, month, star_mode="absolute"))["A"]  # a month alone: absolute stars
         assert p.score == pytest.approx(expected.score)
         assert p.cases == expected.cases and p.enough_data == expected.enough_data
         assert p.stars == expected.stars
-    assert points[2].enough_data is False and points[2].stars is None
+    assert points[2].enough_data is True and points[2].cases == 10  # ten cases are scored, shrunk
 
 
 # --- the cases behind each component -----------------------------------------------------------
@@ -306,23 +311,28 @@ def test_tables(county):
     current = scored(county)
     rows = league.league(current, [])
     frame = tables.league_frame(rows, parent_names={"M1": "一社区", "M2": "二社区"}, grid_types=True)
-    assert list(frame["名称"]) == ["A网格", "B网格", "S网格"]
-    assert list(frame["排名"].astype("object").where(frame["排名"].notna(), None)) == [1, 2, None]
-    assert list(frame["星级"])[2] == "数据不足" and list(frame["排名变化"]) == ["新", "新", "—"]
-    assert list(frame["网格类型"]) == ["一般网格", "专属网格", "一般网格"] and list(frame["所属"])[0] == "一社区"
-    assert pd.isna(frame["每千户事件数"].iloc[1]) and frame["每千户事件数"].iloc[0] == pytest.approx(250.0)
-    assert frame["网格指数"].iloc[0] == pytest.approx(round(current[0].score, 1))
+    # S (4 perfect cases, alone in M2: its parent's rate is its own) is ranked like the others
+    assert list(frame["名称"]) == ["S网格", "A网格", "B网格"]
+    assert list(frame["排名"]) == [1, 2, 3] and list(frame["排名变化"]) == ["新", "新", "新"]
+    assert list(frame["网格类型"]) == ["一般网格", "一般网格", "专属网格"] and list(frame["所属"])[1] == "一社区"
+    assert pd.isna(frame["每千户事件数"].iloc[2]) and frame["每千户事件数"].iloc[1] == pytest.approx(250.0)
+    assert frame["网格指数"].iloc[1] == pytest.approx(round(current[1].score, 1))
+    # shrunk figures are labelled, the raw rate with its n beside them
+    a = current[1]
+    assert frame["按时办结·收缩"].iloc[1] == pytest.approx(round(100 * a.components["on_time_rate"], 1))
+    assert frame["按时办结·原始(n)"].iloc[1] == "90.0% (90/100)" and frame["办结率·原始(n)"].iloc[1] == "100.0% (100/100)"
+    assert frame["90%区间"].iloc[1] == f"{a.band_low:.1f}–{a.band_high:.1f}"
     en = tables.league_frame(rows, lang="en")
-    assert {"Rank", "Change", "Index", "On time", "Cases"} <= set(en.columns)
+    assert {"Rank", "Change", "Index", "On time (shrunk)", "On time raw (n)", "Cases", "90 % band"} <= set(en.columns)
 
     w = settings().normalised_weights()
-    comps = tables.components_frame(current[0], settings())
-    assert comps["得分(分)"].sum() == pytest.approx(current[0].score, abs=0.02)
-    assert list(comps["计入事件"]) == [current[0].counts[k] for k in
+    comps = tables.components_frame(current[1], settings())
+    assert comps["得分(分)"].sum() == pytest.approx(current[1].score, abs=0.02)
+    assert list(comps["计入事件"]) == [current[1].counts[k] for k in
                                     ("due_passed", "received", "surveyed", "responded", "closed")]
-    listed = tables.list_frame(current[:2], rows, w)
-    assert list(listed["主要失分项"]) == [tables.component_label(league.weakest(u, w)) for u in current[:2]]
-    cmp = league.compare(current[0], current[1], settings())
+    listed = tables.list_frame(current[1:], rows, w)
+    assert list(listed["主要失分项（相对上级）"]) == [tables.component_label(league.main_loss(u, w)) for u in current[1:]]
+    cmp = league.compare(current[1], current[2], settings())
     diff = tables.comparison_frame(cmp, "甲", "乙")
     assert list(diff.columns) == ["分项", "差值(分)", "甲", "乙"] and diff.iloc[-1]["分项"] == "合计"
     assert diff["差值(分)"].iloc[:-1].sum() == pytest.approx(diff["差值(分)"].iloc[-1], abs=0.03)

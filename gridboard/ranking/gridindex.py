@@ -5,7 +5,11 @@ DESIGN.md "Grid index": score = 100 × Σ wᵢ·sᵢ over component scores sᵢ 
 grid_resolved_rate). Each component is shrunk toward the parent unit's value by its own
 denominator n: (x·n + k·parent) / (n + k), so a grid with 2 cases cannot top one with 200.
 A component with no data at all (n = 0 here and no parent value) is left out and the weights of
-the others are renormalised. Units under `min_cases` cohort cases get no rank (数据不足).
+the others are renormalised. Every unit with at least one case in the period gets a score and a
+rank: the shrinkage carries small numbers, and the score's uncertainty band (ranking/bands.py,
+from each component's Beta posterior) says how far to trust it; a rank whose band is wider than
+`band_provisional` points is marked provisional (样本少) but still given. Stars are absolute
+bands or relative shares (bands.assign_stars, the `star_mode` setting).
 The numbers come from the named query grid_index.sql: the metric engine's definitions and keys
 (tests hold them equal to engine.breakdown), only the counts the index needs and one quantile.
 `inputs()` fetches them once; `from_inputs()` scores and ranks in Python, so trying other weights
@@ -24,6 +28,7 @@ import duckdb
 from gridboard.core import catalog, config, schema
 from gridboard.db import queries, store
 from gridboard.metrics import engine
+from gridboard.ranking import bands
 
 COMPONENTS: tuple[str, ...] = ("on_time_rate", "closure_rate", "satisfaction_rate", "response", "grid_resolved_rate")
 COMPONENT_LABELS_ZH = {
@@ -64,7 +69,9 @@ class IndexSettings:
     weights: Mapping[str, float]
     response_target_min: float = 30.0
     k: float = 20.0
-    min_cases: int = 20
+    min_cases: int = 20  # other flags' minimum (profile); ranking ranks every unit with a case
+    band_provisional: float = 10.0  # a band wider than this (index points) marks the rank provisional
+    star_mode: str = "auto"  # absolute, relative, or auto (relative when absolute bands crowd)
 
     def normalised_weights(self) -> dict[str, float]:
         total = sum(max(0.0, float(self.weights.get(c, 0.0))) for c in COMPONENTS)
@@ -91,6 +98,14 @@ class UnitScore:
     grid_type: str | None = None
     counts: dict[str, int] = field(default_factory=dict)  # metrics' detail counts (numerators, denominators)
     parent_raw: dict[str, float | None] = field(default_factory=dict)  # the parent's unshrunk components
+    band_low: float | None = None  # the score's 90 % band (bands.score_band)
+    band_high: float | None = None
+    provisional: bool = False  # band wider than the setting: 样本少
+    star_basis: str = "absolute"  # stars from absolute bands or relative shares
+
+    @property
+    def band(self) -> tuple[float | None, float | None]:
+        return self.band_low, self.band_high
 
     @property
     def cases_per_1000_households(self) -> float | None:
@@ -107,7 +122,11 @@ class UnitScore:
             "rank_in_parent": self.rank_in_parent,
             "score": self.score,
             "stars": self.stars,
+            "star_basis": self.star_basis,
             "cases": self.cases,
+            "provisional": self.provisional,
+            "band_low": self.band_low,
+            "band_high": self.band_high,
             "cases_per_1000_households": self.cases_per_1000_households,
             **{c: self.components[c] for c in COMPONENTS},
         }
@@ -267,7 +286,10 @@ def from_inputs(data: IndexInputs, settings: IndexSettings, *, grid_type: str | 
         if parent_id not in parent_raws:
             parent_raws[parent_id] = parent_components(data.parents.get(parent_id), settings)
         raw, comps, score = _shrunk(r, parent_raws[parent_id], settings, weights)
-        enough = r["received"] >= settings.min_cases
+        enough = r["received"] >= 1 and score is not None
+        ns = {c: int(r.get(_DENOMINATOR[c]) or 0) for c in COMPONENTS}
+        ks = {c: settings.k if parent_raws[parent_id][c] is not None else 0.0 for c in COMPONENTS}
+        low, high = bands.score_band(comps, ns, weights, ks)
         out.append(
             UnitScore(
                 unit_id=r["group_id"],
@@ -278,14 +300,18 @@ def from_inputs(data: IndexInputs, settings: IndexSettings, *, grid_type: str | 
                 raw=raw,
                 components=comps,
                 score=score,
-                stars=stars(score) if enough else None,
+                stars=None,
                 enough_data=enough,
                 grid_type=gtype,
                 counts={k: int(r.get(k) or 0) for k in INDEX_COUNTS},
                 parent_raw=parent_raws[parent_id],
+                band_low=low,
+                band_high=high,
+                provisional=low is not None and high is not None and high - low > settings.band_provisional,
             )
         )
     _rank(out)
+    bands.assign_stars(out, settings.star_mode, STAR_BANDS)
     return out
 
 
@@ -302,7 +328,7 @@ def scores(
 ) -> list[UnitScore]:
     """Grid index of every unit at `level` under `unit`, ranked (best first).
 
-    rank is over all listed units with enough data; rank_in_parent within each parent.
+    rank is over all listed units (each has a case); rank_in_parent within each parent.
     Units at the level with no cases at all in the period are not listed. With `grid_type`
     (general / dedicated) only grids of that type are listed, ranked among themselves.
     """
@@ -349,4 +375,6 @@ def settings_from(cfg: config.Config, weights: Mapping[str, float] | None = None
         response_target_min=float(cfg.targets.get("median_response_min", 30.0)),
         k=float(cfg["shrink_k"]),
         min_cases=int(cfg["min_cases_for_rank"]),
+        band_provisional=float(cfg["rank_provisional_band"]),
+        star_mode=str(cfg["star_mode"]),
     )

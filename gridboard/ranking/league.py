@@ -19,7 +19,7 @@ import duckdb
 from gridboard.core import periods
 from gridboard.db import queries
 from gridboard.metrics import drill, engine
-from gridboard.ranking import gridindex
+from gridboard.ranking import bands, gridindex
 from gridboard.ranking.gridindex import COMPONENTS, IndexSettings, UnitScore
 
 LEVELS: tuple[str, ...] = ("town", "community", "grid", "micro_grid")
@@ -85,6 +85,7 @@ class LeagueRow:
     unit: UnitScore
     previous_rank: int | None = None
     previous_score: float | None = None
+    previous_band: tuple[float | None, float | None] = (None, None)
 
     @property
     def change(self) -> int | None:
@@ -93,6 +94,11 @@ class LeagueRow:
             return None
         return self.previous_rank - self.unit.rank
 
+    @property
+    def significant(self) -> bool:
+        """The move means something: this period's band and the previous one do not overlap."""
+        return self.change not in (None, 0) and not bands.overlap(self.unit.band, self.previous_band)
+
 
 def league(current: list[UnitScore], previous: list[UnitScore]) -> list[LeagueRow]:
     """The current table (its order) with each unit's rank and score in the previous period."""
@@ -100,18 +106,23 @@ def league(current: list[UnitScore], previous: list[UnitScore]) -> list[LeagueRo
     out = []
     for u in current:
         p = before.get(u.unit_id)
-        out.append(LeagueRow(u, p.rank if p else None, p.score if p else None))
+        out.append(LeagueRow(u, p.rank if p else None, p.score if p else None, p.band if p else (None, None)))
     return out
 
 
 def change_text(row: LeagueRow, new_label: str = "新") -> str:
-    """▲3 / ▼2 / — (same place, or no rank now) / 新 (ranked now, not in the previous period)."""
+    """▲3 / ▼2 when the two periods' bands do not overlap (a real move), +3 / −2 when they do
+    (within the noise), — (same place, or no rank now), 新 (ranked now, not in the previous period)."""
     if row.unit.rank is None:
         return "—"
     if row.previous_rank is None:
         return new_label
     change = row.change or 0
-    return "—" if change == 0 else f"▲{change}" if change > 0 else f"▼{-change}"
+    if change == 0:
+        return "—"
+    if not row.significant:
+        return f"+{change}" if change > 0 else f"−{-change}"
+    return f"▲{change}" if change > 0 else f"▼{-change}"
 
 
 def honour_and_red(units: list[UnitScore], size: int = LIST_SIZE) -> tuple[list[UnitScore], list[UnitScore]]:
@@ -157,6 +168,27 @@ def lost_points(u: UnitScore, weights: dict[str, float]) -> dict[str, float]:
     if total <= 0:
         return dict.fromkeys(COMPONENTS, 0.0)
     return {c: 100.0 * weights[c] * (1 - present[c]) / total if c in present else 0.0 for c in COMPONENTS}
+
+
+def below_parent(u: UnitScore, weights: dict[str, float]) -> dict[str, float]:
+    """Points each component is below the parent's own value, 100 × wᵢ × (parentᵢ − sᵢ), with the
+    weights renormalised over the unit's components (negative: above the parent)."""
+    present = {c: v for c, v in u.components.items() if v is not None and weights.get(c, 0) > 0}
+    total = sum(weights[c] for c in present)
+    out = dict.fromkeys(COMPONENTS, 0.0)
+    for c, v in present.items():
+        parent = u.parent_raw.get(c)
+        if parent is not None and total > 0:
+            out[c] = 100.0 * weights[c] * (parent - v) / total
+    return out
+
+
+def main_loss(u: UnitScore, weights: dict[str, float]) -> str | None:
+    """The unit's main loss relative to its peers: the component furthest below the parent's
+    value in points; without a parent value (or nothing below it) the weakest component."""
+    gap = below_parent(u, weights)
+    worst = max(COMPONENTS, key=lambda c: gap[c])
+    return worst if gap[worst] > 1e-9 else weakest(u, weights)
 
 
 def weakest(u: UnitScore, weights: dict[str, float]) -> str | None:
@@ -255,7 +287,7 @@ def trend(rows: list[dict[str, Any]], settings: IndexSettings, *, start: dt.date
             out.append(TrendPoint(month, None, None, 0, False, dict.fromkeys(COMPONENTS)))
         else:
             _, comps, score = gridindex.score_row(row, parent.get(key), settings)
-            enough = row["received"] >= settings.min_cases
+            enough = row["received"] >= 1 and score is not None
             out.append(TrendPoint(month, score, gridindex.stars(score) if enough else None, row["received"], enough, comps))
         month = periods.month_start(month, -1)
     return out

@@ -13,7 +13,7 @@ import pandas as pd
 from gridboard.core import catalog, fmt, i18n, schema
 from gridboard.ranking import gridindex
 from gridboard.ranking.gridindex import COMPONENTS, IndexSettings, UnitScore
-from gridboard.ranking.league import Comparison, LeagueRow, change_text, lost_points, points, weakest
+from gridboard.ranking.league import Comparison, LeagueRow, change_text, lost_points, main_loss, points
 
 
 def component_label(component: str, lang: str = "zh") -> str:
@@ -25,15 +25,41 @@ def _pct(value: float | None) -> float | None:
 
 
 def _stars(u: UnitScore, lang: str) -> str:
-    return gridindex.star_text(u.stars) if u.enough_data else i18n.text("rk_too_few", lang)
+    return gridindex.star_text(u.stars) if u.rank is not None else i18n.text("rk_no_rank", lang)
+
+
+_N_KEY = {"on_time_rate": "due_passed", "closure_rate": "received", "satisfaction_rate": "surveyed",
+          "response": "responded", "grid_resolved_rate": "closed"}
+_MET_KEY = {"on_time_rate": "closed_on_time", "closure_rate": "closed", "satisfaction_rate": "satisfied",
+            "grid_resolved_rate": "closed_in_grid"}
+
+
+def raw_text(u: UnitScore, component: str) -> str:
+    """The unit's own (unshrunk) figure with its n: "100.0% (12/12)", or for the response
+    component the response score "85.7% (n=12)"; "— (0)" without cases to count."""
+    n = u.counts.get(_N_KEY[component], 0)
+    value = u.raw.get(component)
+    if value is None or n == 0:
+        return f"— ({n})"
+    if component in _MET_KEY:
+        return f"{100 * value:.1f}% ({u.counts.get(_MET_KEY[component], 0)}/{n})"
+    return f"{100 * value:.1f}% (n={n})"
+
+
+def band_text(u: UnitScore) -> str:
+    """"88.1–94.0" (the score's 90 % band), "—" without one."""
+    if u.band_low is None or u.band_high is None:
+        return "—"
+    return f"{u.band_low:.1f}–{u.band_high:.1f}"
 
 
 def league_frame(
     rows: list[LeagueRow], *, lang: str = "zh", parent_names: dict[str, str] | None = None, grid_types: bool = False
 ) -> pd.DataFrame:
     """The league table, what a leader reads first on the left (fits 1366 wide without scrolling):
-    rank, change, name, index, stars, each component (shrunk score, %), cases; then cases per
-    1,000 households, parent, rank in parent, [grid type], unit code."""
+    rank, change, name, index, its 90 % band, 样本少, stars, cases, each component's shrunk score
+    (%, labelled) beside its raw rate with n; then cases per 1,000 households, parent, rank in
+    parent, [grid type], unit code."""
     t = lambda key: i18n.text(key, lang)  # noqa: E731
     names = parent_names or {}
     data: dict[str, list[Any]] = {
@@ -41,11 +67,15 @@ def league_frame(
         t("rk_col_change"): [change_text(r, t("rk_new")) for r in rows],
         t("rk_col_name"): [r.unit.name for r in rows],
         t("rk_col_score"): [None if r.unit.score is None else round(r.unit.score, 1) for r in rows],
+        t("rk_col_band"): [band_text(r.unit) for r in rows],
+        t("rk_col_provisional"): [t("rk_too_few") if r.unit.provisional else "" for r in rows],
         t("rk_col_stars"): [_stars(r.unit, lang) for r in rows],
+        t("rk_col_cases"): [r.unit.cases for r in rows],
     }
     for c in COMPONENTS:
-        data[component_label(c, lang)] = [_pct(r.unit.components.get(c)) for r in rows]
-    data[t("rk_col_cases")] = [r.unit.cases for r in rows]
+        name = component_label(c, lang)
+        data[i18n.text("rk_shrunk", lang, name=name)] = [_pct(r.unit.components.get(c)) for r in rows]
+        data[i18n.text("rk_raw", lang, name=name)] = [raw_text(r.unit, c) for r in rows]
     per_1000 = [r.unit.cases_per_1000_households for r in rows]
     data[t("rk_col_per_1000")] = [None if v is None else round(v, 1) for v in per_1000]
     data[t("rk_col_parent")] = [names.get(r.unit.parent_id or "", r.unit.parent_id) for r in rows]
@@ -56,7 +86,8 @@ def league_frame(
     frame = pd.DataFrame(data)
     for key in ("rk_col_rank", "rk_col_rank_in_parent", "rk_col_cases"):
         frame[t(key)] = frame[t(key)].astype("Int64")
-    for col in [t("rk_col_score"), t("rk_col_per_1000"), *(component_label(c, lang) for c in COMPONENTS)]:
+    shrunk = [i18n.text("rk_shrunk", lang, name=component_label(c, lang)) for c in COMPONENTS]
+    for col in [t("rk_col_score"), t("rk_col_per_1000"), *shrunk]:
         frame[col] = frame[col].astype("Float64")
     return frame
 
@@ -66,11 +97,11 @@ def list_frame(
     parent_names: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """An honour or red list, the essentials first (two lists side by side at 1366 wide): rank,
-    name, index, weakest component, stars, change, cases, parent."""
+    name, index, main loss relative to the parent (league.main_loss), stars, change, cases, 样本少, parent."""
     t = lambda key: i18n.text(key, lang)  # noqa: E731
     by_id = {r.unit.unit_id: r for r in rows}
     names = parent_names or {}
-    weak = [weakest(u, weights) for u in units]
+    weak = [main_loss(u, weights) for u in units]
     return pd.DataFrame({
         t("rk_col_rank"): pd.array([u.rank for u in units], dtype="Int64"),
         t("rk_col_name"): [u.name for u in units],
@@ -79,6 +110,7 @@ def list_frame(
         t("rk_col_stars"): [_stars(u, lang) for u in units],
         t("rk_col_change"): [change_text(by_id[u.unit_id], t("rk_new")) if u.unit_id in by_id else "—" for u in units],
         t("rk_col_cases"): pd.array([u.cases for u in units], dtype="Int64"),
+        t("rk_col_provisional"): [t("rk_too_few") if u.provisional else "" for u in units],
         t("rk_col_parent"): [names.get(u.parent_id or "", u.parent_id) for u in units],
     })
 
@@ -156,13 +188,15 @@ def stars_text(u: UnitScore, lang: str = "zh") -> str:
 
 
 def rank_text(u: UnitScore, of: int, lang: str = "zh") -> str:
-    """"3 / 120" for a ranked unit, 数据不足 otherwise."""
-    return f"{u.rank} / {of}" if u.rank is not None else i18n.text("rk_too_few", lang)
+    """"3 / 120" for a ranked unit ("3 / 120 · 样本少" when provisional), 未排名 otherwise."""
+    if u.rank is None:
+        return i18n.text("rk_no_rank", lang)
+    return f"{u.rank} / {of}" + (f" · {i18n.text('rk_too_few', lang)}" if u.provisional else "")
 
 
 def unit_option(u: UnitScore, lang: str = "zh") -> str:
-    """A unit in a picker: "3. 幸福社区第一网格 · 92.4" (or 数据不足 instead of the rank)."""
-    head = f"{u.rank}." if u.rank is not None else f"[{i18n.text('rk_too_few', lang)}]"
+    """A unit in a picker: "3. 幸福社区第一网格 · 92.4" (or 未排名 instead of the rank)."""
+    head = f"{u.rank}." if u.rank is not None else f"[{i18n.text('rk_no_rank', lang)}]"
     score = "—" if u.score is None else f"{u.score:.1f}"
     return f"{head} {u.name} · {score}"
 
@@ -227,3 +261,12 @@ def log_frame(entries: list[dict[str, Any]], *, lang: str = "zh") -> pd.DataFram
         t("rk_log_old"): [weights_text(e.get("old")) for e in entries],
         t("rk_log_new"): [weights_text(e.get("new")) for e in entries],
     })
+
+
+def stars_note(units: list[UnitScore], mode: str, lang: str = "zh") -> str:
+    """What the stars on the page mean: absolute bands, or relative shares and why."""
+    basis = units[0].star_basis if units else "absolute"
+    if basis == "absolute":
+        return i18n.text("rk_stars_absolute", lang)
+    why = i18n.text("rk_stars_why_auto" if mode == "auto" else "rk_stars_why_set", lang)
+    return i18n.text("rk_stars_relative", lang, why=why)

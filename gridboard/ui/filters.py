@@ -13,6 +13,7 @@ from gridboard.core import config, i18n, periods, schema
 from gridboard.ui.session import _unit_tree, data_version, database, lang, t
 
 FILTERS_KEY = "_gridboard_filters"
+PERIOD_NEXT_KEY = "_gridboard_period_next"  # a period preset the sidebar takes on the next run
 
 
 # --- filters -------------------------------------------------------------------------------------
@@ -98,6 +99,8 @@ def filters(*, render: bool = False) -> Filters:
             return filters(render=True)
     as_of = config.load().now().replace(second=0)
     today = as_of.date()
+    if (pending := st.session_state.pop(PERIOD_NEXT_KEY, None)) in periods.PRESETS:  # a page chose the period
+        st.session_state["f_period"] = pending
     st.session_state.setdefault("f_period", periods.DEFAULT_PRESET)
     st.markdown(f"**{t('filters')}**")
     labels = periods.PRESET_LABELS_EN if lang() == "en" else periods.PRESET_LABELS_ZH

@@ -11,15 +11,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rk_no_levels": ("所选区域下没有可排名的下级单位，请在左侧选择更高一级的区域。",
                      "The selected area has no sub-units to rank: choose a higher area on the left."),
     "rk_no_units": ("所选周期和区域内没有可排名的单位（没有事件）。", "No units to rank in this period and area (no cases)."),
-    "rk_none_ranked": ("本期没有单位达到 {n} 件事件，暂不排名。可选择更长的统计周期（如本季度、本年）或更高的层级（镇街、社区/村）。",
-                       "No unit reached {n} cases in this period, so none is ranked: choose a longer period (this "
-                       "quarter, this year) or a higher level (towns, communities)."),
+    "rk_period": ("考核周期", "Assessment period"),
+    "rk_period_help": ("默认为本县设定的考核周期（{period}）；选择后左侧筛选的统计周期同步改变。",
+                       "Defaults to the county's assessment period ({period}); the sidebar's period follows it."),
     "rk_vs_previous": ("排名变化：与上期 {start} 至 {end} 相比", "Rank change vs the previous period {start} to {end}"),
     # tiles
     "rk_ranked": ("参与排名", "Ranked"),
-    "rk_ranked_help": ("事件数达到 {n} 件的单位参与排名", "Units with at least {n} cases are ranked"),
-    "rk_too_few": ("数据不足", "Too few cases"),
-    "rk_too_few_help": ("事件数少于 {n} 件，不排名、不评星", "Fewer than {n} cases: no rank, no stars"),
+    "rk_ranked_help": ("本期有事件的单位全部参与排名（向上级收缩）", "Every unit with a case in the period is ranked (shrunk toward its parent)"),
+    "rk_too_few": ("样本少", "Few cases"),
+    "rk_provisional": ("样本少（暂定排名）", "Provisional (few cases)"),
+    "rk_provisional_help": ("指数 90% 区间宽于 {band} 分：排名照常给出，但仅供参考",
+                            "The index's 90 % band is wider than {band} points: ranked, but provisional"),
+    "rk_no_rank": ("未排名", "Not ranked"),
     "rk_mean": ("平均指数", "Mean index"),
     "rk_five_star": ("五星单位", "Five-star units"),
     # tabs
@@ -39,11 +42,26 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rk_col_cases": ("事件数", "Cases"),
     "rk_col_per_1000": ("每千户事件数", "Cases per 1,000 households"),
     "rk_col_unit_id": ("单位编码", "Unit code"),
-    "rk_col_weakest": ("主要失分项", "Weakest component"),
+    "rk_col_weakest": ("主要失分项（相对上级）", "Main loss (vs parent)"),
+    "rk_col_band": ("90%区间", "90 % band"),
+    "rk_col_provisional": ("样本少", "Few cases"),
+    "rk_shrunk": ("{name}·收缩", "{name} (shrunk)"),
+    "rk_raw": ("{name}·原始(n)", "{name} raw (n)"),
+    "rk_stars_absolute": ("星级按绝对分数段：≥ 90 ★★★★★，≥ 80 ★★★★，≥ 70 ★★★，≥ 60 ★★，其余 ★。",
+                          "Stars by absolute bands: ≥ 90 five, ≥ 80 four, ≥ 70 three, ≥ 60 two, else one."),
+    "rk_stars_relative": ("星级按相对名次：前 10% ★★★★★，其后 20% ★★★★，40% ★★★，20% ★★，最后 10% ★"
+                          "（{why}）。", "Stars by relative position: top 10 % five, next 20 % four, 40 % three, "
+                          "20 % two, last 10 % one ({why})."),
+    "rk_stars_why_auto": ("按绝对分数段将有超过一半的单位同为一档，因此改用相对名次",
+                          "absolute bands would put more than half of the units in one band"),
+    "rk_stars_why_set": ("按设置", "as set"),
     "rk_col_prev_score": ("上期指数", "Previous index"),
     "rk_new": ("新", "new"),
-    "rk_table_hint": ("点击一行查看该单位画像；分项为收缩后的得分（%），满分 100。",
-                      "Click a row for the unit's profile; components are shrunk scores in %, 100 at best."),
+    "rk_table_hint": ("点击一行查看该单位画像。“·收缩”为向上级水平收缩后的得分（%），“·原始(n)”为本单位实际比率及计入事件数；"
+                      "90%区间越宽越不确定，宽于 {band} 分标“样本少”；▲▼ 仅在两期区间不重叠时显示，否则显示 +n / −n。",
+                      "Click a row for the unit's profile. \"(shrunk)\" columns are scores shrunk toward the parent (%), "
+                      "\"raw (n)\" the unit's own rate and its case count; a band wider than {band} points is marked "
+                      "provisional; ▲▼ only when the two periods' bands do not overlap, else +n / −n."),
     # components
     "comp_on_time_rate": ("按时办结", "On time"),
     "comp_closure_rate": ("办结率", "Closure"),
@@ -63,8 +81,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rk_radar": ("分项得分", "Component scores"),
     "rk_radar_parent": ("上级平均（{name}）", "Parent average ({name})"),
     "rk_trend": ("近12个月网格指数", "Index over 12 months"),
-    "rk_trend_note": ("每月按当月事件计算、与上级当月水平收缩；事件不足 {n} 件的月份为空心点。",
-                      "Each month scored on its own cases, shrunk toward the parent's month; hollow: under {n} cases."),
+    "rk_trend_note": ("每月按当月事件计算、与上级当月水平收缩；没有事件的月份为空。",
+                      "Each month scored on its own cases, shrunk toward the parent's month; empty: no cases."),
     "rk_components": ("分项明细", "Components"),
     "rk_comp_weight": ("权重(%)", "Weight (%)"),
     "rk_comp_raw": ("本单位(%)", "Own rate (%)"),
@@ -124,18 +142,19 @@ STRINGS: dict[str, tuple[str, str]] = {
         "（= min(1, 目标 {target} 分钟 ÷ 响应时长中位数)）、小事不出网格率。\n\n"
         "**公平处理**：每个分项按其计入事件数 n 向上级单位同期水平收缩："
         "(本单位 × n + {k} × 上级) ÷ (n + {k})，事件少的单位不会因偶然的满分排到前面；"
-        "事件数少于 {min_cases} 件的单位显示“数据不足”，不排名、不评星。"
+        "本期有事件的单位全部排名；指数旁给出 90% 区间（各分项 Beta 后验方差合成），区间宽于 {band} 分的排名标“样本少”。"
         "某分项没有可计数事件时，其余分项按比例分摊权重。\n\n"
-        "**星级**：≥ 90 ★★★★★，≥ 80 ★★★★，≥ 70 ★★★，≥ 60 ★★，其余 ★。"
-        "**排名变化**与上期同口径比较（▲ 上升，▼ 下降，新 = 上期不参与排名）。",
+        "**星级**：{stars}"
+        "**排名变化**与上期同口径比较（▲ 上升，▼ 下降：两期区间不重叠；+n / −n：在误差范围内；新 = 上期无事件）。",
         "**Grid index** = 100 × Σ weightᵢ × componentᵢ. Components: on-time rate, closure rate, "
         "satisfaction rate, response (= min(1, target {target} min ÷ median response)), resolved in grid.\n\n"
         "**Fairness**: each component is shrunk toward the parent unit's value by its own case count n: "
         "(own × n + {k} × parent) ÷ (n + {k}), so a unit with a few lucky cases cannot top the table; "
-        "units with fewer than {min_cases} cases show \"too few cases\", without rank or stars. "
+        "every unit with a case is ranked, with a 90 % band from the components' Beta posteriors; a band wider than "
+        "{band} points marks the rank provisional. "
         "A component with nothing to count leaves its weight to the others.\n\n"
-        "**Stars**: ≥ 90 five, ≥ 80 four, ≥ 70 three, ≥ 60 two, else one. **Rank change** compares "
-        "with the previous period on the same basis (▲ up, ▼ down, new = not ranked before).",
+        "**Stars**: {stars} **Rank change** compares with the previous period on the same basis (▲ up, ▼ down: "
+        "the two bands do not overlap; +n / −n: within the noise; new = no cases before).",
     ),
     "rk_axis_score": ("网格指数", "Index"),
     "rk_axis_month": ("月份", "Month"),
