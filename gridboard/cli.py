@@ -335,6 +335,44 @@ def _volunteers_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    from gridboard.metrics import explain
+
+    as_of = args.as_of or config.load().now()
+    if args.metric not in explain.EXPLAINABLE:
+        raise CliError(f"metric {args.metric!r} cannot be split; choose one of {', '.join(explain.EXPLAINABLE)}")
+    limit = args.limit
+    if limit is None and args.metric in explain.WITHIN:
+        limit = float(config.load().targets[explain.WITHIN[args.metric][2]])
+    con = store.connect(_db_path(args), read_only=True)
+    try:
+        e = explain.explain(con, args.metric, args.by, before=explain.Window(args.vs_start, args.vs_end, as_of),
+                            after=explain.Window(args.start, args.end, as_of), unit=args.unit, limit=limit)
+    finally:
+        con.close()
+    if args.json:
+        emit_json(e.as_dict())
+    else:
+        _print_table([{"group": c.group_name, **{k: v for k, v in c.as_dict().items() if k not in ("group_id", "group_name")}}
+                      for c in e.contributions])
+        print(f"change={_fmt(e.change)} explained={_fmt(e.explained)}")
+    return 0
+
+
+def _explain_parser(p: argparse.ArgumentParser) -> None:
+    _db_arg(p)
+    p.add_argument("--metric", required=True, help="metric key (a count, a rate, response_within_share, close_within_share)")
+    p.add_argument("--by", required=True, help="dimension (child, town, community, grid, category, source, department…)")
+    p.add_argument("--from", dest="start", type=parse_date, required=True, help="first day of the period (inclusive)")
+    p.add_argument("--to", dest="end", type=parse_date, required=True, help="day after the period (exclusive)")
+    p.add_argument("--vs-from", dest="vs_start", type=parse_date, required=True, help="first day of the comparison period")
+    p.add_argument("--vs-to", dest="vs_end", type=parse_date, required=True, help="day after the comparison period")
+    p.add_argument("--unit", default=None, help="unit id (default: the county root)")
+    p.add_argument("--limit", type=float, default=None, help="time limit of a within-limit share (default: the target)")
+    p.add_argument("--as-of", dest="as_of", type=parse_time, default=None, help="evaluation time (default: now)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
 def _economy_parser(p: argparse.ArgumentParser) -> None:
     _db_arg(p)
     p.add_argument("--unit", default=None, help="unit id (default: the county root)")
@@ -348,6 +386,7 @@ COMMANDS: list[Command] = [
     ("kpis", "print the KPIs (DESIGN.md metric keys) for a unit and period", _kpis_parser, cmd_kpis),
     ("demo", "build the demo county database", _demo_parser, cmd_demo),
     ("rank", "rank units by the grid index (网格指数) with stars", _rank_parser, cmd_rank),
+    ("explain", "split a metric's change between two periods by group (shift-share)", _explain_parser, cmd_explain),
     ("bench", "time the queries behind each screen on a database", _bench_parser, cmd_bench),
     ("ingest", "import a CSV/.xlsx export into a contract table (check, report, load)", _ingest_parser, cmd_ingest),
     ("volunteers", "volunteer figures (志愿服务) for a unit and period", _volunteers_parser, cmd_volunteers),

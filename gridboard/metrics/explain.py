@@ -1,10 +1,24 @@
 """"Why did it move": a metric's change between two periods split by group, largest first.
 
-For a count the contribution of a group is its own change. For a rate R = N / D over the whole
-unit, R = Σ N_g / D, so ΔR = Σ (N2_g / D2 − N1_g / D1): each group's contribution, which adds up
-exactly to the total change. It is further split into a rate effect (the group got better or
-worse) and a mix effect (the group's share of the denominator changed). Medians do not split
-additively, so duration metrics are not offered here.
+Counts: a group's contribution is its own change (they add up to the total change).
+
+Rates: R = N / D = Σ wᵢ·rᵢ with wᵢ = Dᵢ / D a group's share of the denominator and rᵢ = Nᵢ / Dᵢ
+its rate. The change is split by the symmetric shift-share decomposition with period-averaged
+weights and rates (the "midpoint" or Bennet decomposition; see Kitagawa, E. M. (1955),
+"Components of a difference between two rates", JASA 50(272): 1168–1194, and the shift-share
+analysis of Dunn (1960)):
+
+    ΔR = Σᵢ [ w̄ᵢ·Δrᵢ  +  Δwᵢ·(r̄ᵢ − R̄) ],   w̄ᵢ = (w₁ᵢ + w₂ᵢ)/2,  r̄ᵢ = (r₁ᵢ + r₂ᵢ)/2,  R̄ = (R₁ + R₂)/2
+
+The first term is the within-effect (the group got better or worse), the second the mix-effect
+(its share changed; measuring it against the average R̄ changes nothing in the sum, because
+Σ Δwᵢ = 0, but blames a shrinking group only if it was better than average). The contributions
+add up to ΔR exactly, and a group whose rate rose never has a negative within-effect. A group
+present in one period only keeps its one rate in both (Δrᵢ = 0): its contribution is all mix.
+
+Durations: a median does not split into group parts, so durations are explained through the share
+of cases within the time limit (响应 ≤ the response target in minutes, 办理 ≤ the close target in
+hours, the limits the scorecard and /response use), a rate explained as above. The page says so.
 """
 
 from __future__ import annotations
@@ -15,10 +29,25 @@ from typing import Any
 
 import duckdb
 
-from gridboard.core import catalog
-from gridboard.metrics import engine
+from gridboard.core import catalog, schema
+from gridboard.db import queries
+from gridboard.metrics import engine, kpi_views
 
-EXPLAINABLE: tuple[str, ...] = catalog.COUNT_KEYS + tuple(catalog.RATE_PARTS)
+# Durations as "share within the limit": key → (kpi_views measure, metric, the target key holding the limit).
+WITHIN: dict[str, tuple[str, catalog.Metric, str]] = {
+    "response_within_share": ("response", catalog.Metric(
+        "response_within_share", "限时内响应占比", "Responded within the limit", "rate", True, "responded", "responded",
+        "限时响应", "within response limit"), "median_response_min"),
+    "close_within_share": ("close", catalog.Metric(
+        "close_within_share", "限时内办结占比", "Closed within the limit", "rate", True, "closed", "closed",
+        "限时办结", "within close limit"), "median_close_hours"),
+}
+EXPLAINABLE: tuple[str, ...] = catalog.COUNT_KEYS + tuple(catalog.RATE_PARTS) + tuple(WITHIN)
+
+
+def metric_of(key: str) -> catalog.Metric:
+    """The Metric of an explainable key (the catalogue's, or a within-limit share)."""
+    return WITHIN[key][1] if key in WITHIN else catalog.METRIC_BY_KEY[key]
 
 
 @dataclass(frozen=True)
@@ -32,11 +61,18 @@ class Window:
 class Contribution:
     group_id: Any
     group_name: Any
-    before: float | None
+    before: float | None  # the group's rate (or count) in each period
     after: float | None
-    contribution: float
-    rate_effect: float
-    mix_effect: float
+    contribution: float  # within + mix
+    rate_effect: float  # within-effect w̄·Δr
+    mix_effect: float  # mix-effect Δw·(r̄ − R̄)
+    weight_before: float | None = None  # the group's share of the denominator (rates)
+    weight_after: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"group_id": self.group_id, "group_name": self.group_name, "before": self.before, "after": self.after,
+                "weight_before": self.weight_before, "weight_after": self.weight_after,
+                "within_effect": self.rate_effect, "mix_effect": self.mix_effect, "contribution": self.contribution}
 
 
 @dataclass(frozen=True)
@@ -47,10 +83,77 @@ class Explanation:
     after: float | None
     change: float | None
     contributions: list[Contribution]
+    limit: float | None = None  # the time limit of a within-limit share
 
     @property
     def explained(self) -> float:
         return sum(c.contribution for c in self.contributions)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"metric": self.metric, "by": self.by, "before": self.before, "after": self.after,
+                "change": self.change, "limit": self.limit, "groups": [c.as_dict() for c in self.contributions]}
+
+
+def shift_share(parts1: dict[Any, tuple[float, float]], parts2: dict[Any, tuple[float, float]]) -> dict[Any, tuple[
+        float | None, float | None, float | None, float | None, float, float]]:
+    """Symmetric shift-share of R = ΣN / ΣD between two periods, from each group's (N, D).
+
+    Returns group → (r₁, r₂, w₁, w₂, within, mix); groups with D = 0 in both periods are left out.
+    The within and mix effects of all groups add up to R₂ − R₁ exactly (both R defined)."""
+    d1 = sum(d for _, d in parts1.values())
+    d2 = sum(d for _, d in parts2.values())
+    if not d1 or not d2:
+        return {}
+    big1 = sum(n for n, _ in parts1.values()) / d1
+    big2 = sum(n for n, _ in parts2.values()) / d2
+    mean = (big1 + big2) / 2
+    out = {}
+    for key in dict.fromkeys([*parts2, *parts1]):
+        n1, den1 = parts1.get(key, (0.0, 0.0))
+        n2, den2 = parts2.get(key, (0.0, 0.0))
+        if not den1 and not den2:
+            continue
+        r1 = n1 / den1 if den1 else None
+        r2 = n2 / den2 if den2 else None
+        w1, w2 = den1 / d1, den2 / d2
+        a = r1 if r1 is not None else r2
+        b = r2 if r2 is not None else r1
+        assert a is not None and b is not None
+        within = (w1 + w2) / 2 * (b - a)
+        mix = (w2 - w1) * ((a + b) / 2 - mean)
+        out[key] = (r1, r2, w1, w2, within, mix)
+    return out
+
+
+def within_breakdown(
+    con: duckdb.DuckDBPyConnection, key: str, by: str, limit: float, *, start: dt.datetime, end: dt.datetime,
+    as_of: dt.datetime, unit: str | None = None,
+) -> list[dict[str, Any]]:
+    """Per group of `by`: group_id, group_name, n (cases with the duration) and within (at most `limit`)."""
+    measure = kpi_views.MEASURES[WITHIN[key][0]]
+    unit = engine.check_unit(con, unit)
+    scope, group, extra = engine.scope_and_group(by)
+    sql = queries.named("within_counts", scope=scope, cohort=queries.fragment("cohort", group=group),
+                        value=measure.value, keep=measure.keep)
+    if end <= start:
+        raise engine.MetricError("empty period: 'to' must be after 'from'")
+    found = queries.rows(con, sql, {"unit": unit, "start": start, "end": end, "as_of": as_of,
+                                    "within_limit": float(limit), **extra})
+    names: dict[str, str] = {}
+    if by == "child" or by in schema.LEVEL_DIMENSIONS:
+        ids = [r["grp"] for r in found if r["grp"] is not None]
+        names = {r["unit_id"]: r["name"] for r in queries.rows(con, queries.text("unit_names"), {"ids": ids})}
+    out = []
+    for r in found:
+        gid = r["grp"].isoformat() if isinstance(r["grp"], dt.date) else r["grp"]
+        out.append({"group_id": gid, "group_name": names.get(gid, gid) if gid is not None else None,
+                    "n": int(r["n"] or 0), "within": int(r["within"] or 0)})
+    return out
+
+
+def _parts(rows: list[dict[str, Any]], num: str, den: str) -> tuple[dict[Any, tuple[float, float]], dict[Any, Any]]:
+    parts = {r["group_id"]: (float(r.get(num) or 0), float(r.get(den) or 0)) for r in rows}
+    return parts, {r["group_id"]: r["group_name"] for r in rows}
 
 
 def explain(
@@ -61,42 +164,40 @@ def explain(
     before: Window,
     after: Window,
     unit: str | None = None,
+    limit: float | None = None,
 ) -> Explanation:
-    """The change of `metric` from `before` to `after`, split by the groups of `by`."""
+    """The change of `metric` from `before` to `after`, split by the groups of `by`.
+
+    For a within-limit share (response_within_share, close_within_share) `limit` is the time
+    limit in the measure's unit (minutes, hours); MetricError without it."""
     if metric not in EXPLAINABLE:
         raise engine.MetricError(f"metric {metric!r} cannot be split; choose one of {', '.join(EXPLAINABLE)}")
-    tot1 = engine.kpis(con, start=before.start, end=before.end, as_of=before.as_of, unit=unit, detail=True)
-    tot2 = engine.kpis(con, start=after.start, end=after.end, as_of=after.as_of, unit=unit, detail=True)
-    g1 = {r["group_id"]: r for r in engine.breakdown(
-        con, by, start=before.start, end=before.end, as_of=before.as_of, unit=unit, detail=True)}
-    g2 = {r["group_id"]: r for r in engine.breakdown(
-        con, by, start=after.start, end=after.end, as_of=after.as_of, unit=unit, detail=True)}
-    keys = list(dict.fromkeys([*g2, *g1]))
+    if metric in WITHIN:
+        if limit is None or limit <= 0:
+            raise engine.MetricError(f"metric {metric!r} needs a positive time limit")
+        rows1 = within_breakdown(con, metric, by, limit, unit=unit, **vars(before))
+        rows2 = within_breakdown(con, metric, by, limit, unit=unit, **vars(after))
+        num, den = "within", "n"
+    else:
+        rows1 = engine.breakdown(con, by, unit=unit, detail=True, **vars(before))
+        rows2 = engine.breakdown(con, by, unit=unit, detail=True, **vars(after))
+        num, den = catalog.RATE_PARTS.get(metric, (metric, metric))
+    parts1, names = _parts(rows1, num, den)
+    parts2, names2 = _parts(rows2, num, den)
+    names.update(names2)
     out: list[Contribution] = []
     if metric in catalog.COUNT_KEYS:
-        for k in keys:
-            a, b = (g1.get(k) or {}).get(metric, 0) or 0, (g2.get(k) or {}).get(metric, 0) or 0
-            name = (g2.get(k) or g1.get(k))["group_name"]
-            out.append(Contribution(k, name, float(a), float(b), float(b - a), float(b - a), 0.0))
-        before_v, after_v = float(tot1[metric]), float(tot2[metric])
+        for k in dict.fromkeys([*parts2, *parts1]):
+            a, b = parts1.get(k, (0.0, 0.0))[0], parts2.get(k, (0.0, 0.0))[0]
+            out.append(Contribution(k, names[k], a, b, b - a, b - a, 0.0))
+        before_v: float | None = sum(n for n, _ in parts1.values())
+        after_v: float | None = sum(n for n, _ in parts2.values())
     else:
-        num, den = catalog.RATE_PARTS[metric]
-        d1, d2 = tot1[den], tot2[den]
-        for k in keys:
-            r1, r2 = g1.get(k) or {}, g2.get(k) or {}
-            n1g, d1g = r1.get(num, 0) or 0, r1.get(den, 0) or 0
-            n2g, d2g = r2.get(num, 0) or 0, r2.get(den, 0) or 0
-            s1 = n1g / d1 if d1 else 0.0
-            s2 = n2g / d2 if d2 else 0.0
-            contribution = s2 - s1
-            # rate effect: the group's own rate change at its new weight; mix: the rest
-            rate1 = n1g / d1g if d1g else None
-            rate2 = n2g / d2g if d2g else None
-            w2 = d2g / d2 if d2 else 0.0
-            rate_effect = w2 * (rate2 - rate1) if rate1 is not None and rate2 is not None else 0.0
-            name = (r2 or r1)["group_name"]
-            out.append(Contribution(k, name, rate1, rate2, contribution, rate_effect, contribution - rate_effect))
-        before_v, after_v = tot1[metric], tot2[metric]
+        d1, d2 = sum(d for _, d in parts1.values()), sum(d for _, d in parts2.values())
+        before_v = sum(n for n, _ in parts1.values()) / d1 if d1 else None
+        after_v = sum(n for n, _ in parts2.values()) / d2 if d2 else None
+        for k, (r1, r2, w1, w2, within, mix) in shift_share(parts1, parts2).items():
+            out.append(Contribution(k, names[k], r1, r2, within + mix, within, mix, w1, w2))
     out.sort(key=lambda c: -abs(c.contribution))
     change = None if before_v is None or after_v is None else after_v - before_v
-    return Explanation(metric, by, before_v, after_v, change, out)
+    return Explanation(metric, by, before_v, after_v, change, out, limit if metric in WITHIN else None)

@@ -12,7 +12,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from gridboard.core import catalog, fmt, i18n, schema
-from gridboard.metrics import kpi_views, scorecard
+from gridboard.metrics import explain, kpi_views, scorecard
 from gridboard.render import charts
 from gridboard.render.charts import COLORS, MUTED, TEXT
 
@@ -269,14 +269,16 @@ def waterfall_steps(contributions: Sequence[Any], top: int = 10) -> list[tuple[A
 
 
 def waterfall(before: float, after: float, steps: Sequence[tuple[Any, str, float]], *, metric: str,
-              lang: str = "zh", name_of: Callable[[Any, str], str] | None = None) -> go.Figure:
-    """Before → each group's contribution → after, as a waterfall. Rates are shown in percent.
-    customdata: the step's index in `steps` (-1 for the before and after bars)."""
-    m = catalog.METRIC_BY_KEY[metric]
+              lang: str = "zh", name_of: Callable[[Any, str], str] | None = None,
+              before_label: str | None = None) -> go.Figure:
+    """Before (labelled `before_label`: 上期 / 去年同期) → each group's contribution → after, as a
+    waterfall. Rates are shown in percent. customdata: the step's index in `steps` (-1 for the
+    before and after bars)."""
+    m = explain.metric_of(metric)
     scale = 100 if m.kind == "rate" else 1
     label = name_of or (lambda gid, name: name or fmt.DASH)
     rest = i18n.pick("其他", "Others", lang)
-    names = [i18n.pick("上期", "Before", lang)]
+    names = [before_label or i18n.pick("上期", "Before", lang)]
     names += [rest if gid == "__rest__" else _h(label(gid, name)) for gid, name, _ in steps]
     names.append(i18n.pick("本期", "After", lang))
     values = [before * scale] + [v * scale for _, _, v in steps] + [after * scale]

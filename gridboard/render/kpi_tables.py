@@ -119,10 +119,12 @@ def gap_frame(rows: Sequence[dict[str, Any]], lang: str = "zh") -> tuple[pd.Data
     return frame, clickable
 
 
-def explain_frame(e: explain.Explanation, names: Sequence[str], lang: str = "zh") -> pd.DataFrame:
-    """The contributions of a why-it-moved split, largest first: group, before, after (the group's
-    rate or count), contribution, rate effect and mix effect (rates in percentage points)."""
-    m = catalog.METRIC_BY_KEY[e.metric]
+def explain_frame(e: explain.Explanation, names: Sequence[str], lang: str = "zh",
+                  before_label: str | None = None) -> pd.DataFrame:
+    """The contributions of a why-it-moved split, largest first: group, before (headed
+    `before_label`: 上期 / 去年同期), after (the group's rate or count), for rates the two periods'
+    shares of the cases, then contribution, within-effect and mix-effect (rates in percentage points)."""
+    m = explain.metric_of(e.metric)
     scale = 100 if m.kind == "rate" else 1
     digits = 2 if m.kind == "rate" else 0
 
@@ -131,10 +133,15 @@ def explain_frame(e: explain.Explanation, names: Sequence[str], lang: str = "zh"
 
     data = {
         _t("kpi_col_group", lang): list(names),
-        _t("kpi_col_before", lang): [num(c.before, 1) for c in e.contributions],
+        before_label or _t("kpi_col_before", lang): [num(c.before, 1) for c in e.contributions],
         _t("kpi_col_after", lang): [num(c.after, 1) for c in e.contributions],
-        _t("kpi_col_contribution", lang): [num(c.contribution, 3 if scale != 1 else 0) for c in e.contributions],
     }
+    if m.kind == "rate":
+        data[_t("kpi_col_weight_before", lang)] = [None if c.weight_before is None else round(100 * c.weight_before, 1)
+                                                  for c in e.contributions]
+        data[_t("kpi_col_weight_after", lang)] = [None if c.weight_after is None else round(100 * c.weight_after, 1)
+                                                 for c in e.contributions]
+    data[_t("kpi_col_contribution", lang)] = [num(c.contribution, 3 if scale != 1 else 0) for c in e.contributions]
     if m.kind == "rate":
         data[_t("kpi_col_rate_effect", lang)] = [num(c.rate_effect, 3) for c in e.contributions]
         data[_t("kpi_col_mix_effect", lang)] = [num(c.mix_effect, 3) for c in e.contributions]

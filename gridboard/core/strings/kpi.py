@@ -156,6 +156,23 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kpi_col_contribution": ("贡献", "Contribution"),
     "kpi_col_rate_effect": ("其中：自身变化", "of which: own change"),
     "kpi_col_mix_effect": ("其中：结构变化", "of which: mix"),
+    "kpi_col_weight_before": ("对比期占比(%)", "Share before (%)"),
+    "kpi_col_weight_after": ("本期占比(%)", "Share after (%)"),
+    "kpi_why_minutes": ("分钟", "min"),
+    "kpi_why_hours": ("小时", "h"),
+    "kpi_why_label_previous": ("上期", "Previous period"),
+    "kpi_why_label_last_year": ("去年同期", "Same period last year"),
+    "kpi_why_label_custom": ("对比期", "Comparison period"),
+    "kpi_why_within_note": ("时长的中位数不能按组相加，这里解释的是限时内的占比（{what} ≤ {limit}，与驾驶舱、响应时长页的时限相同）。",
+                            "A median does not split into group parts: this explains the share within the limit "
+                            "({what} ≤ {limit}, the limit of the scorecard and the response page)."),
+    "kpi_why_shift_share": ("拆分方法：对称的结构-自身分解（Kitagawa 1955）：自身变化 = 两期平均占比 × 该组比率变化；"
+                            "结构变化 = 占比变化 × (该组两期平均比率 − 总体两期平均比率)。比率上升的组自身变化不会为负；"
+                            "占比缩小的组只有在高于平均水平时才拉低总体。",
+                            "Method: symmetric shift-share (Kitagawa 1955): own change = the group's average share × its "
+                            "rate change; mix = its share change × (its average rate − the overall average rate). A group "
+                            "whose rate rose never has a negative own change; a shrinking group pulls the total down only "
+                            "if it was above average."),
     "kpi_why_rate_note": ("比率类指标的贡献以百分点计；“自身变化”指该组比率变化，“结构变化”指该组案件占比变化。",
                       "Rate contributions are in percentage points; own change = the group's rate moved, mix = its share"
                       " of cases moved."),
