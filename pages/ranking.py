@@ -267,7 +267,7 @@ with tab_method:
     st.markdown(t("rk_method", target=f"{settings.response_target_min:g}", k=f"{settings.k:g}", band=band,
                   stars=stars_note))
     st.subheader(t("rk_weights_log"))
-    log = tables.log_frame(settings_store.read_log(), lang=lang)
+    log = tables.log_frame(settings_store.read_log(setting=settings_store.TABLE), lang=lang)
     if log.empty:
         st.caption(t("rk_log_empty"))
     else:

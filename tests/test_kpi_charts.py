@@ -109,14 +109,15 @@ def test_trend_figures():
 
 def test_tables(con):
     p = periods.Period(dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 11), AS_OF)
-    card = scorecard.build(con, {"closure_rate": 0.8, "median_close_hours": 13.0}, p)
+    card = scorecard.build(con, {"closure_rate": 0.8, "median_close_hours": 13.0, "close_within_share": 0.5}, p)
     frame, styled, numbers = kpi_tables.score_frame(card)
-    assert list(frame["指标"]) == ["办结率", "办理时长中位数"]
-    assert frame["实际"].tolist() == [50.0, 6.5] and frame["完成度"].tolist() == [0.625, 1.5]
+    assert list(frame["指标"]) == ["办结率", "限时内办结占比（≤ 13 小时）"]
+    # closed by 03-10 12:00: c1 12 h, c2 48 h, c8 1 h, c10 1 h → 3 of 4 within 13 h
+    assert frame["实际"].tolist() == [50.0, 75.0] and frame["完成度"].tolist() == [0.625, 1.5]
     assert frame["状态"].tolist() == ["未达标", "达标"]
     assert "实际" in numbers and "状态" not in numbers
     assert styled.data["去年同期（同比）"].tolist() == ["—", "—"]  # missing numbers shown as a dash
-    rows = kpi_views.child_scores(con, {"closure_rate": 0.8}, start=p.start, end=p.end, as_of=p.as_of)
+    rows = scorecard.children(con, {"closure_rate": 0.8}, start=p.start, end=p.end, as_of=p.as_of)
     frame, _, keys, _ = kpi_tables.child_score_frame(rows, {"closure_rate": 0.8})
     assert keys == {"办结率": "closure_rate"} and list(frame["名称"]) == ["二镇", "一镇"]
     e = explain.explain(con, "received", "category", before=explain.Window(dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 6), AS_OF),
@@ -124,3 +125,5 @@ def test_tables(con):
     table = kpi_tables.explain_frame(e, [str(c.group_id) for c in e.contributions])
     assert table["贡献"].sum() == e.change == 2
     assert list(table.columns) == ["分组", "对比期", "本期", "贡献"]
+    assert list(kpi_tables.explain_frame(e, [str(c.group_id) for c in e.contributions], before_label="去年同期").columns)[1] \
+        == "去年同期"

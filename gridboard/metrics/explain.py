@@ -29,25 +29,13 @@ from typing import Any
 
 import duckdb
 
-from gridboard.core import catalog, schema
-from gridboard.db import queries
-from gridboard.metrics import engine, kpi_views
+from gridboard.core import catalog
+from gridboard.metrics import engine, within
 
-# Durations as "share within the limit": key → (kpi_views measure, metric, the target key holding the limit).
-WITHIN: dict[str, tuple[str, catalog.Metric, str]] = {
-    "response_within_share": ("response", catalog.Metric(
-        "response_within_share", "限时内响应占比", "Responded within the limit", "rate", True, "responded", "responded",
-        "限时响应", "within response limit"), "median_response_min"),
-    "close_within_share": ("close", catalog.Metric(
-        "close_within_share", "限时内办结占比", "Closed within the limit", "rate", True, "closed", "closed",
-        "限时办结", "within close limit"), "median_close_hours"),
-}
+# Durations as "share within the limit" (gridboard/metrics/within.py): key → (measure, metric, limit target key).
+WITHIN: dict[str, tuple[str, catalog.Metric, str]] = {k: (k, v[0], v[3]) for k, v in within.SHARES.items()}
 EXPLAINABLE: tuple[str, ...] = catalog.COUNT_KEYS + tuple(catalog.RATE_PARTS) + tuple(WITHIN)
-
-
-def metric_of(key: str) -> catalog.Metric:
-    """The Metric of an explainable key (the catalogue's, or a within-limit share)."""
-    return WITHIN[key][1] if key in WITHIN else catalog.METRIC_BY_KEY[key]
+metric_of = within.metric_of
 
 
 @dataclass(frozen=True)
@@ -125,32 +113,6 @@ def shift_share(parts1: dict[Any, tuple[float, float]], parts2: dict[Any, tuple[
     return out
 
 
-def within_breakdown(
-    con: duckdb.DuckDBPyConnection, key: str, by: str, limit: float, *, start: dt.datetime, end: dt.datetime,
-    as_of: dt.datetime, unit: str | None = None,
-) -> list[dict[str, Any]]:
-    """Per group of `by`: group_id, group_name, n (cases with the duration) and within (at most `limit`)."""
-    measure = kpi_views.MEASURES[WITHIN[key][0]]
-    unit = engine.check_unit(con, unit)
-    scope, group, extra = engine.scope_and_group(by)
-    sql = queries.named("within_counts", scope=scope, cohort=queries.fragment("cohort", group=group),
-                        value=measure.value, keep=measure.keep)
-    if end <= start:
-        raise engine.MetricError("empty period: 'to' must be after 'from'")
-    found = queries.rows(con, sql, {"unit": unit, "start": start, "end": end, "as_of": as_of,
-                                    "within_limit": float(limit), **extra})
-    names: dict[str, str] = {}
-    if by == "child" or by in schema.LEVEL_DIMENSIONS:
-        ids = [r["grp"] for r in found if r["grp"] is not None]
-        names = {r["unit_id"]: r["name"] for r in queries.rows(con, queries.text("unit_names"), {"ids": ids})}
-    out = []
-    for r in found:
-        gid = r["grp"].isoformat() if isinstance(r["grp"], dt.date) else r["grp"]
-        out.append({"group_id": gid, "group_name": names.get(gid, gid) if gid is not None else None,
-                    "n": int(r["n"] or 0), "within": int(r["within"] or 0)})
-    return out
-
-
 def _parts(rows: list[dict[str, Any]], num: str, den: str) -> tuple[dict[Any, tuple[float, float]], dict[Any, Any]]:
     parts = {r["group_id"]: (float(r.get(num) or 0), float(r.get(den) or 0)) for r in rows}
     return parts, {r["group_id"]: r["group_name"] for r in rows}
@@ -175,8 +137,8 @@ def explain(
     if metric in WITHIN:
         if limit is None or limit <= 0:
             raise engine.MetricError(f"metric {metric!r} needs a positive time limit")
-        rows1 = within_breakdown(con, metric, by, limit, unit=unit, **vars(before))
-        rows2 = within_breakdown(con, metric, by, limit, unit=unit, **vars(after))
+        rows1 = within.breakdown(con, metric, by, limit, unit=unit, **vars(before))
+        rows2 = within.breakdown(con, metric, by, limit, unit=unit, **vars(after))
         num, den = "within", "n"
     else:
         rows1 = engine.breakdown(con, by, unit=unit, detail=True, **vars(before))
@@ -196,8 +158,8 @@ def explain(
         d1, d2 = sum(d for _, d in parts1.values()), sum(d for _, d in parts2.values())
         before_v = sum(n for n, _ in parts1.values()) / d1 if d1 else None
         after_v = sum(n for n, _ in parts2.values()) / d2 if d2 else None
-        for k, (r1, r2, w1, w2, within, mix) in shift_share(parts1, parts2).items():
-            out.append(Contribution(k, names[k], r1, r2, within + mix, within, mix, w1, w2))
+        for k, (r1, r2, w1, w2, own, mix) in shift_share(parts1, parts2).items():
+            out.append(Contribution(k, names[k], r1, r2, own + mix, own, mix, w1, w2))
     out.sort(key=lambda c: -abs(c.contribution))
     change = None if before_v is None or after_v is None else after_v - before_v
     return Explanation(metric, by, before_v, after_v, change, out, limit if metric in WITHIN else None)

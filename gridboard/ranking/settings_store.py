@@ -1,6 +1,7 @@
-"""Saving the grid-index weights to the config file, and the record of every change.
+"""Saving the grid-index weights and the KPI targets to the config file, and the record of every change.
 
-`save_weights(weights, user)` writes the [weights] table of the county's config file
+`save_weights(weights, user)` writes the [weights] table, `save_targets(targets, user)` the
+[targets] table (the scorecard's targets, edited on the 考核目标 page) of the county's config file
 (gridboard.toml, or the file named by GRIDBOARD_CONFIG) and keeps everything else in it as it
 was: other tables, keys, comments, order (`set_table` is a small writer for one flat table
 of numbers; the result is re-read with tomllib and refused unless only that table changed).
@@ -50,9 +51,10 @@ class Change:
     old: dict[str, float]
     new: dict[str, float]
     file: str
+    setting: str = TABLE
 
     def as_dict(self) -> dict[str, Any]:
-        return {"at": self.at, "user": self.user, "role": self.role, "setting": TABLE,
+        return {"at": self.at, "user": self.user, "role": self.role, "setting": self.setting,
                 "old": self.old, "new": self.new, "file": self.file}
 
 
@@ -137,6 +139,36 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
+TARGETS_TABLE = "targets"
+# Targets that are shares (0 < x ≤ 1); the others are time limits (minutes, hours) > 0.
+_DURATION_TARGETS = ("median_response_min", "p90_response_min", "median_close_hours")
+
+
+def clean_targets(targets: Mapping[str, float]) -> dict[str, float]:
+    """The targets as floats: shares in (0, 1], time limits > 0 (at most a year); SettingsError
+    for unknown keys or values out of range."""
+    unknown = set(targets) - set(config.DEFAULT_TARGETS)
+    if unknown:
+        raise SettingsError(f"unknown targets: {', '.join(sorted(unknown))}")
+    out = {}
+    for key, value in targets.items():
+        v = float(value)
+        if not math.isfinite(v) or v <= 0:
+            raise SettingsError(f"target {key} must be a positive number")
+        if key in _DURATION_TARGETS and v > 8760 or key not in _DURATION_TARGETS and v > 1:
+            raise SettingsError(f"target {key} is out of range")
+        out[key] = round(v, 6)
+    return out
+
+
+def save_targets(targets: Mapping[str, float], *, user: auth.User, path: Path | None = None) -> Change:
+    """Write KPI targets to the config file's [targets] and log the change (as save_weights)."""
+    if not can_save(user.role):
+        raise SettingsError(f"role {user.role!r} may not change the targets (leader or admin only)")
+    new = clean_targets(targets)
+    return _save(TARGETS_TABLE, new, lambda cfg: {k: float(cfg.targets.get(k, 0.0)) for k in new}, user, path)
+
+
 def save_weights(weights: Mapping[str, float], *, user: auth.User, path: Path | None = None) -> Change:
     """Write the weights (normalised to sum 1) to the config file's [weights] and log the change.
 
@@ -146,6 +178,10 @@ def save_weights(weights: Mapping[str, float], *, user: auth.User, path: Path | 
     if not can_save(user.role):
         raise SettingsError(f"role {user.role!r} may not change the index weights (leader or admin only)")
     new = clean_weights(weights)
+    return _save(TABLE, new, lambda cfg: {c: float(cfg.weights.get(c, 0.0)) for c in COMPONENTS}, user, path)
+
+
+def _save(table: str, new: dict[str, float], old_of: Any, user: auth.User, path: Path | None) -> Change:
     path = path or config.config_path()
     with _LOCK:
         text = _read(path)
@@ -154,31 +190,34 @@ def save_weights(weights: Mapping[str, float], *, user: auth.User, path: Path | 
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(f"{path.name} is not valid TOML: {exc}") from None
         cfg = config.load(path)
-        old = {c: float(cfg.weights.get(c, 0.0)) for c in COMPONENTS}
-        updated = set_table(text, TABLE, new)
+        old = old_of(cfg)
+        updated = set_table(text, table, new)
         try:
             after = tomllib.loads(updated)
         except tomllib.TOMLDecodeError as exc:
-            raise SettingsError(f"cannot edit the weights in {path.name} safely ({exc}); edit the file by hand") from None
-        expected = {**before, TABLE: {**(before.get(TABLE) or {}), **new}}
+            raise SettingsError(f"cannot edit the {table} in {path.name} safely ({exc}); edit the file by hand") from None
+        expected = {**before, table: {**(before.get(table) or {}), **new}}
         if after != expected:
-            raise SettingsError(f"cannot edit the weights in {path.name} safely; edit the file by hand")
+            raise SettingsError(f"cannot edit the {table} in {path.name} safely; edit the file by hand")
         _write_atomic(path, updated)
-        change = Change(cfg.now().isoformat(), user.name, user.role, old, new, str(path))
+        change = Change(cfg.now().isoformat(), user.name, user.role, old, new, str(path), table)
         with log_path(path).open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(change.as_dict(), ensure_ascii=False) + "\n")
     return change
 
 
-def read_log(path: Path | None = None, *, limit: int = 20) -> list[dict[str, Any]]:
-    """The newest `limit` recorded changes, newest first (unreadable lines are skipped)."""
+def read_log(path: Path | None = None, *, limit: int = 20, setting: str | None = None) -> list[dict[str, Any]]:
+    """The newest `limit` recorded changes (of one `setting` table when given), newest first
+    (unreadable lines are skipped; entries without a setting are weights)."""
     log = log_path(path)
     if not log.exists():
         return []
     out = []
     for line in log.read_text(encoding="utf-8").splitlines():
         try:
-            out.append(json.loads(line))
+            entry = json.loads(line)
         except json.JSONDecodeError:
             continue
+        if setting is None or entry.get("setting", TABLE) == setting:
+            out.append(entry)
     return out[::-1][:limit]

@@ -29,24 +29,24 @@ def _h(text: str) -> str:
 
 
 def overall_gauge(overall: float | None, *, lang: str = "zh", height: int = 260) -> go.Figure:
-    """The overall score (mean ratio to target, 1 = on target) as a gauge banded red/amber/green."""
-    cap = scorecard.RATIO_CAP
+    """The overall score (weighted mean of min(ratio, 1): 1 = every target met) as a gauge banded
+    red/amber/green."""
+    cap = 1.0
     fig = go.Figure(go.Indicator(
         mode="gauge+number", value=overall if overall is not None else 0,
         number={"valueformat": ".2f", "font": {"size": 56, "color": RAG_COLORS[scorecard.rag(overall)]}},
         gauge={
-            "axis": {"range": [0, cap], "tickvals": [0, 0.5, scorecard.AMBER_FROM, 1, cap], "tickformat": ".2f",
+            "axis": {"range": [0, cap], "tickvals": [0, 0.5, scorecard.AMBER_FROM, 1], "tickformat": ".2f",
                      "tickfont": {"color": MUTED}},
             "bar": {"color": "rgba(230,237,247,0.85)", "thickness": 0.25},
             "bgcolor": "rgba(0,0,0,0)",
             "steps": [
                 {"range": [0, scorecard.AMBER_FROM], "color": "rgba(255,107,107,0.35)"},
                 {"range": [scorecard.AMBER_FROM, 1], "color": "rgba(255,197,61,0.45)"},
-                {"range": [1, cap], "color": "rgba(54,211,153,0.35)"},
             ],
             "threshold": {"line": {"color": TEXT, "width": 3}, "thickness": 0.9, "value": 1},
         },
-        title={"text": i18n.pick("综合得分（1 = 达标）", "Overall score (1 = on target)", lang),
+        title={"text": i18n.pick("综合得分（1 = 全部达标）", "Overall score (1 = every target met)", lang),
                "font": {"size": 16, "color": MUTED}},
     ))
     charts._layout(fig, height=height)
@@ -58,10 +58,10 @@ def ratio_bars(lines: Sequence[scorecard.Line], *, lang: str = "zh") -> go.Figur
     """One bar per metric: its ratio to target (1 = target line), coloured red/amber/green, the
     actual and target values in the hover. customdata: [metric key, actual / target text]."""
     shown = list(lines)[::-1]  # first metric on top
-    names = [fmt.metric_label(ln.key, lang) for ln in shown]
+    names = [fmt.metric_label(ln.metric, lang) for ln in shown]
     ratios = [ln.ratio if ln.ratio is not None else 0 for ln in shown]
     target_word, actual_word = i18n.pick("目标", "target", lang), i18n.pick("实际", "actual", lang)
-    detail = [f"{actual_word} {fmt.metric(ln.key, ln.actual, lang)} / {target_word} {fmt.metric(ln.key, ln.target, lang)}"
+    detail = [f"{actual_word} {fmt.metric(ln.metric, ln.actual, lang)} / {target_word} {fmt.metric(ln.metric, ln.target, lang)}"
               for ln in shown]
     fig = go.Figure(go.Bar(
         x=ratios, y=names, orientation="h", marker_color=[RAG_COLORS[ln.rag] for ln in shown],

@@ -49,26 +49,37 @@ def _as_text(frame: pd.DataFrame, columns: Sequence[str], digits: int = 2) -> pd
     return out
 
 
+def score_label(ln: scorecard.Line, lang: str = "zh") -> str:
+    """A judged metric's name; a within-limit share with its limit: "限时内响应占比（≤ 30 分钟）"."""
+    name = fmt.metric_label(ln.metric, lang, with_unit=False)
+    if ln.limit is None:
+        return name
+    unit = _UNIT["minutes" if ln.key == "response_within_share" else "hours"][lang == "en"]
+    return f"{name}（≤ {ln.limit:g} {unit}）" if lang != "en" else f"{name} (≤ {ln.limit:g} {unit})"
+
+
 def score_frame(card: scorecard.Scorecard, lang: str = "zh") -> tuple[pd.DataFrame, Styler, list[str]]:
     """The scorecard lines: metric, unit, actual, target, ratio, status, previous (环比) and last
-    year (同比) with their changes. Returns (download frame with numbers, styled text frame for the
-    screen, its number columns to right-align)."""
+    year (同比) with their changes (one pair only when the two are the same window, 本年). Returns
+    (download frame with numbers, styled text frame for the screen, its number columns to right-align)."""
     rows = []
     for ln in card.lines:
-        m = catalog.METRIC_BY_KEY[ln.key]
+        m = ln.metric
         actual, prev, last = _shown(m, ln.actual), _shown(m, ln.previous), _shown(m, ln.last_year)
-        rows.append({
-            _t("kpi_col_metric", lang): fmt.metric_label(m, lang, with_unit=False),
+        row = {
+            _t("kpi_col_metric", lang): score_label(ln, lang),
             _t("kpi_col_unit", lang): _UNIT[m.kind][lang == "en"],
             _t("kpi_col_actual", lang): actual,
             _t("kpi_col_target", lang): _shown(m, ln.target),
             _t("kpi_col_ratio", lang): None if ln.ratio is None else round(ln.ratio, 3),
             _t("kpi_col_status", lang): _rag_text(ln.rag, lang),
-            _t("kpi_col_previous", lang): prev,
+            _t("kpi_col_previous_ytd" if card.same_comparison else "kpi_col_previous", lang): prev,
             _t("kpi_col_prev_change", lang): None if actual is None or prev is None else round(actual - prev, 2),
-            _t("kpi_col_last_year", lang): last,
-            _t("kpi_col_year_change", lang): None if actual is None or last is None else round(actual - last, 2),
-        })
+        }
+        if not card.same_comparison:
+            row[_t("kpi_col_last_year", lang)] = last
+            row[_t("kpi_col_year_change", lang)] = None if actual is None or last is None else round(actual - last, 2)
+        rows.append(row)
     frame = pd.DataFrame(rows)
     status = _t("kpi_col_status", lang)
     rag_of = {_rag_text(r, lang): r for r in ("green", "amber", "red")}
@@ -82,10 +93,10 @@ def score_frame(card: scorecard.Scorecard, lang: str = "zh") -> tuple[pd.DataFra
 
 def child_score_frame(rows: Sequence[dict[str, Any]], targets: Mapping[str, float], lang: str = "zh",
                       ) -> tuple[pd.DataFrame, Styler, dict[str, str], list[str]]:
-    """kpi_views.child_scores rows: name, received, overall score and each metric's ratio, worst
+    """scorecard.children rows: name, received, overall score and each judged metric's ratio, worst
     first. Returns (download frame, styled text frame, column label → metric key, the number
     columns to right-align)."""
-    keys = {fmt.metric_label(m, lang, with_unit=False): m.key for m in catalog.METRICS if m.key in targets}
+    keys = {fmt.metric_label(scorecard.within.metric_of(k), lang, with_unit=False): k for k in scorecard.judged(targets)}
     data: dict[str, list[Any]] = {
         _t("group_name", lang): [r["group_name"] or fmt.DASH for r in rows],
         fmt.metric_label("received", lang): [r["received"] for r in rows],

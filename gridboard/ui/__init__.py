@@ -97,6 +97,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/economy.py", "economy", "集体经济", "Collective economy", ":material/agriculture:", auth.ROLES),
     PageSpec("pages/profile.py", "profile", "网格/村画像", "Unit profile", ":material/badge:", auth.DESK_ROLES),
     PageSpec("pages/bulletin.py", "bulletin", "月度通报", "Monthly bulletin", ":material/article:", ("leader", "staff", "analyst", "admin")),
+    PageSpec("pages/targets.py", "targets", "考核目标", "Targets", ":material/flag:", ("leader", "admin")),
     PageSpec("pages/import.py", "import", "数据导入", "Data import", ":material/upload_file:", ("admin", "analyst")),
 )
 

@@ -110,12 +110,22 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kpi_win_custom": ("自定义", "Custom"),
     "kpi_score_range": ("起止日期", "Date range"),
     "kpi_score_periods": ("本期 {now} · 环比上期 {prev} · 同比去年 {last}", "This {now} · previous {prev} · last year {last}"),
+    "kpi_score_periods_ytd": ("本期 {now} · 对比上年同期累计 {prev}（本年的环比与同比是同一时段，只列一次）",
+                              "This {now} · previous year to date {prev} (for a year the previous period and last "
+                              "year are the same window: shown once)"),
+    "kpi_score_misses": ("未达标：{items}", "Below target: {items}"),
+    "kpi_score_all_met": ("各项指标全部达标。", "Every target met."),
+    "kpi_score_overall_note": ("综合得分 = 各项 min(完成度, 1) 的平均（等权），超额完成的指标不能掩盖未达标的指标；"
+                               "响应、办理时长按限时内的占比考核，不按中位数。",
+                               "Overall = the mean of min(ratio, 1) over the metrics (equal weights): a metric far "
+                               "above target cannot hide a missed one; response and close times are judged on the "
+                               "share within the limit, not the median."),
     "kpi_score_counts": ("达标 {green} 项 · 接近 {amber} 项 · 未达标 {red} 项",
                      "{green} on target · {amber} close · {red} below"),
     "kpi_score_ratio_heading": ("各指标完成度", "Each metric against its target"),
-    "kpi_score_ratio_caption": ("完成度 = 实际 ÷ 目标（越低越好的指标取目标 ÷ 实际），1 为达标，最高计 1.5；",
-                                "Ratio = actual ÷ target (target ÷ actual when lower is better), 1 = on target, capped at"
-                                " 1.5. "),
+    "kpi_score_ratio_caption": ("完成度 = 实际 ÷ 目标（越低越好的指标取目标 ÷ 实际），1 为达标，图中最高显示 1.5，计入综合得分时最高计 1；",
+                                "Ratio = actual ÷ target (target ÷ actual when lower is better), 1 = on target, shown up to"
+                                " 1.5, counted at most 1 in the overall score. "),
     "kpi_score_table_heading": ("指标明细（点击一行查看案件）", "Metrics (click a row to list its cases)"),
     "kpi_score_children": ("各{level}综合得分（从低到高）", "Overall score by {level} (lowest first)"),
     "kpi_col_metric": ("指标", "Metric"),
@@ -127,13 +137,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kpi_col_previous": ("上期（环比）", "Previous"),
     "kpi_col_prev_change": ("环比变化", "vs previous"),
     "kpi_col_last_year": ("去年同期（同比）", "Last year"),
+    "kpi_col_previous_ytd": ("上年同期累计", "Previous year to date"),
     "kpi_col_year_change": ("同比变化", "vs last year"),
     "kpi_col_overall": ("综合得分", "Overall"),
     "kpi_rag_green": ("达标", "On target"),
     "kpi_rag_amber": ("接近", "Close"),
     "kpi_rag_red": ("未达标", "Below"),
     "kpi_rag_none": ("无数据", "No data"),
-    "kpi_targets_caption": ("目标值可在 gridboard.toml 的 [targets] 中修改。", "Targets are set in gridboard.toml, [targets]."),
+    "kpi_targets_caption": ("目标值由县领导或管理员在“考核目标”页修改。", "Leaders and administrators set the targets on the Targets page."),
     # why it moved
     "kpi_why_metric": ("指标", "Metric"),
     "kpi_why_by": ("拆分维度", "Split by"),

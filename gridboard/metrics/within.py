@@ -1,0 +1,81 @@
+"""Durations judged by the share within a time limit: 限时内响应占比 (responded within the response
+limit, minutes) and 限时内办结占比 (closed within the close limit, hours), per group or in total.
+
+A median hides a late half ("median 29.7 min: on target" while half the cases waited longer), and
+it does not split into group parts; the share within the limit does both. The limits are the
+county's duration targets (median_response_min, median_close_hours: the same limits /response
+uses), the shares' own targets response_within_share and close_within_share. The durations and
+their cases are the catalogue's (RESPONSE_MINUTES over responded cases, CLOSE_HOURS over closed
+ones); counted by the named query within_counts.sql. No streamlit here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import duckdb
+
+from gridboard.core import catalog, schema
+from gridboard.db import queries
+from gridboard.metrics import engine
+
+# key → (the metric, the duration's SQL value, the count whose cases have it, the target key holding the limit)
+SHARES: dict[str, tuple[catalog.Metric, str, str, str]] = {
+    "response_within_share": (catalog.Metric(
+        "response_within_share", "限时内响应占比", "Responded within the limit", "rate", True, "responded", "responded",
+        "限时响应", "within response limit"), catalog.RESPONSE_MINUTES, "responded", "median_response_min"),
+    "close_within_share": (catalog.Metric(
+        "close_within_share", "限时内办结占比", "Closed within the limit", "rate", True, "closed", "closed",
+        "限时办结", "within close limit"), catalog.CLOSE_HOURS, "closed", "median_close_hours"),
+}
+
+
+def metric_of(key: str) -> catalog.Metric:
+    """The Metric of a catalogue key or a within-limit share."""
+    return SHARES[key][0] if key in SHARES else catalog.METRIC_BY_KEY[key]
+
+
+def limit_of(key: str, targets: dict[str, float] | Any) -> float:
+    """The time limit of a share from the targets (minutes for response, hours for close)."""
+    return float(targets[SHARES[key][3]])
+
+
+def breakdown(
+    con: duckdb.DuckDBPyConnection, key: str, by: str | None, limit: float, *, start: dt.datetime, end: dt.datetime,
+    as_of: dt.datetime, unit: str | None = None,
+) -> list[dict[str, Any]]:
+    """Per group of `by` (None: one row for the whole unit): group_id, group_name, n (cases with
+    the duration by as_of) and within (duration at most `limit`), and the share within/n (None if n = 0)."""
+    if key not in SHARES:
+        raise engine.MetricError(f"unknown within-limit share {key!r}; choose one of {', '.join(SHARES)}")
+    if end <= start:
+        raise engine.MetricError(f"empty period: 'to' ({end:%Y-%m-%d %H:%M}) must be after 'from' ({start:%Y-%m-%d %H:%M})")
+    _, value, count, _ = SHARES[key]
+    unit = engine.check_unit(con, unit)
+    scope, group, extra = engine.scope_and_group(by)
+    sql = queries.named("within_counts", scope=scope, cohort=queries.fragment("cohort", group=group),
+                        value=value, keep=catalog.COUNT_BY_KEY[count].predicate)
+    found = queries.rows(con, sql, {"unit": unit, "start": start, "end": end, "as_of": as_of,
+                                    "within_limit": float(limit), **extra})
+    names: dict[str, str] = {}
+    if by == "child" or (by is not None and by in schema.LEVEL_DIMENSIONS):
+        ids = [r["grp"] for r in found if r["grp"] is not None]
+        names = {r["unit_id"]: r["name"] for r in queries.rows(con, queries.text("unit_names"), {"ids": ids})}
+    out = []
+    for r in found:
+        gid = r["grp"].isoformat() if isinstance(r["grp"], dt.date) else r["grp"]
+        n, within = int(r["n"] or 0), int(r["within"] or 0)
+        out.append({"group_id": gid, "group_name": names.get(gid, gid) if gid is not None else None,
+                    "n": n, "within": within, "share": within / n if n else None})
+    return out
+
+
+def share(
+    con: duckdb.DuckDBPyConnection, key: str, limit: float, *, start: dt.datetime, end: dt.datetime,
+    as_of: dt.datetime, unit: str | None = None,
+) -> float | None:
+    """The unit's share within the limit (None without cases that have the duration)."""
+    rows = breakdown(con, key, None, limit, start=start, end=end, as_of=as_of, unit=unit)
+    n = sum(r["n"] for r in rows)
+    return sum(r["within"] for r in rows) / n if n else None
