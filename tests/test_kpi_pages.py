@@ -264,11 +264,18 @@ def test_response_numbers_equal_the_engine(app_env, kpi_db):
     assert not at.exception
 
 
-@pytest.mark.parametrize("window", kpi_views.SCORE_WINDOWS)
-def test_scorecard_windows(app_env, window):
+def test_scorecard_period_is_one_for_header_sidebar_and_control(app_env):
     at = open_page("pages/scorecard.py")
-    at.segmented_control(key="score_window").set_value(window).run()
-    assert not at.exception, at.exception
+    # the county's assessment period (this month) by default, in the sidebar and the control
+    assert at.session_state["f_period"] == "this_month" == at.segmented_control(key="score_period").value
+    for window in ("last_month", "this_quarter", "this_year", "this_month"):
+        at.segmented_control(key="score_period").set_value(window).run()
+        assert not at.exception, at.exception
+        f = at.session_state[ui.FILTERS_KEY]
+        assert at.session_state["f_period"] == window == f.preset == at.segmented_control(key="score_period").value
+        assert any(f.label in c.value.replace("\\", "") for c in at.caption)  # the header's period
+    at.segmented_control(key="score_period").set_value("this_year").run()
+    assert any("上年同期累计" in c.value for c in at.caption)  # 本年: one comparison, said once
 
 
 def test_scorecard_table_is_the_engines(app_env):
@@ -279,7 +286,11 @@ def test_scorecard_table_is_the_engines(app_env):
     rows = {r["指标"]: r for _, r in frame.iterrows()}
     assert rows["办结率"]["实际"] == fmt.number(expected["closure_rate"] * 100, 2)
     assert rows["办结率"]["目标"] == "98.00"
-    assert rows["响应时长P90"]["实际"] == fmt.number(expected["p90_response_min"], 2)
+    d = on_app_db(app_env, kpi_views.distribution, "response", limit=30.0, **f.window())
+    within = rows["限时内响应占比（≤ 30 分钟）"]
+    assert within["实际"] == fmt.number(d.within_share * 100, 2) and within["目标"] == "90.00"
+    assert (within["状态"] == "达标") == (d.within_share >= 0.9)
+    assert "响应时长P90" not in rows and "响应时长中位数" not in rows  # durations judged on the share
     click(at, f"score_table_{stamp(f, 'C')}", list(frame["指标"]).index("办结率"), "实际")
     assert panel_total(at) == expected["closed"]
     towns = table(at, NAME, "城关街道")
@@ -301,3 +312,7 @@ def test_why_contributions_add_up_on_the_page(app_env):
     at.selectbox(key="why_metric").set_value("closure_rate").run()
     at.selectbox(key="why_compare").set_value("last_year").run()
     assert not at.exception
+    assert any(m.label == "去年同期" for m in at.metric)  # the label follows the comparison
+    at.selectbox(key="why_metric").set_value("response_within_share").run()
+    assert not at.exception, at.exception
+    assert any("限时内的占比" in i.value for i in at.info)

@@ -90,10 +90,24 @@ def test_league_table_agrees_with_the_rank_command(app_env, dbs):
     assert table["网格指数"].iloc[0] == pytest.approx(round(expected[0]["score"], 1))
     assert list(table["单位编码"]) == [r["unit_id"] for r in expected]
     assert list(table["事件数"]) == [r["cases"] for r in expected]
-    for c, label in (("on_time_rate", "按时办结"), ("response", "响应速度")):
+    for c, label in (("on_time_rate", "按时办结·收缩"), ("response", "响应速度·收缩")):
         assert list(table[label]) == pytest.approx([round(100 * r[c], 1) for r in expected])
+    assert list(table["90%区间"]) == [f"{r['band_low']:.1f}–{r['band_high']:.1f}" for r in expected]
+    assert list(table["样本少"]) == ["样本少" if r["provisional"] else "" for r in expected]
     tiles = {m.label: m.value for m in at.metric}
-    assert tiles["参与排名"] == "6" and tiles["数据不足"] == "0"
+    assert tiles["参与排名"] == "6" and tiles["样本少（暂定排名）"] == str(sum(r["provisional"] for r in expected))
+
+
+def test_default_period_is_the_assessment_period_and_moves_the_sidebar(app_env, dbs):
+    at = ranking_page()
+    f = at.session_state[ui.FILTERS_KEY]
+    assert f.preset == "this_month" and at.session_state["f_period"] == "this_month"
+    assert at.segmented_control(key="rk_period").value == "this_month"
+    assert any(f.label in c.value.replace("\\", "") for c in at.caption)  # the header shows the same period
+    at.segmented_control(key="rk_period").set_value("this_year").run()
+    assert not at.exception, at.exception
+    assert at.session_state["f_period"] == "this_year" and at.session_state[ui.FILTERS_KEY].preset == "this_year"
+    assert at.segmented_control(key="rk_period").value == "this_year"
 
 
 def test_within_a_parent_and_by_level(app_env, dbs):
@@ -195,7 +209,7 @@ def test_profile_explain_and_lists(app_env, dbs):
         assert not at.exception, mode
     diff = next(d.value for d in at.dataframe if "差值(分)" in d.value.columns)
     assert diff["差值(分)"].iloc[:-1].sum() == pytest.approx(diff["差值(分)"].iloc[-1], abs=0.03)
-    honour_red = [d.value for d in at.dataframe if "主要失分项" in d.value.columns]
+    honour_red = [d.value for d in at.dataframe if "主要失分项（相对上级）" in d.value.columns]
     assert [len(x) for x in honour_red] == [3, 3]
     assert set(honour_red[0]["排名"]) == {1, 2, 3} and list(honour_red[1]["排名"]) == [6, 5, 4]
 
@@ -207,7 +221,7 @@ def test_english_keeps_the_page_choices(app_env):
     at.segmented_control(key="lang").set_value("en").run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Grid rankings"
-    assert {"Rank", "Change", "Index", "Stars", "On time"} <= set(league(at).columns)
+    assert {"Rank", "Change", "Index", "Stars", "On time (shrunk)", "On time raw (n)"} <= set(league(at).columns)
     assert at.selectbox(key="rk_level").value == "community" and at.segmented_control(key="rk_mode").value == "previous"
     assert at.selectbox(key="rk_level").label == "Rank level"
 

@@ -2,12 +2,15 @@
 
 Owns the intake rhythm (hour of day, weekday, season, growth, event days), the lookup tables
 (time bins, unit tickets by case load, subcategory tickets by area and season) that
-gridboard/db/sql/demo_cases.sql draws from, and the bulk insert with a deferred primary key.
+gridboard/db/sql/demo_cases.sql draws from, the planted declining grids (declining_grids: a
+few ordinary grids whose service slips over the two years and that draw more complaints, for the
+ranking and the explanations to find) and the bulk insert with a deferred primary key.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import duckdb
 import numpy as np
@@ -40,6 +43,7 @@ TIME_BINS = 1 << 17
 UNIT_TICKETS = 1 << 16
 KIND_TICKETS = 1024
 LAST_HOUR_MIN_CASES = 5  # the wall screen's "latest cases" must never be empty
+DECLINING = 8  # planted grids whose service slips steadily over the two years (documented in tests)
 STUCK_SHARE, STUCK_MIN = 0.003, 10  # backlog: share of the last 30 days' cases unsolved at as_of, at least ~10
 
 
@@ -110,20 +114,32 @@ def _time_bins(rng: np.random.Generator, start: dt.datetime, as_of: dt.datetime,
     return pd.DataFrame({"q": np.arange(TIME_BINS + 1, dtype=np.int32), "t": knots})
 
 
+def declining_grids(root: Unit) -> list[str]:
+    """The grids planted to get truly worse over the two years (DECLINING of them, ordinary general
+    grids of middling quality, picked by a fixed hash of their code: the same for a seed)."""
+    candidates = [u for u in walk(root) if u.level == "grid" and u.grid_type == "general" and 0.45 <= u.quality <= 0.8]
+    candidates.sort(key=lambda u: hashlib.sha256(f"declining:{u.unit_id}".encode()).hexdigest())
+    return sorted(u.unit_id for u in candidates[:DECLINING])
+
+
 def _unit_tables(root: Unit, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Grids and micro-grids (demo_units) and UNIT_TICKETS tickets by case load (demo_unit_tickets)."""
+    """Grids and micro-grids (demo_units, with the decline of the planted declining grids) and
+    UNIT_TICKETS tickets by case load (demo_unit_tickets)."""
     rows = []
     grids = [u for u in walk(root) if u.level == "grid"]
+    declining = set(declining_grids(root))
     for g, u in enumerate(grids):
         # case load: households, busier in town and at dedicated sites, plus a per-grid temper;
-        # a third lands on the grid itself, the rest on its micro-grids by households
-        load = u.households * (1.5, 1.0, 2.0)[u.area] * rng.lognormal(0.0, 0.35)
-        rows.append((g, u.unit_id, u.area, u.quality, u.lon, u.lat, u.place, 0.35 * load))
+        # a third lands on the grid itself, the rest on its micro-grids by households. A declining
+        # grid draws more complaints as it slips.
+        decline = 1.0 if u.unit_id in declining else 0.0
+        load = u.households * (1.5, 1.0, 2.0)[u.area] * rng.lognormal(0.0, 0.35) * (1 + 5.0 * decline)
+        rows.append((g, u.unit_id, u.area, u.quality, decline, u.lon, u.lat, u.place, 0.35 * load))
         micro_total = sum(m.households for m in u.children)
         for m in u.children:
-            rows.append((g, m.unit_id, m.area, u.quality, m.lon, m.lat, m.place,
+            rows.append((g, m.unit_id, m.area, u.quality, decline, m.lon, m.lat, m.place,
                          0.65 * load * m.households / micro_total))
-    units = pd.DataFrame(rows, columns=["grid_row", "unit_id", "area", "q", "lon", "lat", "place", "load"])
+    units = pd.DataFrame(rows, columns=["grid_row", "unit_id", "area", "q", "decline", "lon", "lat", "place", "load"])
     units["grid_row"] = units["grid_row"].astype(np.int32)
     units.insert(0, "row_id", np.arange(len(units), dtype=np.int32))
     units["area"] = units["area"].astype(np.int32)

@@ -27,7 +27,7 @@ import numpy as np
 from gridboard.core import config
 from gridboard.db import aggregates, queries, store
 from gridboard.demo import geo
-from gridboard.demo.cases import insert_cases, period_start
+from gridboard.demo.cases import declining_grids, insert_cases, period_start
 from gridboard.demo.frames import insert_frame
 from gridboard.demo.people import insert_economy, insert_volunteers
 from gridboard.demo.tree import COUNTY_ID, COUNTY_NAME, TOWNS, build_tree, units_frame, walk
@@ -115,6 +115,7 @@ def build(con: duckdb.DuckDBPyConnection, *, cases: int = 100_000, seed: int = 7
     insert_economy(con, root, rng_econ, as_of.year)
     store.rebuild_unit_closure(con)
     store.set_meta(con, "demo", f"seed={seed} cases={cases} as_of={as_of.isoformat()}")
+    store.set_meta(con, "demo_declining_grids", ",".join(declining_grids(root)))  # the planted bad grids
     store.bump_data_version(con)
     aggregates.build_and_mark(con)
     return _summary(con, seed, as_of, shape, time.perf_counter() - began)

@@ -1,8 +1,9 @@
 """The demo county's volunteers, their services and the villages' collective economy.
 
-Owns the volunteer registrations (3-5 % of residents, a party share, teams), two years of
-services, and three years of collective economy per village with the weak-village share
-shrinking year by year.
+Owns the volunteer registrations (3-5 % of residents, a party share, teams; the registered count
+growing by about a quarter a year), two years of services (each volunteer serving at a steady rate
+while registered, so hours grow with the registrations), and three years of collective economy per
+village: most grow a few percent a year, some fall back, weak villages are lifted.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ _ACTIVITY_P = (0.28, 0.18, 0.2, 0.16, 0.15, 0.03)
 _HOURS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)
 _HOURS_P = (0.06, 0.16, 0.14, 0.2, 0.1, 0.12, 0.1, 0.05, 0.04, 0.03)
 WEAK_INCOME = 50_000  # yuan: a village below this operating income is weak (薄弱村)
-WEAK_SHARE = (0.20, 0.12, 0.05)  # share of weak villages two years ago, last year, this year
+WEAK_SHARE = (0.20,)  # share of weak villages two years ago (later years follow from growth and 消薄 support)
 
 
 # --- volunteers and collective economy ----------------------------------------------------------
@@ -60,8 +61,9 @@ def insert_volunteers(con: duckdb.DuckDBPyConnection, root: Unit, rng: np.random
     party = rng.random(n) < party_rate
     team_kind = np.where(party & (rng.random(n) < 0.6), 0, rng.integers(1, len(_TEAMS), size=n))
     today = np.datetime64(as_of.date())
-    # registrations over six years, most of them recent (the drive started three years ago)
-    age_days = np.minimum(rng.exponential(500.0, n), 6 * 365).astype(int)
+    # registrations over six years, more of them recent: the registered count grows by about a
+    # quarter a year (exponential ages, mean four years, capped at six)
+    age_days = np.minimum(rng.exponential(1500.0, n), 6 * 365).astype(int)
     registered = today - age_days.astype("timedelta64[D]")
     team_place = pd.Series([cv_name[p] for p in parents])[grid_idx].reset_index(drop=True)
     volunteers = pd.DataFrame({
@@ -72,10 +74,12 @@ def insert_volunteers(con: duckdb.DuckDBPyConnection, root: Unit, rng: np.random
         "team": team_place + pd.Series(np.array(_TEAMS)[team_kind]),
         "registered_on": registered,
     })
-    # services: an activity level per volunteer (many seldom serve, a few very often)
+    # services: an activity level per volunteer (many seldom serve, a few very often), as a rate over
+    # the time the volunteer was registered: hours served grow with the registered count, plausibly
     start = np.datetime64(period_start(as_of), "s")
     end = np.datetime64(as_of, "s")
-    lam = rng.gamma(0.8, 6.0, n) * np.where(party, 1.5, 1.0)
+    active = (end - np.maximum(registered.astype("datetime64[s]"), start)).astype(np.int64) / (end - start).astype(np.int64)
+    lam = rng.gamma(0.8, 6.0, n) * np.where(party, 1.5, 1.0) * np.clip(active, 0.0, 1.0)
     per = rng.poisson(lam)
     who = np.repeat(np.arange(n), per)
     m = len(who)
@@ -110,16 +114,24 @@ def insert_volunteers(con: duckdb.DuckDBPyConnection, root: Unit, rng: np.random
 
 
 def insert_economy(con: duckdb.DuckDBPyConnection, root: Unit, rng: np.random.Generator, year: int) -> None:
-    """Three years of collective economy per village; weak villages shrink 20 % -> 12 % -> 5 %."""
+    """Three years of collective economy per village: a fifth weak (< 5万) in the first year; most
+    villages grow a few percent a year, about one in eight falls back, and weak villages get the
+    county's lifting support (消薄: about +35 % a year), so the weak share shrinks year by year."""
     villages = [u for u in walk(root) if u.level == "village"]
     n = len(villages)
     sigma = 0.9
     strength = rng.normal(0.0, 1.0, n)  # a village's rank stays (nearly) the same over the years
     coops = 1 + rng.poisson(1.8, n)
     rows = []
-    for k, (share, led) in enumerate(zip(WEAK_SHARE, (0.4, 0.5, 0.6), strict=True)):
-        mu = np.log(WEAK_INCOME) - sigma * statistics.NormalDist().inv_cdf(share)
-        income = np.round(np.exp(mu + sigma * strength + rng.normal(0.0, 0.02, n)), -2)
+    mu = np.log(WEAK_INCOME) - sigma * statistics.NormalDist().inv_cdf(WEAK_SHARE[0])
+    log_income = mu + sigma * strength
+    for k, led in enumerate((0.4, 0.5, 0.6)):
+        if k:
+            growth = np.where(rng.random(n) < 0.12, rng.normal(-0.08, 0.04, n), rng.normal(0.045, 0.03, n))
+            lifted = np.exp(log_income) < WEAK_INCOME
+            growth = np.where(lifted, rng.normal(0.35, 0.08, n), growth)
+            log_income = log_income + growth
+        income = np.round(np.exp(log_income + rng.normal(0.0, 0.01, n)), -2)
         coops = coops + (rng.random(n) < 0.15)
         total = np.round(income * rng.uniform(1.1, 1.5, n) + rng.uniform(80_000, 250_000, n), -2)
         dividends = np.where(income > 100_000, np.round(income * rng.uniform(0.05, 0.3, n), -2), 0.0)

@@ -47,6 +47,14 @@ MISSED: dict[str, str] = {
 Which = Literal["missed", "counted"]
 
 
+ASSESSMENT_PRESETS: dict[str, str] = {"month": "this_month", "quarter": "this_quarter", "year": "this_year"}
+
+
+def assessment_preset(setting: object) -> str:
+    """The period preset of the county's assessment period setting (month → this_month, the default)."""
+    return ASSESSMENT_PRESETS.get(str(setting), "this_month")
+
+
 # --- units and levels --------------------------------------------------------------------------
 
 

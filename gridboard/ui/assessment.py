@@ -11,17 +11,17 @@ from __future__ import annotations
 import streamlit as st
 
 from gridboard.core import config, periods
+from gridboard.ranking import league
 from gridboard.ui.filters import PERIOD_NEXT_KEY, Filters, filters
 from gridboard.ui.session import lang, t
 
-ASSESSMENT_PRESETS: dict[str, str] = {"month": "this_month", "quarter": "this_quarter", "year": "this_year"}
 CHOICES: tuple[str, ...] = ("this_month", "last_month", "this_quarter", "this_year")
 _APPLIED = "_gridboard_assessment_applied"
 
 
 def default_preset() -> str:
     """The preset of the county's assessment period (this_month unless set otherwise)."""
-    return ASSESSMENT_PRESETS.get(str(config.load()["assessment_period"]), "this_month")
+    return league.assessment_preset(config.load()["assessment_period"])
 
 
 def assessment_filters(key: str) -> Filters:

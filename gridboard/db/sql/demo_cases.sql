@@ -9,7 +9,8 @@
 --                                       seconds after $start
 --   demo_units(row_id, grid_row, unit_id, area, q, lon, lat, place)   grids and micro-grids;
 --                                       grid_row numbers their grid; area 0 urban, 1 rural,
---                                       2 dedicated; q = the grid's hidden quality
+--                                       2 dedicated; q = the grid's hidden quality, decline = 1
+--                                       for the planted declining grids (worse as time goes on)
 --   demo_unit_tickets(ticket, row_id)   $unit_tickets tickets by case load
 --   demo_kinds(kind_id, category, ...)  the subcategories of demo_case_kinds.sql
 --   demo_kind_tickets(kind_key, kind_id)   by area and season:
@@ -47,8 +48,9 @@ WITH lookup AS (
                list(0.3 + 3.0 * q ORDER BY grid_row) AS l_grid_e,                  -- grid-resolved share 1 - (1 - s)^e
                list(0.008 + 0.045 * (1 - q) ORDER BY grid_row) AS l_p_reopen,
                list(0.006 + 0.08 * pow(1 - q, 1.5) ORDER BY grid_row) AS l_p_dissatisfied0,
-               list(0.05 + 0.10 * (1 - q) ORDER BY grid_row) AS l_p_basic
-        FROM (SELECT DISTINCT grid_row, q FROM demo_units)
+               list(0.05 + 0.10 * (1 - q) ORDER BY grid_row) AS l_p_basic,
+               list(decline ORDER BY grid_row) AS l_decline
+        FROM (SELECT DISTINCT grid_row, q, decline FROM demo_units)
     ) AS g, (
         SELECT list(category ORDER BY kind_id) AS l_category,
                list(subcategory ORDER BY kind_id) AS l_subcategory,
@@ -91,6 +93,8 @@ kinded AS (
            l_unit_id[u] AS unit_id, l_lon[u] AS unit_lon, l_lat[u] AS unit_lat, l_place[u] AS place,
            l_disp_mu[g] AS disp_mu, l_sign_mu[g] AS sign_mu, l_rho0[g] AS rho0, l_grid_e[g] AS grid_e,
            l_p_reopen[g] AS p_reopen, l_p_dissatisfied0[g] AS p_dissatisfied0, l_p_basic[g] AS p_basic,
+           -- a declining grid slips from its quality to a poor one over the two years (0 → 1)
+           l_decline[g] * CAST(rep_us - epoch_us($start) AS DOUBLE) / (epoch_us($as_of) - epoch_us($start)) AS slip,
            l_phrases[k][1 + CAST(floor(demo_u(h, 22) * len(l_phrases[k])) AS INTEGER)] AS phrase,
            l_category[k] AS category, l_subcategory[k] AS subcategory,
            l_department[k] AS department, l_limit_hours[k] AS limit_hours,
@@ -111,14 +115,14 @@ coded AS (
                 WHEN u_src < src4 THEN 3 ELSE 4 END AS src,
            -- the level that will resolve it: good grids keep more inside the grid (the share
            -- 1 - (1 - s)^e, e = 0.3 at q = 0 up to 3.3 at q = 1, stays a probability)
-           CASE WHEN u_grid < 1 - exp(grid_e * ln_keep) THEN 0
+           CASE WHEN u_grid < 1 - exp(grid_e * (1 - 0.8 * slip) * ln_keep) THEN 0
                 WHEN u_level < 0.55 THEN 1
                 WHEN u_level < 0.88 OR town_desk THEN 2
                 ELSE 3 END AS lvl,
            CAST(rep_us - epoch_us($start) AS DOUBLE) / (epoch_us($as_of) - epoch_us($start)) AS t_frac,
            (rep_us // 3600000000) % 24 AS hour_of_day,
            demo_u(h, 6) < 0.015 AS cancel_sim,
-           demo_u(h, 7) < p_reopen AS reopen_sim,
+           demo_u(h, 7) < p_reopen + 0.08 * slip AS reopen_sim,
            -- the current backlog: a share $stuck_p of the last 30 days' cases is still unsolved
            -- at $as_of (demo.py raises the share for small demos so a backlog always shows)
            rep_us >= epoch_us($as_of) - 30 * 86400000000 AND demo_u(h, 8) < $stuck_p AS stuck_sim
@@ -138,10 +142,10 @@ flags AS (
                      + 3600 * (8 + CASE WHEN hour_of_day >= 22 THEN 24 ELSE 0 END)
                 ELSE 0 END AS night_s,
            -- grid quality moves both the sign-for time and the close time (share of the time limit)
-           60 * exp(sign_mu + 0.9 * r1 * sin(a1)) AS sign_s,
+           60 * exp(sign_mu + 2.5 * slip + 0.9 * r1 * sin(a1)) AS sign_s,
            -- median close time as a share of the limit: grid quality, resolving level, a slow
            -- improvement over the two years, and a reopened case takes longer
-           rho0 * [0.4, 0.8, 1.0, 1.4][lvl + 1] * (1.15 - 0.3 * t_frac)
+           rho0 * [0.4, 0.8, 1.0, 1.4][lvl + 1] * (1.15 - 0.3 * t_frac) * (1 + 3.0 * slip)
                * CASE WHEN reopen_sim THEN 1.6 ELSE 1 END AS rho
     FROM coded
 ),
@@ -180,7 +184,7 @@ cut AS (
            CASE WHEN close_us <= as_us THEN close_us END AS close_at,
            CASE WHEN callback_us <= as_us THEN callback_us END AS callback_at,
            -- dissatisfaction grows in weak grids, after a failed first fix and after a missed deadline
-           p_dissatisfied0 + CASE WHEN reopen_sim THEN 0.10 ELSE 0 END
+           p_dissatisfied0 + 0.4 * slip + CASE WHEN reopen_sim THEN 0.10 ELSE 0 END
                + CASE WHEN late_sim THEN 0.06 ELSE 0 END AS p_dissatisfied
     FROM raw
 )
