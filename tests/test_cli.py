@@ -118,16 +118,20 @@ def test_rank_json(fixture_db, tmp_path, monkeypatch):
     assert [r["unit_id"] for r in rows] == sorted((r["unit_id"] for r in rows), key=lambda u: next(
         x["rank"] for x in rows if x["unit_id"] == u))
     assert {r["unit_id"] for r in rows} == {"T1", "T2"}
-    keys = {"unit_id", "name", "parent_id", "rank", "rank_in_parent", "score", "stars", "cases",
-            "cases_per_1000_households", "on_time_rate", "closure_rate", "satisfaction_rate", "response",
-            "grid_resolved_rate"}
+    keys = {"unit_id", "name", "parent_id", "rank", "rank_in_parent", "score", "stars", "star_basis", "cases",
+            "provisional", "band_low", "band_high", "cases_per_1000_households", "on_time_rate", "closure_rate",
+            "satisfaction_rate", "response", "grid_resolved_rate"}
     assert set(rows[0]) == keys
+    assert all(r["band_low"] <= r["score"] <= r["band_high"] and isinstance(r["provisional"], bool) for r in rows)
     assert {r["unit_id"]: r["cases"] for r in rows} == {"T1": 5, "T2": 3}
     assert all(r["rank"] in (1, 2) and 1 <= r["stars"] <= 5 for r in rows)
 
 
-def test_rank_too_few_cases_have_no_rank(fixture_db, tmp_path, monkeypatch):
-    monkeypatch.setenv("GRIDBOARD_CONFIG", str(tmp_path / "absent.toml"))  # default minimum: 20 cases
+def test_rank_gives_few_cases_a_provisional_rank(fixture_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("GRIDBOARD_CONFIG", str(tmp_path / "absent.toml"))  # the defaults
     out = run_cli("rank", "--db", str(fixture_db), "--level", "grid", *WINDOW, "--json")
     rows = json.loads(out.stdout)
-    assert rows and all(r["rank"] is None and r["stars"] is None for r in rows)
+    # a handful of cases per grid: every grid ranked (shrunk toward its parent), wide bands marked provisional
+    assert rows and all(r["rank"] is not None and r["stars"] is not None for r in rows)
+    assert all(r["provisional"] == (r["band_high"] - r["band_low"] > 8.0) for r in rows)
+    assert sorted(r["rank"] for r in rows)[0] == 1

@@ -37,13 +37,14 @@ class Server:
 
 
 def orders(db: Path, cfg: Path) -> dict[str, list[str]]:
-    """Grid names in the order of the page's default filters (last 30 days, whole county) under the
+    """Grid names in the order of the page's default filters (the assessment period: this month, whole county) under the
     saved weights and under each single component (computed before the server holds the file;
     names, not codes: the code column is off screen at 1366 wide)."""
     now = config.load(cfg).now().replace(second=0)
     from gridboard.core import periods
+    from gridboard.ranking import league
 
-    p = periods.period(periods.DEFAULT_PRESET, now)
+    p = periods.period(league.assessment_preset(config.load(cfg)["assessment_period"]), now)
     con = store.connect(db, read_only=True)
     try:
         data = gridindex.inputs(con, "grid", start=p.start, end=p.end, as_of=p.as_of)

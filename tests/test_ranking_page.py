@@ -195,7 +195,7 @@ def test_profile_explain_and_lists(app_env, dbs):
     assert not at.exception, at.exception
     unit = {u.unit_id: u for u in engine(dbs[0], at.session_state[ui.FILTERS_KEY])}[second]
     cards = {m.label: m.value for m in at.metric}
-    assert cards["网格指数"] == f"{unit.score:,.1f}" and cards["排名"] == "2 / 6"
+    assert cards["网格指数"] == f"{unit.score:,.1f}" and cards["排名"] == "2 / 6" + (" · 样本少" if unit.provisional else "")
     components = at.dataframe[1].value
     assert components["得分(分)"].sum() == pytest.approx(unit.score, abs=0.02)
     for comp in ("received", *COMPONENTS):
