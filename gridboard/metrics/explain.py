@@ -95,7 +95,7 @@ def shift_share(parts1: dict[Any, tuple[float, float]], parts2: dict[Any, tuple[
     big1 = sum(n for n, _ in parts1.values()) / d1
     big2 = sum(n for n, _ in parts2.values()) / d2
     mean = (big1 + big2) / 2
-    out = {}
+    out: dict[Any, tuple[float | None, float | None, float | None, float | None, float, float]] = {}
     for key in dict.fromkeys([*parts2, *parts1]):
         n1, den1 = parts1.get(key, (0.0, 0.0))
         n2, den2 = parts2.get(key, (0.0, 0.0))

@@ -113,7 +113,7 @@ def values(
     con: duckdb.DuckDBPyConnection, targets: Mapping[str, float], p: periods.Period, *, unit: str | None = None,
 ) -> dict[str, float | None]:
     """The judged metrics of one unit and period (the catalogue's rates and the within-limit shares)."""
-    k = engine.kpis(con, unit=unit, **p.window())
+    k = engine.kpis(con, start=p.start, end=p.end, as_of=p.as_of, unit=unit)
     out: dict[str, float | None] = {}
     for key in judged(targets):
         if key in within.SHARES:

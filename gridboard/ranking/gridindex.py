@@ -375,6 +375,6 @@ def settings_from(cfg: config.Config, weights: Mapping[str, float] | None = None
         response_target_min=float(cfg.targets.get("median_response_min", 30.0)),
         k=float(cfg["shrink_k"]),
         min_cases=int(cfg["min_cases_for_rank"]),
-        band_provisional=float(cfg["rank_provisional_band"]),
+        band_provisional=float(str(cfg["rank_provisional_band"])),
         star_mode=str(cfg["star_mode"]),
     )

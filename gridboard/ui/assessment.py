@@ -41,6 +41,6 @@ def assessment_filters(key: str) -> Filters:
             st.session_state["f_period"] = st.session_state[key]
 
     labels = periods.PRESET_LABELS_EN if lang() == "en" else periods.PRESET_LABELS_ZH
-    st.segmented_control(t("rk_period"), CHOICES, key=key, on_change=follow, format_func=labels.get,
+    st.segmented_control(t("rk_period"), CHOICES, key=key, on_change=follow, format_func=lambda c: labels[c],
                          help=t("rk_period_help", period=labels[preset]))
     return f
