@@ -65,7 +65,7 @@ def _response(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> o
 def _scorecard(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
     targets = config.load().targets
     return (scorecard.build(con, targets, p, unit=unit),
-            kpi_views.child_scores(con, targets, unit=unit, **p.window()))
+            scorecard.children(con, targets, unit=unit, **p.window()))
 
 
 def _why(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
