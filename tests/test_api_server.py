@@ -146,21 +146,25 @@ def test_ingest_bad_requests_say_why(live):
 def test_real_la311_export_through_the_api(live):
     with LA311.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    places = {r["ncname"].strip() for r in rows if r["ncname"].strip()}
-    blank = sum(1 for r in rows if not r["ncname"].strip())
+    # "Closed"/"Referred Out" (closed, by the preset) without a close date cannot be true: rejected
+    lying = [r for r in rows if r["status"] in ("Closed", "Referred Out") and not r["closeddate"].strip()]
+    kept = [r for r in rows if r not in lying]
+    places = {r["ncname"].strip() for r in kept if r["ncname"].strip()}
+    blank = sum(1 for r in kept if not r["ncname"].strip())
     path = "/api/v1/ingest?table=cases&mapping=la311&add_units_under=C"
     status, report, _ = live.api("POST", path, live.analyst, file=(LA311.name, LA311.read_bytes()))
     assert status == 200, report
-    assert report["outcome"] == "loaded"
-    assert (report["read"], report["inserted"], report["updated"], report["rejected"]) == (len(rows), len(rows), 0, 0)
+    assert report["outcome"] == "partial" and len(lying) == 18
+    assert (report["read"], report["inserted"], report["updated"], report["rejected"]) == (len(rows), len(kept), 0, 18)
     assert report["unassigned"] == blank == 38
     assert report["new_units"] == len(places) + 1  # each neighbourhood council a grid, plus 未划分
-    assert report["problems"][0]["column"].endswith("（ncname）")
+    assert {p["row"] for p in report["problems"] if p["action"] == "拒绝"} == \
+        {i + 2 for i, r in enumerate(rows) if r in lying}  # file rows: the header is row 1
     health = live.health()
     assert health["data_version"] == report["data_version"]
-    assert health["last_ingest"]["file_name"] == LA311.name and health["last_ingest"]["rows_inserted"] == len(rows)
+    assert health["last_ingest"]["file_name"] == LA311.name and health["last_ingest"]["rows_inserted"] == len(kept)
     status, again, _ = live.api("POST", path, live.analyst, file=(LA311.name, LA311.read_bytes()))
-    assert status == 200 and (again["inserted"], again["unchanged"], again["outcome"]) == (0, len(rows), "unchanged")
+    assert status == 200 and (again["inserted"], again["unchanged"], again["rejected"]) == (0, len(kept), 18)
     assert live.health()["data_version"] == report["data_version"]  # the same file again changes nothing
 
 

@@ -141,7 +141,7 @@ class Feed:
         tag = uuid.uuid4().hex[:4].upper()
         for i, k in enumerate(picks):
             t = templates[int(k)]
-            at = now - dt.timedelta(seconds=int(self.rng.integers(0, 60)))
+            at = now - dt.timedelta(seconds=int(self.rng.integers(60, 120)))  # dispatched a minute later, by now
             rows.append({
                 "case_id": f"LIVE{now:%Y%m%d%H%M%S}{tag}{i:03d}", "unit_id": t["unit_id"], "source": t["source"],
                 "category": t["category"], "subcategory": t["subcategory"], "title": t["title"],

@@ -19,6 +19,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import math
 import os
 import queue
 import re
@@ -30,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
+import pandas as pd
 
 from gridboard.db import queries, store
 from gridboard.ingest import pipeline
@@ -98,7 +101,27 @@ def report_dict(report: pipeline.Report, problems: Any = None, *, status_feed: b
     if problems is not None:
         out["problems"] = [{"row": int(r[0]), "column": r[1], "value": r[2], "problem": r[3], "action": r[4]}
                            for r in problems.itertuples(index=False)]
-    return out
+    return finite(out)
+
+
+def finite(obj: Any) -> Any:
+    """The report with NaN/NA (an empty cell) as null, so it is strict JSON."""
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [finite(v) for v in obj]
+    if obj is None or isinstance(obj, str | bool | int):
+        return obj
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, np.generic):  # numpy scalars from the report frames
+        return finite(obj.item())
+    try:
+        if pd.isna(obj):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return obj
 
 
 def error_dict(file_name: str, table: str, message: str) -> dict[str, Any]:
