@@ -97,9 +97,9 @@ def test_bulletin_page_shows_the_a4_bulletin(browser, server, size):
     box = page.locator(".gb-bulletin").bounding_box()
     assert box is not None and box["width"] <= 210 / 25.4 * 96 + 2  # not wider than A4
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"bulletin_{size}.png"))
+    page.screenshot(path=str(SHOTS / f"bulletin_page_{size}.png"))
     page.locator(".gb-figure").first.scroll_into_view_if_needed()
-    page.screenshot(path=str(SHOTS / f"bulletin_{size}_chart.png"))
+    page.screenshot(path=str(SHOTS / f"bulletin_page_{size}_chart.png"))
     page.context.close()
 
 
