@@ -81,11 +81,12 @@ def test_numbers_and_parents_out_of_bounds_are_refused(con, table, header, row, 
     assert hit[0][0] == 2 and hit[0][1].startswith(field)
 
 
-def test_a_20_mb_title_is_refused_and_a_long_one_kept(con):
-    big = "长" * 20_000_000
-    found = rejected(con, case_csv("A1,G1,,,2024-05-01 08:00,,,待处理,\nA2,G1,,,2024-05-01 08:00,,,待处理,",
-                                   header="事件编号,所属网格,来源渠道,标题,上报时间,办结时间,办理时限,状态,满意度")
-                     .replace(b"A1,G1,,,", f"A1,G1,,{big},".encode()))
+def test_a_3_mb_title_is_refused_and_a_long_one_kept(con):
+    """A cell above the text cap is refused by row (a 20 MB cell never gets this far: the file's
+    line limit refuses it before parsing, see test_hostile_files)."""
+    big = "长" * 1_000_000
+    found = rejected(con, case_csv(f"A1,G1,{big},2024-05-01 08:00,待处理", "A2,G1,短标题,2024-05-01 08:00,待处理",
+                                   header="事件编号,所属网格,标题,上报时间,状态"))
     assert [(r, m) for r, _, m in found] == [(2, "文字过长")]
     assert rejected(con, case_csv("A3,G1," + "字" * 2000 + ",2024-05-01 08:00,待处理",
                                   header="事件编号,所属网格,标题,上报时间,状态")) == []

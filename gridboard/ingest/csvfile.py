@@ -110,6 +110,9 @@ def _head_records(text: str, delimiter: str) -> Iterator[list[str]]:
                 break
             yield rec
     except csv.Error as exc:
+        if "new-line character seen in unquoted field" in str(exc):
+            raise ReadError("文件只用 CR（旧式 Mac 换行）分行，无法可靠读取：请在 Excel 或文本编辑器中另存为"
+                            "标准 CSV（Windows 或 Unix 换行）") from None
         raise ReadError(f"CSV 格式错误：{exc}") from None
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+from gridboard.ingest import limits
 from gridboard.ingest.csvfile import BLOCK, HEAD_BYTES, detect_encoding, open_csv, sniff_delimiter
 from gridboard.ingest.excel import open_xlsx
 from gridboard.ingest.source import Kind, ReadError, Source, clean_headers, pick_header_row
@@ -46,12 +47,18 @@ def open_source(data: bytes | str | Path, name: str | None = None) -> Source:
 
     if size == 0:
         raise ReadError("文件是空的（0 字节）")
+    limits.check_size(size)  # limits first: nothing below parses a file that could hurt
     sha, head, lines = _hash_and_head(opener)
     kind = _sniff_kind(head, name)
     if kind == "xlsx":
-        return open_xlsx(name, size, sha, opener)
+        limits.check_xlsx(opener)
+        src = open_xlsx(name, size, sha, opener)
+        limits.check_columns(src.headers)
+        return src
+    limits.check_text(opener)
     encoding = detect_encoding(opener, head)
     src = open_csv(name, size, sha, opener, encoding)
+    limits.check_columns(src.headers)
     src.total_rows = max(0, lines - src.header_row - 1)  # records spanning lines make this an over-estimate
     return src
 
