@@ -49,6 +49,7 @@ st.set_page_config(
     layout="wide",
     initial_sidebar_state="collapsed" if ui.kiosk_requested() else "expanded",
 )
+ui.require_settings()  # a wrong gridboard.toml: its error in Chinese on the page, and nothing else
 
 user = ui.current_user()
 if user is None:

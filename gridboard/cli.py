@@ -420,7 +420,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = client.held_hint(str(exc)) if "held by another process" in str(exc) else ""
         print(f"error: {exc}{hint}", file=sys.stderr)
         return 2
-    except engine.MetricError as exc:
+    except (engine.MetricError, config.ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except (duckdb.Error, OSError) as exc:  # an unreadable database or file: one line, never a traceback

@@ -22,7 +22,7 @@ from gridboard.ui.filters import (
     filters,
     level_label,
 )
-from gridboard.ui.session import cached, cursor, data_version, database, held, hold, lang, t
+from gridboard.ui.session import cached, cursor, data_version, database, held, hold, lang, require_settings, t
 from gridboard.ui.widgets import download_table, metrics_table, page_header, plotly
 
 # What pages use (`ui.filters()`, `ui.t(...)`): this module's shell plus the re-exported helpers.
@@ -47,6 +47,7 @@ __all__ = [
     "metrics_table",
     "page_header",
     "plotly",
+    "require_settings",
     "t",
     "APP_FLAG",
     "PAGES",

@@ -1,5 +1,6 @@
-"""Per-session state of the UI: the language, the database connection (one per process, a cursor per
-session), the data version every cache is keyed on, cached calls, the unit tree, and resources held for a session.
+"""Per-session state of the UI: the language, the settings (checked at start), the database connection
+(one per process, a cursor per session), the data version and settings fingerprint every cache is keyed
+on, cached calls, the unit tree, and resources held for a session.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import duckdb
 import streamlit as st
 
 from gridboard.core import config, i18n
-from gridboard.db import store
+from gridboard.db import queries, store
 
 # --- language ------------------------------------------------------------------------------------
 
@@ -26,6 +27,20 @@ def lang() -> str:
 
 def t(key: str, **values: object) -> str:
     return i18n.text(key, lang(), **values)
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+
+def require_settings() -> config.Config:
+    """The loaded settings; a wrong settings file shows its error in the user's language (Chinese
+    first: key, file, suggestion) and stops the run, never a traceback."""
+    try:
+        return config.load()
+    except config.ConfigError as exc:
+        st.error(exc.message(lang()), icon=":material/settings_alert:")
+        st.stop()
+        raise  # st.stop() raises; this line only tells type checkers the function ends here
 
 
 # --- database ------------------------------------------------------------------------------------
@@ -73,7 +88,7 @@ def data_version(db: str | None = None) -> int:
 
 
 @st.cache_data(max_entries=512, ttl=dt.timedelta(minutes=15), show_spinner=False)
-def _cached_call(db: str, version: int, name: str, args: tuple, kwargs: dict) -> Any:
+def _cached_call(db: str, version: int, settings: str, name: str, args: tuple, kwargs: dict) -> Any:
     module, _, attr = name.rpartition(".")
     cur = _connection(db).cursor()
     try:
@@ -83,13 +98,12 @@ def _cached_call(db: str, version: int, name: str, args: tuple, kwargs: dict) ->
 
 
 def cached(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """func(cursor, *args, **kwargs) for a module-level gridboard function, cached by
-    (database, data version, function, arguments): results change when the data changes."""
+    """func(cursor, *args, **kwargs) for a module-level gridboard function, cached by (database, data
+    version, settings fingerprint, function, arguments): results change when the data changes and
+    when a saved setting (e.g. the grid index weights) changes, not 15 minutes later."""
     db = database()
-    return _cached_call(db, data_version(db), f"{func.__module__}.{func.__qualname__}", args, kwargs)
-
-
-_UNITS_SQL = "SELECT unit_id, parent_id, level, name FROM units ORDER BY unit_id"
+    settings = config.load().fingerprint()
+    return _cached_call(db, data_version(db), settings, f"{func.__module__}.{func.__qualname__}", args, kwargs)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -97,7 +111,7 @@ def _unit_tree(db: str, version: int) -> dict[str, list[tuple[str, str, str]]]:
     """Children of each unit: parent_id → [(unit_id, level, name)], root under ""."""
     cur = _connection(db).cursor()
     try:
-        rows = cur.execute(_UNITS_SQL).fetchall()
+        rows = queries.run(cur, queries.text("unit_tree"), {}).fetchall()
     finally:
         cur.close()
     tree: dict[str, list[tuple[str, str, str]]] = {}
