@@ -1,8 +1,8 @@
-"""Opening analysts' files: CSV/TSV text in any common encoding, and Excel .xlsx.
+"""Opening analysts' files: CSV/TSV text in any common encoding, and Excel (.xlsx, .xls).
 
 Owns everything between the uploaded bytes (or a path) and a Source: hashing the file,
 recognising its kind from its content rather than its name (a zip is .xlsx, an OLE2 box is an old
-or password-protected Excel file, HTML "saved as .xls" is refused with a clear message), then
+.xls or a password-protected workbook, HTML "saved as .xls" is refused with a clear message), then
 handing it to the CSV reader (gridboard.ingest.csvfile: encoding, separator, header row) or the
 Excel reader (gridboard.ingest.excel). A Source streams its rows in chunks of strings.
 
@@ -15,11 +15,11 @@ import hashlib
 import io
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Literal
 
 from gridboard.ingest import limits
 from gridboard.ingest.csvfile import BLOCK, HEAD_BYTES, detect_encoding, open_csv, sniff_delimiter
-from gridboard.ingest.excel import open_xlsx
+from gridboard.ingest.excel import open_excel
 from gridboard.ingest.source import Kind, ReadError, Source, clean_headers, pick_header_row
 
 __all__ = ["Kind", "ReadError", "Source", "clean_headers", "detect_encoding", "open_source", "pick_header_row",
@@ -50,9 +50,10 @@ def open_source(data: bytes | str | Path, name: str | None = None) -> Source:
     limits.check_size(size)  # limits first: nothing below parses a file that could hurt
     sha, head, lines = _hash_and_head(opener)
     kind = _sniff_kind(head, name)
-    if kind == "xlsx":
-        limits.check_xlsx(opener)
-        src = open_xlsx(name, size, sha, opener)
+    if kind in ("xlsx", "xls"):
+        if kind == "xlsx":
+            limits.check_xlsx(opener)
+        src = open_excel(name, size, sha, opener, old=kind == "xls")
         limits.check_columns(src.headers)
         return src
     limits.check_text(opener)
@@ -81,13 +82,15 @@ def _hash_and_head(opener: Callable[[], IO[bytes]]) -> tuple[str, bytes, int]:
     return h.hexdigest(), head, lines
 
 
-def _sniff_kind(head: bytes, name: str) -> Kind:
+def _sniff_kind(head: bytes, name: str) -> Literal["csv", "xlsx", "xls"]:
+    """csv, xlsx (a zip: .xlsx, .xlsm, .xlsb) or xls (an OLE2 box: old .xls, or a password-protected
+    workbook, which the Excel reader refuses); ReadError for what is neither."""
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if head.startswith(b"PK"):
         raise ReadError("文件像是不完整的压缩包（Excel 文件可能被截断），请重新导出")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ReadError("这是旧版 .xls 或设置了打开密码的 Excel 文件，无法读取：请在 Excel 中去掉密码后另存为 .xlsx 或 CSV")
+        return "xls"
     if head.startswith(b"%PDF"):
         raise ReadError("这是 PDF 文件，不是表格：请导出为 CSV 或 .xlsx")
     text = head[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()

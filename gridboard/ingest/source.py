@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
 import pandas as pd
 
@@ -39,6 +39,7 @@ class Source:
     total_rows: int | None = None  # estimate for progress: lines (CSV) or the sheet's dimension (.xlsx)
     _opener: Callable[[], IO[bytes]] = field(repr=False, default=lambda: io.BytesIO(b""))
     _chunker: Callable[[Source, int], Iterator[tuple[int, pd.DataFrame]]] | None = field(repr=False, default=None)
+    _loaded: Any = field(repr=False, default=None)  # a reader's already loaded data, used by the first read
 
     @property
     def first_data_row(self) -> int:
