@@ -41,6 +41,9 @@ BAD = [
     ("volunteer_star_hours = [100, 50, 600]\n", ["must be a list of positive numbers, strictly ascending"],
      ["严格递增的正数列表"]),
     ("weights = 0.3\n", ["weights must be a table [weights]"], ["应为表 [weights]"]),
+    ("[users.li]\nrole = \"analyst\"\ndisabled = \"yes\"\n", ["[users.li] disabled = \"yes\" must be true or false"],
+     ["应为true 或 false"]),
+    ("[api_tokens.ab12]\nuser = \"li\"\nsha = \"x\"\n", ["[api_tokens.ab12] sha", "did you mean sha256?"], []),
     ("min_cases_for_rank = \n", ["not valid TOML"], ["不是有效的 TOML 格式"]),
 ]
 
@@ -103,6 +106,8 @@ def test_accounts_still_load_and_a_bad_role_is_still_auths_to_refuse(tmp_path):
     digest = auth.hash_password("s3cret-pass")
     path = write(tmp_path, f'[users.zhang]\nrole = "leader"\npassword_hash = "{digest}"\ndisplay_name = "张三"\n')
     config.load(path)
+    config.load(write(tmp_path, path.read_text(encoding="utf-8") + 'disabled = true\n[api_tokens.ab12]\nuser = "zhang"\n'
+                      'sha256 = "00"\ncreated = "2026-03-01T08:00:00"\n'))  # the API server's entries
     accounts = auth.load_accounts(path)
     assert accounts["zhang"].role == "leader" and accounts["zhang"].display_name == "张三"
     assert auth.authenticate("zhang", "s3cret-pass", accounts) is not None
