@@ -78,11 +78,16 @@ class Measure:
     median_key: str  # the metric that is this measure's median
 
 
+def _measure(key: str, median_key: str) -> Measure:
+    """A duration as the catalogue defines its median: its value and the count it is measured over."""
+    m = catalog.METRIC_BY_KEY[median_key]
+    assert m.value is not None
+    return Measure(key, m.value, catalog.COUNT_BY_KEY[m.numerator].predicate, m.kind, median_key)
+
+
 MEASURES: dict[str, Measure] = {
-    "response": Measure("response", "(epoch(k.responded_at) - epoch(k.reported_at)) / 60.0",
-                        "k.responded_at <= $as_of", "minutes", "median_response_min"),
-    "close": Measure("close", "(epoch(k.closed_at) - epoch(k.reported_at)) / 3600.0",
-                     "k.closed_at <= $as_of", "hours", "median_close_hours"),
+    "response": _measure("response", "median_response_min"),
+    "close": _measure("close", "median_close_hours"),
 }
 TARGET_BINS = 30
 
