@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -23,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gridboard.core import schema
+from gridboard.core import config, schema
 from gridboard.db import store
 from gridboard.ingest.mapping import list_presets
 from gridboard.metrics import engine, kpi_json
@@ -46,7 +47,12 @@ def lifespan(url: Callable[[], str | None] | None = None) -> Callable[[Any], con
     @contextlib.asynccontextmanager
     async def run(_app: Any) -> AsyncIterator[None]:
         global _service
-        svc = Service(url=url() if url else None)
+        try:
+            svc = Service(url=url() if url else None)
+        except config.ConfigError as exc:  # every page shows it in Chinese; the live parts stay off (503)
+            print(f"gridboard: live parts not started: {exc}", file=sys.stderr, flush=True)
+            yield
+            return
         await asyncio.to_thread(svc.start)
         _service = svc
         try:

@@ -22,7 +22,7 @@ from gridboard.ui.filters import (
     filters,
     level_label,
 )
-from gridboard.ui.session import cached, cursor, data_version, database, held, hold, lang, require_settings, t
+from gridboard.ui.session import cached, cursor, data_version, database, held, hold, lang, t
 from gridboard.ui.widgets import download_table, metrics_table, page_header, plotly
 
 # What pages use (`ui.filters()`, `ui.t(...)`): this module's shell plus the re-exported helpers.
@@ -123,6 +123,19 @@ def navigation(role: str | None, *, hidden: bool = False) -> Any:
         else:
             pages.append(st.Page(path, title=title, icon=s.icon, url_path=s.url_path))
     return st.navigation(pages, position="hidden" if hidden or role == "wall" else "sidebar")
+
+
+def require_settings() -> config.Config:
+    """The loaded settings. A wrong settings file shows its error in the user's language (Chinese
+    first: file, key, suggestion) with the pages registered but hidden, and stops the run: no
+    traceback, no page, no automatic file-name menu."""
+    try:
+        return config.load()
+    except config.ConfigError as exc:
+        navigation(None, hidden=True)
+        st.error(exc.message(lang()), icon=":material/settings_alert:")
+        st.stop()
+        raise  # st.stop() raises; this line only tells type checkers the function ends here
 
 
 def page_guard() -> None:

@@ -1,6 +1,6 @@
-"""Per-session state of the UI: the language, the settings (checked at start), the database connection
-(one per process, a cursor per session), the data version and settings fingerprint every cache is keyed
-on, cached calls, the unit tree, and resources held for a session.
+"""Per-session state of the UI: the language, the database connection (one per process, a cursor per
+session), the data version and settings fingerprint every cache is keyed on, cached calls, the unit
+tree, and resources held for a session.
 """
 
 from __future__ import annotations
@@ -27,20 +27,6 @@ def lang() -> str:
 
 def t(key: str, **values: object) -> str:
     return i18n.text(key, lang(), **values)
-
-
-# --- settings ------------------------------------------------------------------------------------
-
-
-def require_settings() -> config.Config:
-    """The loaded settings; a wrong settings file shows its error in the user's language (Chinese
-    first: key, file, suggestion) and stops the run, never a traceback."""
-    try:
-        return config.load()
-    except config.ConfigError as exc:
-        st.error(exc.message(lang()), icon=":material/settings_alert:")
-        st.stop()
-        raise  # st.stop() raises; this line only tells type checkers the function ends here
 
 
 # --- database ------------------------------------------------------------------------------------

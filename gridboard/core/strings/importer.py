@@ -15,11 +15,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     # step 1
     "imp_step1": ("① 选择数据表和文件", "① Table and file"),
     "imp_table": ("导入到数据表", "Import into table"),
-    "imp_file": ("上传文件（CSV 或 .xlsx）", "Upload a file (CSV or .xlsx)"),
+    "imp_file": ("上传文件（CSV 或 Excel）", "Upload a file (CSV or Excel)"),
     "imp_file_help": (
-        "支持 UTF-8、带 BOM 的 UTF-8、GBK/GB18030 编码，逗号、制表符或分号分隔，自动识别；Excel 请用 .xlsx。",
+        "支持 UTF-8、带 BOM 的 UTF-8、GBK/GB18030 编码，逗号、制表符或分号分隔，自动识别；Excel 支持 .xlsx 和旧版 .xls。",
         "UTF-8, UTF-8 with BOM and GBK/GB18030, separated by comma, tab or semicolon, are detected; "
-        "Excel files as .xlsx.",
+        "Excel files as .xlsx or old .xls.",
     ),
     "imp_templates": ("导入模板", "Import templates"),
     "imp_templates_help": (
