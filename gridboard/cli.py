@@ -8,7 +8,6 @@ traceback.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,65 +16,17 @@ from typing import Any
 import duckdb
 
 from gridboard.bulletin import commands as bulletin_commands
+from gridboard.cli_args import CliError, emit_json, parse_date, parse_time, window
+from gridboard.cli_args import Parser as _Parser
+from gridboard.cli_args import db_arg as _db_arg
+from gridboard.cli_args import db_path as _db_path
+from gridboard.cli_args import fmt_value as _fmt
+from gridboard.cli_args import print_table as _print_table
+from gridboard.cli_args import window_args as _window_args
 from gridboard.core import config
 from gridboard.db import backup, store
 from gridboard.metrics import engine, kpi_json
 from gridboard.server import client
-
-
-class CliError(Exception):
-    """A user error: printed as one line, exit code `code`."""
-
-    def __init__(self, message: str, code: int = 2) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
-        raise CliError(f"{self.prog}: {message}")
-
-
-def parse_date(text: str) -> dt.datetime:
-    try:
-        return dt.datetime.strptime(text, "%Y-%m-%d")
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
-
-
-def parse_time(text: str) -> dt.datetime:
-    for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    raise argparse.ArgumentTypeError(f"not a time YYYY-MM-DDTHH:MM: {text!r}")
-
-
-def emit_json(obj: Any) -> None:
-    sys.stdout.write(kpi_json.dumps(obj))
-    sys.stdout.write("\n")
-
-
-def _db_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", type=Path, default=None, help="DuckDB file (default: the configured data/gridboard.duckdb)")
-
-
-def _db_path(args: argparse.Namespace) -> Path:
-    return args.db if args.db is not None else config.load().db_path
-
-
-def _window_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--unit", default=None, help="unit id (default: the county root)")
-    p.add_argument("--from", dest="start", type=parse_date, default=None, help="first day, inclusive (YYYY-MM-DD)")
-    p.add_argument("--to", dest="end", type=parse_date, default=None, help="last day, exclusive (YYYY-MM-DD)")
-    p.add_argument("--as-of", dest="as_of", type=parse_time, default=None, help="evaluation time (default: now)")
-
-
-def window(args: argparse.Namespace) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
-    """(start, end, as_of): defaults are 'now' in the configured zone and the 30 days before it."""
-    return kpi_json.window(args.start, args.end, args.as_of)
-
 
 # --- commands ----------------------------------------------------------------------------------
 
@@ -99,22 +50,6 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     else:
         _print_table(result if isinstance(result, list) else [result])
     return 0
-
-
-def _print_table(rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        print("(no cases)")
-        return
-    for row in rows:
-        print("  ".join(f"{k}={_fmt(v)}" for k, v in row.items()))
-
-
-def _fmt(v: Any) -> str:
-    if v is None:
-        return "—"
-    if isinstance(v, float):
-        return f"{v:.4f}"
-    return str(v)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
