@@ -10,7 +10,7 @@ import argparse
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from gridboard.core import config
 from gridboard.metrics import kpi_json
@@ -27,7 +27,7 @@ class CliError(Exception):
 class Parser(argparse.ArgumentParser):
     """argparse with one-line errors (CliError, exit 2) instead of a usage dump."""
 
-    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, no usage dump
         raise CliError(f"{self.prog}: {message}")
 
 

@@ -7,7 +7,7 @@ both find the header row under title rows and clean the header texts the same wa
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal
 
@@ -79,7 +79,7 @@ def pick_header_row(rows: list[list[str]]) -> int:
     return 0
 
 
-def clean_headers(cells: list[object]) -> list[str]:
+def clean_headers(cells: Sequence[object]) -> list[str]:
     """Header texts, stripped; trailing empty cells dropped; empty inner cells named 列N."""
     out = [str(c).replace("\ufeff", "").strip() if c is not None else "" for c in cells]
     while out and not out[-1]:
