@@ -169,6 +169,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # of them turns off links, autolinks (http\:\/\/, www\.), emphasis, headings, lists, code, HTML
 # tags and entities, Streamlit's :colour[...] / :material/...: directives and $...$ / $$...$$ LaTeX.
 _MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)(?:\b(https?|ftp|mailto|xmpp|file)(\\:)|\b(www)(\\\.)|([a-z0-9_+\-])(\\@))")
 
 
 def plain_text(text: Any) -> str:
@@ -186,7 +188,11 @@ def escape_md(text: Any) -> str:
     colour, icon, LaTeX or HTML. Apply once, to the value, before it goes into a template."""
     if _missing(text):
         return DASH
-    return _MD_PUNCTUATION.sub(r"\\\1", plain_text(text))
+    escaped = _MD_PUNCTUATION.sub(r"\\\1", plain_text(text))
+    # Streamlit's GFM autolinking runs on the parsed text, after backslash escapes: a word joiner
+    # (invisible, U+2060) inside "http://", "www." and before "@" keeps them from becoming links.
+    return _AUTOLINK.sub(lambda m: "".join(g or "" for g in m.groups()[::2]) + WORD_JOINER
+                         + "".join(g or "" for g in m.groups()[1::2]), escaped)
 
 
 def escape_label(text: Any) -> str:
