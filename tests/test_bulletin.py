@@ -268,3 +268,20 @@ def test_cli_any_period_as_html(demo, tmp_path):
     html = out.read_text(encoding="utf-8")
     assert "2026年10月5日至2026年10月11日" in html
     assert f"共受理群众诉求{k['received']:,}件" in html
+
+
+def test_red_and_honour_lists_are_the_ranking_pages(con):
+    from gridboard.ranking import gridindex, league
+
+    start, end = dates.month_bounds(MONTH)
+    b = content.build(con, start=start, end=end, as_of=AS_OF, overrides={})
+    lists = next(s for s in b.sections if s.key == "lists")
+    level = "grid" if lists.heading.endswith("网格红黑榜") else "community"
+    settings = gridindex.settings_from(config.load())
+    honour, red = league.honour_and_red(gridindex.scores(con, level, settings, start=start, end=end, as_of=AS_OF),
+                                        content.LIST_SIZE)
+    expected = [(u.rank, u.name, bool(getattr(u, "provisional", False))) for u in honour + red]
+    shown = [(int(r[1]), r[2].removesuffix("（样本少）"), r[2].endswith("（样本少）")) for r in lists.tables[0].rows]
+    assert shown == expected and honour
+    ties = "（含并列）" if len(honour) > content.LIST_SIZE else ""
+    assert lists.paragraphs[0].startswith(f"网格指数前{content.LIST_SIZE}名{ties}的")

@@ -258,7 +258,8 @@ def _lists(c: _Context) -> Section | None:
     honour: list[gridindex.UnitScore] = []
     red: list[gridindex.UnitScore] = []
     for level in levels:
-        honour, red = league.honour_and_red(gridindex.scores(c.con, level, c.index, **c.window), LIST_SIZE)
+        scored = gridindex.scores(c.con, level, c.index, **c.window)
+        honour, red = league.honour_and_red(scored, LIST_SIZE)
         if honour:
             break
     label = schema.DIMENSION_LABELS_ZH[level]
@@ -267,14 +268,24 @@ def _lists(c: _Context) -> Section | None:
         return Section("lists", heading, [c.say("lists_none", level=schema.DIMENSION_LABELS_ZH[levels[0]])])
     parents = league.unit_names(c.con, sorted({u.parent_id for u in honour + red if u.parent_id}))
     sep = c.t.words["sep"]
-    paragraphs = [c.say("lists_honour", level=label, n=len(honour), names=sep.join(u.name for u in honour))]
+    n = min(LIST_SIZE, sum(1 for u in scored if u.rank is not None) // 2)  # as league.honour_and_red
+
+    def ties(group: list[gridindex.UnitScore]) -> str:  # "（含并列）" when ties put more than n units on a list
+        return c.t.words["ties"] if len(group) > n else ""
+
+    paragraphs = [c.say("lists_honour", level=label, n=n, ties=ties(honour), names=sep.join(u.name for u in honour))]
     if red:
-        paragraphs.append(c.say("lists_red", level=label, n=len(red), names=sep.join(u.name for u in red)))
+        paragraphs.append(c.say("lists_red", level=label, n=n, ties=ties(red), names=sep.join(u.name for u in red)))
     columns = ["榜单", "排名", label, "所属单位", "网格指数", "星级", "受理量"]
-    rows = [[name, str(u.rank), u.name, parents.get(u.parent_id or "", "—"), f"{u.score:.1f}",
+    rows = [[name, str(u.rank), _marked(c, u), parents.get(u.parent_id or "", "—"), f"{u.score:.1f}",
              gridindex.star_text(u.stars), tpl.count(u.cases)]
             for name, group in (("红榜", honour), ("黑榜", red)) for u in group]
     return Section("lists", heading, paragraphs, [Table(columns, rows)])
+
+
+def _marked(c: _Context, u: gridindex.UnitScore) -> str:
+    """The unit's name with the ranking page's 样本少 mark when its rank is provisional."""
+    return f"{u.name}（{c.t.words['provisional']}）" if getattr(u, "provisional", False) else u.name
 
 
 def _categories(c: _Context) -> Section | None:
