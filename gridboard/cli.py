@@ -25,6 +25,8 @@ from gridboard.cli_args import print_table as _print_table
 from gridboard.cli_args import window_args as _window_args
 from gridboard.core import config
 from gridboard.db import backup, store
+from gridboard.lake import commands as lake_commands
+from gridboard.lake.errors import LakeError
 from gridboard.metrics import engine, kpi_json
 from gridboard.server import client
 
@@ -40,11 +42,14 @@ def cmd_kpis(args: argparse.Namespace) -> int:
         else:
             _print_table(result if isinstance(result, list) else [result])
         return 0
-    con = store.connect(_db_path(args), read_only=True)
-    try:
-        result = kpi_json.result(con, unit=args.unit, start=args.start, end=args.end, as_of=args.as_of, by=args.by)
-    finally:
-        con.close()
+    if args.engine == "spark":  # the same metric engine over a Parquet export (gridboard.lake)
+        result = lake_commands.kpis(args)
+    else:
+        con = store.connect(_db_path(args), read_only=True)
+        try:
+            result = kpi_json.result(con, unit=args.unit, start=args.start, end=args.end, as_of=args.as_of, by=args.by)
+        finally:
+            con.close()
     if args.json:
         emit_json(result)
     else:
@@ -208,6 +213,7 @@ def _kpis_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--by", choices=schema.DIMENSIONS, default=None, help="break down by a level or dimension")
     p.add_argument("--json", action="store_true", help="print JSON")
     client.server_args(p)
+    lake_commands.engine_args(p)
 
 
 def _demo_parser(p: argparse.ArgumentParser) -> None:
@@ -331,6 +337,7 @@ COMMANDS: list[Command] = [
     ("feed", "drive the live demo feed of a running server through its API", client.feed_parser, client.cmd_feed),
     bulletin_commands.COMMAND,
     *backup.COMMANDS,
+    *lake_commands.COMMANDS,
 ]
 
 
@@ -355,7 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = client.held_hint(str(exc)) if "held by another process" in str(exc) else ""
         print(f"error: {exc}{hint}", file=sys.stderr)
         return 2
-    except (engine.MetricError, config.ConfigError) as exc:
+    except (engine.MetricError, config.ConfigError, LakeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except (duckdb.Error, OSError) as exc:  # an unreadable database or file: one line, never a traceback

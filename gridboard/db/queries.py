@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import duckdb
 import pandas as pd
@@ -62,11 +62,22 @@ def bind(sql: str, params: dict[str, Any]) -> dict[str, Any]:
     return {k: params[k] for k in wanted}
 
 
+@runtime_checkable
+class Runner(Protocol):
+    """Another engine running the same named queries (DuckDB-dialect text, `$name` values), e.g.
+    gridboard.lake's Spark runner over a Parquet export: `rows` returns one dict per result row."""
+
+    def rows(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]: ...
+
+
 def run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> duckdb.DuckDBPyConnection:
     return con.execute(sql, bind(sql, params))
 
 
-def rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+def rows(con: duckdb.DuckDBPyConnection | Runner, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Result rows as dicts, on DuckDB or on a Runner (the one function both engines go through)."""
+    if not isinstance(con, duckdb.DuckDBPyConnection):
+        return con.rows(sql, bind(sql, params))
     cur = run(con, sql, params)
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]

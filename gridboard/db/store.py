@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from gridboard.core import schema
+from gridboard.db import queries
 
 
 class StoreError(Exception):
@@ -157,11 +158,9 @@ def rebuild_unit_closure(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT count(*) FROM unit_closure").fetchone()[0]
 
 
-def root_unit(con: duckdb.DuckDBPyConnection) -> str:
-    """The county root (the one unit without a parent)."""
-    row = con.execute(
-        "SELECT unit_id FROM units WHERE parent_id IS NULL ORDER BY unit_id LIMIT 1"
-    ).fetchone()
-    if row is None:
+def root_unit(con: duckdb.DuckDBPyConnection | queries.Runner) -> str:
+    """The county root (the one unit without a parent), on DuckDB or a queries.Runner."""
+    found = queries.rows(con, queries.text("root_unit"), {})
+    if not found:
         raise StoreError("the database has no units (no county root)")
-    return row[0]
+    return str(found[0]["unit_id"])

@@ -44,12 +44,11 @@ def scope_and_group(by: str | None) -> tuple[str, str, dict[str, Any]]:
     raise MetricError(f"unknown dimension {by!r}; choose one of: {', '.join(schema.DIMENSIONS)}")
 
 
-def check_unit(con: duckdb.DuckDBPyConnection, unit: str | None) -> str:
+def check_unit(con: duckdb.DuckDBPyConnection | queries.Runner, unit: str | None) -> str:
     """The unit id to use (the county root when None); MetricError when it does not exist."""
     if unit is None:
         return store.root_unit(con)
-    row = con.execute("SELECT 1 FROM units WHERE unit_id = $u", {"u": unit}).fetchone()
-    if row is None:
+    if not queries.rows(con, queries.text("unit_exists"), {"unit": unit}):
         raise MetricError(f"unknown unit {unit!r}")
     return unit
 
@@ -81,8 +80,14 @@ def kpi_sql(scope: str, group: str) -> str:
                          counts=catalog.count_sql(), durations=catalog.duration_sql(), rates=catalog.rate_sql())
 
 
+def _plan(con: duckdb.DuckDBPyConnection | queries.Runner, unit: str, by: str | None, start: dt.datetime,
+          end: dt.datetime, scope: str) -> fast.Plan | None:
+    """The aggregates' answer on DuckDB; another engine (a queries.Runner, e.g. Spark) scans the cases."""
+    return fast.plan(con, unit, by, start, end, scope) if isinstance(con, duckdb.DuckDBPyConnection) else None
+
+
 def kpis(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection | queries.Runner,
     *,
     start: dt.datetime,
     end: dt.datetime,
@@ -98,7 +103,7 @@ def kpis(
     unit = check_unit(con, unit)
     params = _params(unit, start, end, as_of)
     scope, group, _ = scope_and_group(None)
-    plan = fast.plan(con, unit, None, start, end, scope)
+    plan = _plan(con, unit, None, start, end, scope)
     found = fast.rows(con, plan, params) if plan is not None else queries.rows(con, kpi_sql(scope, group), params)
     if not found:  # empty cohort: counts are 0, every rate and duration is undefined
         return _clean({"received": 0, "closed": 0, "overdue_open": 0}, detail)
@@ -106,7 +111,7 @@ def kpis(
 
 
 def breakdown(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection | queries.Runner,
     by: str,
     *,
     start: dt.datetime,
@@ -123,7 +128,7 @@ def breakdown(
     unit = check_unit(con, unit)
     scope, group, extra = scope_and_group(by)
     params = {**_params(unit, start, end, as_of), **extra}
-    plan = fast.plan(con, unit, by, start, end, scope)
+    plan = _plan(con, unit, by, start, end, scope)
     found = fast.rows(con, plan, params) if plan is not None else queries.rows(con, kpi_sql(scope, group), params)
     names: dict[str, str] = {}
     if by == "child" or by in schema.LEVEL_DIMENSIONS:

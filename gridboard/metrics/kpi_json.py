@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from gridboard.core import config
+from gridboard.db import queries
 from gridboard.metrics import engine
 
 DATE_FORMATS = ("%Y-%m-%d",)
@@ -47,7 +48,7 @@ def window(start: dt.datetime | None, end: dt.datetime | None,
     return start, end, as_of
 
 
-def result(con: duckdb.DuckDBPyConnection, *, unit: str | None, start: dt.datetime | None, end: dt.datetime | None,
+def result(con: duckdb.DuckDBPyConnection | queries.Runner, *, unit: str | None, start: dt.datetime | None, end: dt.datetime | None,
            as_of: dt.datetime | None, by: str | None) -> Any:
     """engine.kpis for the window, or engine.breakdown rows with `by`."""
     start, end, as_of = window(start, end, as_of)

@@ -197,7 +197,7 @@ def index_sql(scope: str, monthly: bool) -> str:
 
 
 def index_rows(
-    con: duckdb.DuckDBPyConnection, scope: str, params: Mapping[str, Any], *, monthly: bool = False
+    con: duckdb.DuckDBPyConnection | queries.Runner, scope: str, params: Mapping[str, Any], *, monthly: bool = False
 ) -> list[dict[str, Any]]:
     """Rows of grid_index.sql over a scope fragment (a named scope_*.sql body): group_id, month
     (ISO date when `monthly`, else None) and the index's counts and values."""
@@ -213,16 +213,15 @@ def index_rows(
     return out
 
 
-def _units_meta(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, tuple[str | None, str, int | None, str | None]]:
-    rows = con.execute(
-        "SELECT unit_id, parent_id, name, households, grid_type FROM units WHERE list_contains($ids, unit_id)",
-        {"ids": ids},
-    ).fetchall()
-    return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+def _units_meta(
+    con: duckdb.DuckDBPyConnection | queries.Runner, ids: list[str]
+) -> dict[str, tuple[str | None, str, int | None, str | None]]:
+    rows = queries.rows(con, queries.text("units_meta"), {"ids": ids})
+    return {r["unit_id"]: (r["parent_id"], r["name"], r["households"], r["grid_type"]) for r in rows}
 
 
 def inputs(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection | queries.Runner,
     level: str,
     *,
     start: dt.datetime,
