@@ -66,9 +66,10 @@ def test_the_fragments_in_the_kpi_query() -> None:
     text, args = dialect.to_spark(sql, queries.bind(sql, {**PARAMS, **extra}))
     # epoch: exact microseconds as a double
     assert "CAST(UNIX_MICROS(CAST(k.responded_at AS TIMESTAMP)) AS DOUBLE) / 1e6" in text
-    # quantile_cont: Spark's exact percentile, one per duration metric, with its FILTER
-    assert text.count("PERCENTILE(") == 3 and "PERCENTILE_CONT" not in text.upper()
-    assert "PERCENTILE((CAST(UNIX_MICROS(CAST(k.responded_at AS TIMESTAMP)) AS DOUBLE) / 1e6" in text
+    # quantile_cont: the sorted values and DuckDB's interpolation, one per duration metric, with its FILTER
+    assert text.count("ARRAY_SORT(COLLECT_LIST(") == 3 and "PERCENTILE" not in text.upper()
+    assert "COLLECT_LIST((CAST(UNIX_MICROS(CAST(k.responded_at AS TIMESTAMP)) AS DOUBLE) / 1e6" in text
+    assert "(CAST(1 AS DOUBLE) - (((SIZE(a) - 1) * CAST(0.5 AS DOUBLE)) - FLOOR(" in text
     # timestamps: ISO text cast to TIMESTAMP_NTZ; lists: an array parameter
     assert "CAST(:as_of AS TIMESTAMP_NTZ)" in text and "ARRAY_CONTAINS(:levels, a.level)" in text
     assert args["as_of"] == "2026-02-03 08:30:00" and args["levels"] == ["town"]

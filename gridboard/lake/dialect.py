@@ -10,13 +10,15 @@ named query the KPI engine and the grid index use).
 
 What each engine gives for the percentiles (DESIGN.md: median = mean of the two middle values,
 P90 by linear interpolation, like DuckDB's quantile_cont): Spark's `percentile(x, q)` is exact and
-interpolates linearly between the two closest ranks, as DuckDB does; Spark's `percentile_approx` and
-Trino's `approx_percentile` are approximate (a sketch with an error bound), so on Trino an exact
-quantile needs a different fragment (row_number() over the sorted values) — not done here.
-Medians come out equal to the last bit (mean of two middle values: one rounding on both engines).
-Other quantiles may differ in the last bit of the double: DuckDB's x86-64 build interpolates
-as fma(lo, 1 - d, hi * d) (one rounding), the JVM as (1 - d) * lo + d * hi (two roundings);
-measured here on the demo county: P90s equal to within 2e-16 relative.
+interpolates linearly between the two closest ranks, but as lo + (hi - lo) * d, so a median can
+differ from DuckDB's in the last bit (11.85 against 11.850000000000001 on the demo county);
+Spark's `percentile_approx` and Trino's `approx_percentile` are approximate (a sketch with an
+error bound), so on Trino an exact quantile needs yet another fragment — not done here. The
+fragment below sorts the values (collect_list, so a group's values must fit one executor, as for
+`percentile`) and interpolates with DuckDB's own formula lo * (1 - d) + hi * d: medians (d = 0 or
+1/2, exact products) come out equal to the last bit. Other quantiles may still differ in the last
+bit: DuckDB's x86-64 build contracts that formula into a fused multiply-add (one rounding), the
+JVM rounds twice.
 """
 
 from __future__ import annotations
@@ -39,9 +41,10 @@ FRAGMENTS: dict[str, str] = {
         "keeps whole seconds, and DuckDB's date_diff counts boundaries)"
     ),
     "quantile_cont": (
-        "quantile_cont(x, q) → percentile(x, q): exact, linear interpolation between ranks floor(RN) "
-        "and ceil(RN), RN = (n - 1) * q, like DuckDB (sqlglot's PERCENTILE_CONT(x, q) is not Spark syntax; "
-        "percentile_approx and Trino's approx_percentile are approximate)"
+        "quantile_cont(x, q) [FILTER (WHERE p)] → the sorted collect_list(x) [FILTER (WHERE p)] and "
+        "DuckDB's interpolation lo * (1 - d) + hi * d, RN = (n - 1) * q, d = RN - floor(RN): medians equal "
+        "to the last bit (Spark's exact `percentile` computes lo + (hi - lo) * d, which differs in the "
+        "last bit; percentile_approx and Trino's approx_percentile are approximate)"
     ),
     "timestamp parameter": (
         "$t bound with a datetime → CAST(:t AS TIMESTAMP_NTZ) bound with its ISO text: naive local "
@@ -55,18 +58,14 @@ FRAGMENTS: dict[str, str] = {
 }
 
 # Functions the fragments produce, and functions sqlglot leaves as they are that mean the same on Spark.
-_SPARK_FUNCTIONS = frozenset({"unix_micros", "percentile"})
+_SPARK_FUNCTIONS = frozenset({"unix_micros"})
 # Constructs sqlglot would translate but whose meaning differs between the engines.
-_NOT_PORTABLE: dict[type[exp.Expression], str] = {
+_NOT_PORTABLE: dict[type[exp.Expr], str] = {
     exp.DateDiff: "date_diff/datediff counts boundaries differently per engine: use epoch differences",
     exp.ApproxQuantile: "approximate quantiles differ per engine: use quantile_cont",
     exp.PercentileDisc: "quantile_disc has no fragment yet",
     exp.Quantile: "quantile() has no fragment: use quantile_cont",
 }
-
-
-def _placeholders(tree: exp.Expression) -> list[exp.Placeholder]:
-    return list(tree.find_all(exp.Placeholder))
 
 
 @functools.lru_cache(maxsize=256)
@@ -96,23 +95,43 @@ def problems(sql: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _epoch(node: exp.TimeToUnix) -> exp.Expression:
+def _epoch(node: exp.TimeToUnix) -> exp.Expr:
     micros = exp.Anonymous(this="unix_micros", expressions=[exp.cast(node.this.copy(), "TIMESTAMP")])
     return exp.Div(this=exp.cast(micros, "DOUBLE"), expression=exp.Literal.number("1e6"))
 
 
-def _percentile(node: exp.Expression) -> exp.Expression:
+# DuckDB's quantile_cont on doubles, as its source writes it: RN = (n - 1) * q, d = RN - floor(RN),
+# lo * (1 - d) + hi * d between the values at ranks floor(RN) and ceil(RN) of the sorted values.
+_RN = "((size(a) - 1) * {q})"
+_QUANTILE = (
+    "element_at(transform(array(array_sort({values})), a -> CASE WHEN size(a) = 0 THEN NULL ELSE "
+    "a[CAST(floor(RN) AS INT)] * (CAST(1 AS DOUBLE) - (RN - floor(RN))) + a[CAST(ceil(RN) AS INT)] * (RN - floor(RN)) "
+    "END), 1)"
+)
+
+
+def _quantile(value: exp.Expr, q: exp.Expr, where: exp.Expr | None) -> exp.Expr:
+    values: exp.Expr = exp.Anonymous(this="collect_list", expressions=[value.copy()])
+    if where is not None:
+        values = exp.Filter(this=values, expression=where.copy())
+    rn = _RN.format(q=exp.cast(q.copy(), "DOUBLE").sql("spark"))
+    return sqlglot.parse_one(_QUANTILE.replace("RN", rn).format(values=values.sql("spark")), read="spark")
+
+
+def _percentile(node: exp.Expr) -> exp.Expr:
+    if isinstance(node, exp.Filter) and isinstance(node.this, exp.PercentileCont):
+        return _quantile(node.this.this, node.this.expression, node.expression)
     if isinstance(node, exp.PercentileCont) and node.expression is not None:
-        return exp.Anonymous(this="percentile", expressions=[node.this.copy(), node.expression.copy()])
+        return _quantile(node.this, node.expression, None)
     return node
 
 
-def _epochs(node: exp.Expression) -> exp.Expression:
+def _epochs(node: exp.Expr) -> exp.Expr:
     return _epoch(node) if isinstance(node, exp.TimeToUnix) else node
 
 
 def _parameters(typed: dict[str, str]) -> Any:
-    def apply(node: exp.Expression) -> exp.Expression:
+    def apply(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Placeholder) and node.name in typed:
             return exp.cast(exp.Placeholder(this=node.name), typed[node.name])
         return node

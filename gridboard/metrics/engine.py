@@ -104,7 +104,10 @@ def kpis(
     params = _params(unit, start, end, as_of)
     scope, group, _ = scope_and_group(None)
     plan = _plan(con, unit, None, start, end, scope)
-    found = fast.rows(con, plan, params) if plan is not None else queries.rows(con, kpi_sql(scope, group), params)
+    if plan is not None and isinstance(con, duckdb.DuckDBPyConnection):
+        found = fast.rows(con, plan, params)
+    else:
+        found = queries.rows(con, kpi_sql(scope, group), params)
     if not found:  # empty cohort: counts are 0, every rate and duration is undefined
         return _clean({"received": 0, "closed": 0, "overdue_open": 0}, detail)
     return _clean(found[0], detail)
@@ -129,7 +132,10 @@ def breakdown(
     scope, group, extra = scope_and_group(by)
     params = {**_params(unit, start, end, as_of), **extra}
     plan = _plan(con, unit, by, start, end, scope)
-    found = fast.rows(con, plan, params) if plan is not None else queries.rows(con, kpi_sql(scope, group), params)
+    if plan is not None and isinstance(con, duckdb.DuckDBPyConnection):
+        found = fast.rows(con, plan, params)
+    else:
+        found = queries.rows(con, kpi_sql(scope, group), params)
     names: dict[str, str] = {}
     if by == "child" or by in schema.LEVEL_DIMENSIONS:
         ids = [r["grp"] for r in found if r["grp"] is not None]
