@@ -86,10 +86,14 @@ def _cached_call(db: str, version: int, settings: str, name: str, args: tuple, k
 def cached(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """func(cursor, *args, **kwargs) for a module-level gridboard function, cached by (database, data
     version, settings fingerprint, function, arguments): results change when the data changes and
-    when a saved setting (e.g. the grid index weights) changes, not 15 minutes later."""
+    when a saved setting (e.g. the grid index weights) changes, not 15 minutes later. While it
+    computes, the page shows what (widgets.computing)."""
+    from gridboard.ui.widgets import computing  # widgets builds on this module
+
     db = database()
     settings = config.load().fingerprint()
-    return _cached_call(db, data_version(db), settings, f"{func.__module__}.{func.__qualname__}", args, kwargs)
+    with computing(func):
+        return _cached_call(db, data_version(db), settings, f"{func.__module__}.{func.__qualname__}", args, kwargs)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from gridboard.core import catalog, export, fmt
 from gridboard.render import charts
@@ -52,3 +56,52 @@ def metrics_table(df: pd.DataFrame) -> None:
         if label in df.columns:
             column_config[label] = st.column_config.NumberColumn(label, format=formats[m.kind], help=m.zh)
     st.dataframe(df, hide_index=True, width="stretch", column_config=column_config)
+
+
+# --- never a blank page ----------------------------------------------------------------------------
+
+PROGRESS_DELAY_S = 0.15  # a computation that takes longer shows what it computes (Streamlit's spinner waits 0.5 s)
+_WHAT = {  # function name -> (zh, en) of what it computes
+    "kpis": ("指标", "the indicators"), "breakdown": ("分组指标", "the breakdown"),
+    "distribution": ("时长分布", "the duration distribution"), "build": ("汇总", "the summary"),
+    "inputs": ("网格指数", "the grid index"), "explain": ("变化原因", "why it moved"),
+    "child_scores": ("下级单位得分", "the scores of the units below"), "summary": ("汇总", "the summary"),
+    "by_unit": ("各单位数据", "the figures per unit"), "ageing": ("超期账龄", "the ageing"),
+    "funnel": ("办理环节", "the case funnel"), "case_list": ("案件清单", "the case list"),
+}
+
+
+def _what(func: Callable[..., Any]) -> str:
+    zh, en = _WHAT.get(func.__name__, ("数据", "the data"))
+    return f"正在计算{zh}…" if lang() != "en" else f"Computing {en}…"
+
+
+@contextmanager
+def computing(func: Callable[..., Any]) -> Iterator[None]:
+    """While `func` runs, show where its result will appear what is being computed, from
+    PROGRESS_DELAY_S on (cache hits and fast queries show nothing); removed when it returns.
+    ui.cached wraps every page computation in it, so no page stays blank while it works."""
+    ctx = get_script_run_ctx()
+    if ctx is None:  # not inside a script run (tests calling library code): nothing to show
+        yield
+        return
+    slot = st.empty()
+    lock = threading.Lock()
+    state = {"done": False}
+    text = _what(func)
+
+    def show() -> None:
+        with lock:
+            if not state["done"]:
+                slot.info(text, icon=":material/hourglass_top:")
+
+    timer = threading.Timer(PROGRESS_DELAY_S, show)
+    add_script_run_ctx(timer, ctx)
+    timer.start()
+    try:
+        yield
+    finally:
+        with lock:
+            state["done"] = True
+        timer.cancel()
+        slot.empty()
