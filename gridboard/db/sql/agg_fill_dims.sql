@@ -7,3 +7,4 @@ FROM cases AS k
 JOIN agg_unit_map AS m ON m.unit_id = k.unit_id
 WHERE k.status <> 'cancelled' AND k.reported_at >= $from AND k.reported_at < $to AND {days}
 GROUP BY CAST(k.reported_at AS DATE), m.town_unit, k.category, k.source
+ORDER BY report_day

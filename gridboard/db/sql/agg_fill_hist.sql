@@ -8,3 +8,4 @@ FROM (
     {values}
 ) AS x
 GROUP BY report_day, town_unit, measure, {bin}
+ORDER BY report_day
