@@ -1,9 +1,17 @@
-"""Helpers for the page and browser tests: a small database, a free port, a Streamlit server.
+"""Helpers for the page and browser tests: the hand-made small county, a Streamlit server on a free
+port, and the browser helpers every browser test shares (the fixtures that use them, `browser`,
+`new_page` and `signed_in`, are in tests/conftest.py).
 
 `small_database(path, as_of)` writes a hand-made county (2 towns, 3 communities/villages,
 6 grids, 2 micro-grids, a few hundred cases over the 60 days before `as_of`) through
-store.connect(create=True) and bound INSERTs, so the page tests do not depend on the demo
-generator and know exactly what is in the file.
+store.connect(create=True) and one bound bulk INSERT, so the page tests do not depend on the demo
+generator and know exactly what is in the file. Tests take it from the session fixtures of
+tests/conftest.py (built once, copied per test or module) rather than building it themselves.
+
+Waiting in a browser test is on conditions, never on fixed pauses: `settle(page)` waits until the
+app is connected, no script run is going on, no skeleton is left and fonts are loaded; `rerun(page)`
+wraps an action that makes Streamlit run the script and waits for that run's `script_finished`
+message on the page's websocket (the server's own word that the run is over), then settles.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gridboard.db import store
@@ -51,6 +60,23 @@ SOURCES = ["grid_patrol", "hotline", "app", "sensor"]
 LEAF_UNITS = ["T1C1G1M1", "T1C1G1M2", "T1C1G2", "T1C2G1", "T1C2G2", "T2V1G1", "T2V1G2"]
 
 
+CASE_COLUMNS = ["case_id", "unit_id", "source", "category", "title", "reported_at", "dispatched_at", "responded_at",
+                "closed_at", "callback_at", "due_at", "status", "handled_level", "satisfaction", "reopened",
+                "supervised", "reporter_phone"]
+
+
+def insert_rows(con, table: str, columns: list[str], rows: list[tuple]) -> None:
+    """INSERT `rows` into `table` in one statement over a pandas frame (executemany binds row by
+    row: 600 cases took 11 s on a loaded 2-core machine, this takes a few milliseconds)."""
+    import pandas as pd
+
+    con.register("_insert_rows", pd.DataFrame(rows, columns=columns))
+    try:
+        con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM _insert_rows")
+    finally:
+        con.unregister("_insert_rows")
+
+
 def small_database(path: Path, as_of: dt.datetime, *, cases: int = 600, seed: int = 3) -> Path:
     """Write the hand-made county to `path` (replacing it); cases end just before `as_of`."""
     path = Path(path)
@@ -59,10 +85,7 @@ def small_database(path: Path, as_of: dt.datetime, *, cases: int = 600, seed: in
     rng = random.Random(seed)
     con = store.connect(path, create=True)
     try:
-        con.executemany(
-            "INSERT INTO units (unit_id, parent_id, level, name, grid_type, households) VALUES (?, ?, ?, ?, ?, ?)",
-            UNITS,
-        )
+        insert_rows(con, "units", ["unit_id", "parent_id", "level", "name", "grid_type", "households"], UNITS)
         rows = []
         for i in range(cases):
             reported = as_of - dt.timedelta(minutes=rng.randint(30, 60 * 24 * 60))
@@ -81,12 +104,7 @@ def small_database(path: Path, as_of: dt.datetime, *, cases: int = 600, seed: in
                 rng.choice(["grid", "grid", "community", "town"]) if closed else None,
                 satisfaction, rng.random() < 0.03, rng.random() < 0.05, f"138{rng.randint(0, 99_999_999):08d}",
             ))
-        con.executemany(
-            "INSERT INTO cases (case_id, unit_id, source, category, title, reported_at, dispatched_at, responded_at,"
-            " closed_at, callback_at, due_at, status, handled_level, satisfaction, reopened, supervised,"
-            " reporter_phone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+        insert_rows(con, "cases", CASE_COLUMNS, rows)
         store.rebuild_unit_closure(con)
         store.bump_data_version(con)
     finally:
@@ -135,3 +153,197 @@ def streamlit_server(env: dict[str, str], *, log: Path, timeout: float = 90) -> 
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+# --- the browser helpers every browser test shares --------------------------------------------------
+
+SHOTS = Path(os.environ.get("GRIDBOARD_SCREENSHOTS", ROOT / "screenshots"))
+SIZES = {"1920x1080": (1920, 1080), "1366x768": (1366, 768), "3840x2160": (3840, 2160)}
+TIMEOUT_MS = 120_000  # generous: 2 cores shared by several engineers' test runs
+FAILURE = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+LOGIN_FIELD = 'input[aria-label="用户名"]'
+LOCAL_SCHEMES = ("data:", "blob:")
+
+# True once the app is idle: connected, no script run going on (Streamlit's own attribute on stApp),
+# the running indicator empty, no skeleton (lazy elements such as plotly still loading), no stale
+# element of a previous run, and the web fonts loaded (screenshots show the CJK text).
+_IDLE = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!app || app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
+    if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+    const status = document.querySelector('[data-testid="stStatusWidget"]');
+    if (status && status.innerText.trim()) return false;
+    if (document.querySelector('[data-testid="stSkeleton"], [data-stale="true"]')) return false;
+    return document.fonts.status === 'loaded';
+}"""
+
+
+@dataclass
+class Server:
+    """A running `streamlit run app.py`: its URL, files, and every URL its browser pages requested."""
+
+    url: str
+    db: Path
+    cfg: Path
+    log: Path
+    requests: list[str] = field(default_factory=list)
+
+    def outside_requests(self) -> list[str]:
+        """Requests that left the local server (command centres run on intranets: must be [])."""
+        return sorted({u for u in self.requests if not u.startswith((self.url, *LOCAL_SCHEMES))})
+
+
+@contextlib.contextmanager
+def serve(folder: Path, db: Path, config_text: str = "") -> Iterator[Server]:
+    """A server on `db` (login gate on) with gridboard.toml = `config_text`, files in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cfg = folder / "gridboard.toml"
+    cfg.write_text(config_text, encoding="utf-8")
+    log = folder / "server.log"
+    with streamlit_server({"GRIDBOARD_DB": str(db), "GRIDBOARD_CONFIG": str(cfg)}, log=log) as url:
+        yield Server(url, db, cfg, log)
+
+
+_SOCKETS: dict[object, object] = {}  # page → its Streamlit websocket (the newest, after reloads)
+
+
+def open_page(browser, server: Server, size: str = "1920x1080"):
+    """A page in a new context of `size` (zh-CN), its requests recorded on `server`."""
+    width, height = SIZES[size]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.on("request", lambda req: server.requests.append(req.url))
+    page.on("websocket", lambda ws: _SOCKETS.__setitem__(page, ws) if "/_stcore/stream" in ws.url else None)
+    page.on("close", lambda _: _SOCKETS.pop(page, None))
+    return page
+
+
+def settle(page, timeout_ms: int = TIMEOUT_MS) -> None:
+    """Wait until Streamlit is idle (see _IDLE): the run is over and everything it drew is painted."""
+    page.wait_for_function(_IDLE, timeout=timeout_ms)
+
+
+def _run_over(payload: bytes | str) -> bool:
+    """True for the websocket message that ends a whole script run (not a run cut short by
+    st.rerun, which another run follows, and not a fragment's run)."""
+    if isinstance(payload, str):
+        return False
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    msg = ForwardMsg.FromString(payload)
+    return msg.WhichOneof("type") == "script_finished" and msg.script_finished in (
+        ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR)
+
+
+@contextlib.contextmanager
+def rerun(page, timeout_ms: int = TIMEOUT_MS) -> Iterator[None]:
+    """Around an action that makes Streamlit rerun the script (a click on a widget, a form submit):
+    wait for the end of that run on the page's websocket, then settle.
+
+        with rerun(page):
+            page.get_by_role("button", name="开始检查").click()
+    """
+    socket_ = _SOCKETS.get(page)
+    if socket_ is None:
+        raise RuntimeError("the page has no Streamlit websocket yet: goto() and settle() first")
+    with socket_.expect_event("framereceived", predicate=_run_over, timeout=timeout_ms):
+        yield
+    settle(page, timeout_ms)
+
+
+def goto(page, server: Server, path: str = "", query: str = "") -> None:
+    """Load `path` (a page's url_path, "" for home) with `query` ("?kiosk=…") in a fresh session."""
+    page.goto(f"{server.url}/{path}{query}")
+    page.wait_for_selector('[data-testid="stApp"]')
+    settle(page)
+
+
+def log_in(page, role: str, password: str | None = None) -> None:
+    """Sign in through the form as the demo account named after `role` (leader, staff, analyst,
+    admin); returns once the form is gone or an error under it says why not."""
+    from gridboard.core import auth
+
+    page.locator(LOGIN_FIELD).wait_for()
+    page.get_by_label("用户名").fill(role)
+    page.get_by_label("密码").fill(auth.DEMO_PASSWORD if password is None else password)
+    with rerun(page):
+        page.get_by_role("button", name="登录").click()
+
+
+def navigate(page, title: str) -> None:
+    """Open the page called `title` from the sidebar menu (the same session: no new login)."""
+    links = page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title)
+    if not links.count():  # a long menu shows its first items and a "view more" button
+        more = page.locator('[data-testid="stSidebarNavViewButton"]')
+        if more.count():
+            more.click()
+    with rerun(page):
+        links.first.click()
+
+
+def switch_language(page, label: str) -> None:
+    """Click the sidebar's language switch ("English" or "中文")."""
+    with rerun(page):
+        page.locator('[data-testid="stSidebar"]').get_by_text(label, exact=True).click()
+
+
+def wait_for(page, selector: str, timeout_ms: int = TIMEOUT_MS) -> None:
+    """Wait for `selector`, failing at once with the message when the app shows an error instead."""
+    page.wait_for_selector(f"{selector}, {FAILURE}", timeout=timeout_ms)
+    settle(page, timeout_ms)  # an error shown above the element may come first: let the run end
+    failure = page.locator(FAILURE)
+    if failure.count() and not page.locator(selector).count():
+        raise AssertionError(f"the app shows an error instead of {selector}: {failure.first.inner_text()[:1500]}")
+
+
+def no_exception(page, where: str, *, errors_too: bool = False) -> None:
+    """No exception box (and with `errors_too` no st.error box either) on the page."""
+    boxes = page.locator(FAILURE if errors_too else '[data-testid="stException"]')
+    assert boxes.count() == 0, f"{where}: {boxes.first.inner_text()[:1500]}"
+
+
+def painted(page) -> None:
+    """Two animation frames: whatever the last scroll or click changed has been drawn."""
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def scroll(page, pixels: int, at: tuple[int, int] | None = None) -> None:
+    """Scroll by the mouse wheel at `at` (default: the middle of the viewport), wait until the
+    scrolled element has moved (or was already at its end) and the app is settled again."""
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    x, y = at or (width // 2, height // 2)
+    before = page.evaluate(_SCROLL_POS, [x, y])
+    page.mouse.move(x, y)
+    page.mouse.wheel(0, pixels)
+    stuck = before["atEnd"] if pixels > 0 else before["atStart"]  # nowhere to go: nothing to wait for
+    if not stuck:
+        page.wait_for_function(f"([x, y, top]) => ({_SCROLL_POS})([x, y]).top !== top", arg=[x, y, before["top"]])
+    painted(page)
+    settle(page)
+
+
+# the scroll position of the nearest scrollable ancestor of the point (x, y)
+_SCROLL_POS = """([x, y]) => {
+    let e = document.elementFromPoint(x, y);
+    while (e && e !== document.documentElement && !(e.scrollHeight > e.clientHeight + 1
+           && ['auto', 'scroll'].includes(getComputedStyle(e).overflowY))) e = e.parentElement;
+    e = e || document.documentElement;
+    if (e === document.documentElement || e === document.body) e = document.scrollingElement;
+    return {top: e.scrollTop, atEnd: e.scrollTop + e.clientHeight >= e.scrollHeight - 1, atStart: e.scrollTop <= 0};
+}"""
+
+
+def shoot(page, name: str, *, full_page: bool = False) -> Path:
+    """A screenshot to screenshots/ (or $GRIDBOARD_SCREENSHOTS) for a person to look at."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page, timeout=TIMEOUT_MS)
+    return path
+
+
+def home_title(role: str) -> str:
+    """Title of the first page `role` sees (its home page at "/")."""
+    from gridboard import ui
+
+    return ui.visible_pages(role)[0].title_zh

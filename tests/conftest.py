@@ -1,8 +1,32 @@
-"""Shared pytest fixtures: fresh databases built from small, hand-written data."""
+"""Shared pytest fixtures: databases built once per session and copied per test, and the browser
+fixture set (one Chromium, pages signed in through the real login form).
+
+Databases. Each distinct database is built once per session (once per xdist worker) into a
+session temp folder and never opened there again; tests get a file copy (shutil.copy of the
+closed .duckdb, a few milliseconds): per test when the test writes, per module when the module
+only reads. A copy rather than the built file itself because the app's cached read-write
+connection (st.cache_resource, process-wide) and a test's read-only connection may not share a
+file in one process, and a module that writes must not change another's numbers.
+
+  empty_db_file   the contract tables, no rows           -> fresh_db (a connection to a copy)
+  small_db_file   browser_support.small_database(now)    -> small_db (a copy per test)
+  people_db_file  test_volunteers.people_database(now)   (small county + volunteers, economy)
+
+Browser. `browser` is one headless Chromium per session; `new_page(size)` opens a page in a new
+context; `signed_in(role, path, size, lang)` opens `path` by its URL, logs in through the form as
+the demo account of `role` and switches the language; with keep=True the signed-in page is kept
+for the module and the next call with the same role, size and language navigates by the sidebar
+instead of logging in again. Contexts a test opened are closed when it ends, passed or failed.
+A module using them defines a module-scoped `server` fixture (browser_support.serve) and marks
+itself `pytest.mark.xdist_group(<name>)` so that `-n 2 --dist loadgroup` runs it on one worker
+against one server.
+"""
 
 from __future__ import annotations
 
+import shutil
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -13,7 +37,45 @@ SHARED = ROOT.parent / "shared"
 REAL_DATA = SHARED / "data" / "real"
 sys.path.insert(0, str(ROOT))
 
+import browser_support as bs  # noqa: E402
+
+from gridboard.core import config  # noqa: E402
 from gridboard.db import store  # noqa: E402
+
+# --- databases ----------------------------------------------------------------------------------
+
+
+def copy_db(template: Path, folder: Path, name: str | None = None) -> Path:
+    """A file copy of a built (closed) database in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copy(template, folder / (name or template.name)))
+
+
+@pytest.fixture(scope="session")
+def db_templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's folder of built databases (never opened by a test: copy them)."""
+    return tmp_path_factory.mktemp("templates")
+
+
+@pytest.fixture(scope="session")
+def empty_db_file(db_templates: Path) -> Path:
+    path = db_templates / "empty.duckdb"
+    store.connect(path, create=True).close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_db_file(db_templates: Path) -> Path:
+    """The hand-made county of browser_support.small_database, cases up to the session's start."""
+    return bs.small_database(db_templates / "small.duckdb", config.load().now())
+
+
+@pytest.fixture(scope="session")
+def people_db_file(db_templates: Path) -> Path:
+    """The small county plus volunteers, services and collective economy (tests/test_volunteers.py)."""
+    from test_volunteers import people_database
+
+    return people_database(db_templates / "people.duckdb", config.load().now())
 
 
 @pytest.fixture
@@ -22,8 +84,95 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def fresh_db(db_path: Path) -> duckdb.DuckDBPyConnection:
-    """An empty gridboard database with every contract table."""
-    con = store.connect(db_path, create=True)
+def fresh_db(empty_db_file: Path, db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An empty gridboard database with every contract table (a copy of the session's)."""
+    con = store.connect(copy_db(empty_db_file, db_path.parent, db_path.name))
     yield con
     con.close()
+
+
+@pytest.fixture
+def small_db(small_db_file: Path, tmp_path: Path) -> Path:
+    """A copy of the small county of this test's own (write to it freely)."""
+    return copy_db(small_db_file, tmp_path)
+
+
+# --- browser ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One headless Debian Chromium for the session (per xdist worker)."""
+    if not bs.CHROMIUM.exists():
+        pytest.skip(f"{bs.CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(bs.CHROMIUM), args=bs.CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def small_server(small_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[bs.Server]:
+    """One server for the session on a copy of the small county, empty config: for modules that
+    only read (they share it under xdist_group("small_server"))."""
+    folder = tmp_path_factory.mktemp("small_server")
+    with bs.serve(folder, copy_db(small_db_file, folder)) as server:
+        yield server
+
+
+@pytest.fixture
+def new_page(browser, server: bs.Server) -> Iterator[Callable[..., object]]:
+    """new_page(size="1920x1080") → a page in a new context on the module's server (closed after)."""
+    opened: list[object] = []
+
+    def make(size: str = "1920x1080"):
+        page = bs.open_page(browser, server, size)
+        opened.append(page.context)
+        return page
+
+    yield make
+    for context in opened:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def _kept_pages() -> Iterator[dict[tuple[str, str, str], object]]:
+    kept: dict[tuple[str, str, str], object] = {}
+    yield kept
+    for page in kept.values():
+        page.context.close()
+
+
+@pytest.fixture
+def signed_in(browser, server: bs.Server, _kept_pages) -> Iterator[Callable[..., object]]:
+    """signed_in(role="leader", path="", size="1920x1080", lang="zh", keep=False) → a page showing
+    `path` (a url_path; "" = the role's home) signed in as `role`, settled."""
+    opened: list[object] = []
+
+    def sign(role: str = "leader", path: str = "", size: str = "1920x1080", lang: str = "zh", *,
+             keep: bool = False):
+        key = (role, size, lang)
+        if keep and key in _kept_pages:
+            page = _kept_pages[key]
+            bs.navigate(page, _title(path, role, lang))
+            return page
+        page = bs.open_page(browser, server, size)
+        (_kept_pages.__setitem__(key, page) if keep else opened.append(page.context))
+        bs.goto(page, server, path)
+        bs.log_in(page, role)
+        if lang == "en":
+            bs.switch_language(page, "English")
+        return page
+
+    yield sign
+    for context in opened:
+        context.close()
+
+
+def _title(path: str, role: str, lang: str) -> str:
+    from gridboard import ui
+
+    spec = next(p for p in ui.PAGES if p.url_path == path) if path else ui.visible_pages(role)[0]
+    return spec.title(lang)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_support import small_database
+from conftest import copy_db
 from streamlit.testing.v1 import AppTest
 
 from gridboard import ui
@@ -22,8 +22,8 @@ TIMEOUT = 90
 
 
 @pytest.fixture(scope="module")
-def wall_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return small_database(tmp_path_factory.mktemp("wall") / "wall.duckdb", config.load().now(), cases=500, seed=9)
+def wall_db(small_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_db(small_db_file, tmp_path_factory.mktemp("wall"), "wall.duckdb")
 
 
 @pytest.fixture

@@ -1,9 +1,11 @@
-"""The import page on the real server in headless Chromium: the page URL on a fresh server gets
-the login shell, an analyst uploads a real export through the file input (set_input_files),
-checks it with new grids under a town, loads it and sees the success message; the same file
-again changes nothing; a broken file gets the Chinese error. No exception box, and no request
-leaves the local server. Screenshots of each step at 1920×1080 and 1366×768 go to screenshots/
-(or $GRIDBOARD_SCREENSHOTS) for a person to look at.
+"""The import page on the real server in headless Chromium: an analyst uploads a real export
+through the file input (set_input_files), checks it with new grids under a town, loads it and
+sees the success message; the same file again changes nothing; a broken file gets the Chinese
+error. No exception box, and no request leaves the local server. (The login shell on the page's
+URL of a fresh server is test_browser.py's.) Screenshots of each step at 1920×1080 and 1366×768
+go to screenshots/ (or $GRIDBOARD_SCREENSHOTS) for a person to look at.
+
+The tests run in file order on one server (xdist_group): the second loads what the first loaded.
 """
 
 from __future__ import annotations
@@ -14,107 +16,65 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, small_database, streamlit_server
-from conftest import REAL_DATA
-
-from gridboard.core import auth, config
+from browser_support import CHROMIUM, TIMEOUT_MS, Server, no_exception, painted, rerun, serve, settle
+from browser_support import shoot as save_shot
+from conftest import REAL_DATA, copy_db
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.xdist_group("import_browser"),
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (apt-get install chromium)"),
 ]
 
-SHOTS = Path(os.environ.get("GRIDBOARD_SCREENSHOTS", ROOT / "screenshots"))
-SIZES = {"1920x1080": (1920, 1080), "1366x768": (1366, 768)}
-TIMEOUT_MS = 90_000
 BALTIMORE = REAL_DATA / "baltimore311" / "baltimore311_2014-2019_sample.csv"
 BROKEN = Path(__file__).resolve().parent / "data" / "broken"
 UPLOAD = '[data-testid="stFileUploaderDropzoneInput"]'
 
 
-class Server:
-    def __init__(self, url: str, db: Path) -> None:
-        self.url, self.db = url, db
-        self.requests: list[str] = []
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(small_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server on its own copy of the small county (these tests write to it)."""
     tmp = tmp_path_factory.mktemp("import-browser")
-    db = small_database(tmp / "county.duckdb", config.load().now())
-    cfg = tmp / "gridboard.toml"
-    cfg.write_text("", encoding="utf-8")
-    with streamlit_server({"GRIDBOARD_DB": str(db), "GRIDBOARD_CONFIG": str(cfg)}, log=tmp / "server.log") as url:
-        yield Server(url, db)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-def open_page(browser, server: Server, size: str):
-    width, height = SIZES[size]
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
-    page = context.new_page()
-    page.on("request", lambda req: server.requests.append(req.url))
-    return page
-
-
-def settle(page) -> None:
-    """Wait until the script run is over (no running indicator) and the app is painted."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=TIMEOUT_MS)
-    page.wait_for_timeout(400)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.trim()",
-        timeout=TIMEOUT_MS,
-    )
-    page.wait_for_timeout(600)
+    with serve(tmp, copy_db(small_db_file, tmp, "county.duckdb")) as srv:
+        yield srv
 
 
 def shoot(page, name: str, anchor: str | None = None) -> None:
     if anchor is not None:
         page.get_by_text(anchor, exact=False).first.evaluate("e => e.scrollIntoView({block: 'start'})")
-        page.wait_for_timeout(300)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"import_{name}.png"))
+        painted(page)
+    save_shot(page, f"import_{name}")
 
 
-def assert_no_exception(page, where: str) -> None:
-    errors = page.locator('[data-testid="stException"]')
-    assert errors.count() == 0, f"{where}: {errors.first.inner_text()[:1500]}"
-
-
-def log_in_at_import(page, server: Server) -> None:
-    page.goto(f"{server.url}/import")
-    page.get_by_label("用户名").wait_for(timeout=TIMEOUT_MS)
-    page.get_by_label("用户名").fill("analyst")
-    page.get_by_label("密码").fill(auth.DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_role("heading", name="数据导入").first.wait_for(timeout=TIMEOUT_MS)
+def at_import(signed_in, size: str):
+    page = signed_in("analyst", "import", size)
+    page.get_by_role("heading", name="数据导入").first.wait_for()
     settle(page)
     assert page.url.rstrip("/").endswith("/import")
+    return page
 
 
 def upload(page, path: Path) -> None:
-    page.locator(UPLOAD).set_input_files(str(path))
-    page.locator('[data-testid="stFileChip"]').first.wait_for(timeout=TIMEOUT_MS)
-    page.wait_for_selector('[data-testid="stHeading"]:has-text("核对列映射"), [data-testid="stAlertContentError"]',
-                           timeout=TIMEOUT_MS)
+    with rerun(page):  # the upload, then the run that reads it
+        page.locator(UPLOAD).set_input_files(str(path))
+    page.locator('[data-testid="stFileChip"]').first.wait_for()
+    page.wait_for_selector('[data-testid="stHeading"]:has-text("核对列映射"), [data-testid="stAlertContentError"]')
     settle(page)
 
 
 def check(page) -> None:
-    page.get_by_role("button", name="开始检查").click()
-    page.locator('[data-testid="stMetric"]').first.wait_for(timeout=TIMEOUT_MS)
-    settle(page)
-    assert_no_exception(page, "check")
+    with rerun(page):
+        page.get_by_role("button", name="开始检查").click()
+    page.locator('[data-testid="stMetric"]').first.wait_for()
+    no_exception(page, "check")
+
+
+def new_grids_under_the_first_town(page) -> None:
+    with rerun(page):
+        page.get_by_text("把未知单位新建为网格", exact=True).click()
+    page.get_by_role("combobox", name="新网格挂在").click()
+    with rerun(page):
+        page.get_by_role("option", name="测试县 / 城关街道", exact=True).click()
 
 
 def metric(page, label: str) -> int:
@@ -122,38 +82,22 @@ def metric(page, label: str) -> int:
     return int(tile.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
 
 
-def test_import_url_on_a_fresh_server_shows_the_login_shell(browser, server):
-    page = open_page(browser, server, "1920x1080")
-    page.goto(f"{server.url}/import")
-    page.get_by_label("用户名").wait_for(timeout=TIMEOUT_MS)
-    settle(page)
-    assert_no_exception(page, "fresh /import")
-    assert page.get_by_role("button", name="登录").is_visible()
-    assert page.locator(UPLOAD).count() == 0, "nothing of the page before login"
-    page.context.close()
-
-
 @pytest.mark.skipif(not BALTIMORE.is_file(), reason=f"real data file {BALTIMORE} is absent")
-def test_an_analyst_uploads_checks_and_loads_a_real_export(browser, server):
-    page = open_page(browser, server, "1920x1080")
-    log_in_at_import(page, server)
-    assert_no_exception(page, "import page")
-    page.get_by_role("button", name="Excel 模板").wait_for(timeout=TIMEOUT_MS)
+def test_an_analyst_uploads_checks_and_loads_a_real_export(signed_in):
+    page = at_import(signed_in, "1920x1080")
+    no_exception(page, "import page")
+    page.get_by_role("button", name="Excel 模板").wait_for()
     assert page.get_by_role("button", name="CSV 模板").is_visible()
     shoot(page, "1_empty_1920x1080")
     upload(page, BALTIMORE)
-    page.get_by_text("② 核对列映射").wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text("② 核对列映射").wait_for()
     assert page.get_by_role("combobox", name="映射方式").input_value().startswith("巴尔的摩 311")
     shoot(page, "2_mapping_1920x1080", "② 核对列映射")
     check(page)
     rejected = metric(page, "拒绝")
     assert rejected > 5000 and page.get_by_text("有些行的单位在数据库中不存在").is_visible()
     shoot(page, "3_checked_unknown_units_1920x1080", "③ 检查数据")
-    page.get_by_text("把未知单位新建为网格", exact=True).click()
-    settle(page)
-    page.get_by_role("combobox", name="新网格挂在").click()
-    page.get_by_role("option", name="测试县 / 城关街道", exact=True).click()
-    settle(page)
+    new_grids_under_the_first_town(page)
     check(page)
     assert metric(page, "拒绝") < rejected
     new_units = re.search(r"新建单位 ([\d,]+) 个", page.locator('[data-testid="stMain"]').inner_text())
@@ -165,52 +109,43 @@ def test_an_analyst_uploads_checks_and_loads_a_real_export(browser, server):
     load = page.get_by_role("button", name=f"导入 {accepted:,} 行")
     load.scroll_into_view_if_needed()
     shoot(page, "4_load_1920x1080", "④ 导入")
-    load.click()
-    page.get_by_text("导入完成").first.wait_for(timeout=TIMEOUT_MS)
-    settle(page)
-    assert_no_exception(page, "after load")
+    with rerun(page):
+        load.click()
+    page.get_by_text("导入完成").first.wait_for()
+    no_exception(page, "after load")
     assert f"新增 {accepted:,} 行" in page.get_by_text("导入完成").first.inner_text()
     shoot(page, "5_done_1920x1080")
     shoot(page, "5_history_1920x1080", "导入记录（最近 20 次）")
-    page.context.close()
 
 
 @pytest.mark.skipif(not BALTIMORE.is_file(), reason=f"real data file {BALTIMORE} is absent")
-def test_the_same_file_again_changes_nothing_1366(browser, server):
-    page = open_page(browser, server, "1366x768")
-    log_in_at_import(page, server)
+def test_the_same_file_again_changes_nothing_1366(signed_in):
+    page = at_import(signed_in, "1366x768")
     shoot(page, "1_empty_1366x768")
     upload(page, BALTIMORE)
     shoot(page, "2_mapping_1366x768", "② 核对列映射")
-    page.get_by_text("把未知单位新建为网格", exact=True).click()
-    settle(page)
-    page.get_by_role("combobox", name="新网格挂在").click()
-    page.get_by_role("option", name="测试县 / 城关街道", exact=True).click()
-    settle(page)
+    new_grids_under_the_first_town(page)
     check(page)
     assert metric(page, "新增") == 0 and metric(page, "更新") == 0 and metric(page, "无变化") > 5000
     shoot(page, "3_checked_1366x768", "③ 检查数据")
     shoot(page, "3_problems_1366x768", "问题清单")
     shoot(page, "3_preview_1366x768", "导入后的变化预览")
-    page.get_by_role("button", name="导入", exact=False).filter(has_text="行").click()
-    page.get_by_text("没有任何改变").first.wait_for(timeout=TIMEOUT_MS)
-    settle(page)
-    assert_no_exception(page, "unchanged load")
+    with rerun(page):
+        page.get_by_role("button", name="导入", exact=False).filter(has_text="行").click()
+    page.get_by_text("没有任何改变").first.wait_for()
+    no_exception(page, "unchanged load")
     shoot(page, "5_unchanged_1366x768")
-    page.context.close()
 
 
-@pytest.mark.parametrize("size", list(SIZES))
-def test_a_broken_file_shows_the_chinese_error(browser, server, size):
-    page = open_page(browser, server, size)
-    log_in_at_import(page, server)
+def test_a_broken_file_shows_the_chinese_error(signed_in):
+    size = "1366x768"  # one size: the message is the same code path at both
+    page = at_import(signed_in, size)
     upload(page, BROKEN / "html_saved_as.xls")
     error = page.locator('[data-testid="stAlertContentError"]').first
-    error.wait_for(timeout=TIMEOUT_MS)
+    error.wait_for()
     assert "网页（HTML）" in error.inner_text()
-    assert_no_exception(page, "broken file")
+    no_exception(page, "broken file")
     shoot(page, f"6_broken_{size}")
-    page.context.close()
 
 
 BIG_ROWS = int(os.environ.get("GRIDBOARD_BIG_IMPORT_ROWS", "0") or 0)
@@ -233,28 +168,25 @@ def write_cases(path: Path, rows: int) -> Path:
 @pytest.mark.slow
 @pytest.mark.skipif(not BIG_ROWS, reason="set GRIDBOARD_BIG_IMPORT_ROWS=1000000 to upload a million-row file "
                                          "(about 190 MB, a few minutes)")
-def test_a_million_row_file_goes_in_with_a_progress_bar(browser, server, tmp_path):
+def test_a_million_row_file_goes_in_with_a_progress_bar(signed_in, tmp_path):
     big = write_cases(tmp_path / "big_cases.csv", BIG_ROWS)
-    page = open_page(browser, server, "1920x1080")
-    log_in_at_import(page, server)
+    page = at_import(signed_in, "1920x1080")
     upload(page, big)
-    page.get_by_role("button", name="开始检查").click()
-    page.locator('[data-testid="stProgress"]').first.wait_for(timeout=TIMEOUT_MS)
-    page.get_by_text("已检查").first.wait_for(timeout=TIMEOUT_MS)
+    page.get_by_role("button", name="开始检查").click()  # not rerun(): the progress shows during the run
+    page.locator('[data-testid="stProgress"]').first.wait_for()
+    page.get_by_text("已检查").first.wait_for()
     shoot(page, "7_big_progress_1920x1080", "已检查")
     page.locator('[data-testid="stMetric"]').first.wait_for(timeout=TIMEOUT_MS * 10)
     settle(page)
     assert metric(page, "读取行数") == BIG_ROWS and metric(page, "新增") == BIG_ROWS
     page.get_by_role("button", name=f"导入 {BIG_ROWS:,} 行").click()
     page.get_by_text("导入完成").first.wait_for(timeout=TIMEOUT_MS * 10)
-    settle(page)
-    assert_no_exception(page, "million rows")
+    settle(page, TIMEOUT_MS * 10)
+    no_exception(page, "million rows")
     shoot(page, "7_big_done_1920x1080")
-    page.context.close()
 
 
 def test_no_request_leaves_the_local_server(server):
     """Runs last in this module: every request the import pages made went to the local server."""
     assert server.requests
-    outside = sorted({u for u in server.requests if not u.startswith((server.url, "data:", "blob:"))})
-    assert outside == [], f"requests outside {server.url}: {outside[:10]}"
+    assert server.outside_requests() == []

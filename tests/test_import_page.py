@@ -14,7 +14,6 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_support import small_database
 from conftest import REAL_DATA
 from ingest_support import content_hash, small_county
 from streamlit.testing.v1 import AppTest
@@ -34,16 +33,15 @@ HEADER = "事件编号,所属网格,来源渠道,事件类型,上报时间,办�
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def env(small_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """GRIDBOARD_DB on a fresh small county, an empty config, the login gate off, presets in tmp."""
     cfg = tmp_path / "gridboard.toml"
     cfg.write_text("", encoding="utf-8")
     monkeypatch.setenv("GRIDBOARD_CONFIG", str(cfg))
     monkeypatch.setenv("GRIDBOARD_AUTH", "off")
     monkeypatch.setattr(mapping, "USER_DIR", tmp_path / "presets")
-    db = small_database(tmp_path / "page.duckdb", config.load().now())
-    monkeypatch.setenv("GRIDBOARD_DB", str(db))
-    return db
+    monkeypatch.setenv("GRIDBOARD_DB", str(small_db))
+    return small_db
 
 
 def csv_bytes(*rows: str, header: str = HEADER) -> bytes:

@@ -1,96 +1,31 @@
 """The KPI pages in headless Chromium on a real server: clicking names in the sub-unit table drills
 from the county down to a micro-grid, the breadcrumb goes back up, a clicked number opens its
-cases, no exception box on any page at 1920×1080 and 1366×768, and every request stays on the
-local server. Screenshots go to screenshots/ (or $GRIDBOARD_SCREENSHOTS) for a person to look at.
+cases and downloads them, a clicked funnel bar lists its cases, and every request stays on the
+local server. (That each page renders without an exception at 1920×1080 and 1366×768, charts
+drawn, is test_browser.py's every-page test.) Screenshots go to screenshots/ (or
+$GRIDBOARD_SCREENSHOTS) for a person to look at.
 """
 
 from __future__ import annotations
 
 import csv
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, small_database, streamlit_server
-
-from gridboard.core import auth, config
+from browser_support import CHROMIUM, TIMEOUT_MS, no_exception, rerun, shoot
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.xdist_group("small_server"),
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (apt-get install chromium)"),
 ]
 
-SHOTS = Path(os.environ.get("GRIDBOARD_SCREENSHOTS", ROOT / "screenshots"))
-SIZES = {"1920x1080": (1920, 1080), "1366x768": (1366, 768)}
-TIMEOUT_MS = 90_000
 ROW_PX = 35  # Streamlit's dataframe row (and header) height
 
 
-class Server:
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.requests: list[str] = []
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("kpi_browser")
-    db = small_database(tmp / "kpi.duckdb", config.load().now())
-    cfg = tmp / "gridboard.toml"
-    cfg.write_text("", encoding="utf-8")
-    with streamlit_server({"GRIDBOARD_DB": str(db), "GRIDBOARD_CONFIG": str(cfg)}, log=tmp / "server.log") as url:
-        yield Server(url)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-def settle(page) -> None:
-    """Wait until the run is over: no running indicator, no skeletons, then a little paint time."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=TIMEOUT_MS)
-    page.wait_for_timeout(600)
-    for _ in range(2):
-        page.wait_for_function(
-            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-            " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.trim()",
-            timeout=TIMEOUT_MS,
-        )
-        page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0",
-                               timeout=TIMEOUT_MS)
-        page.wait_for_timeout(600)
-
-
-def signed_in(browser, server: Server, path: str, size: str = "1920x1080"):
-    width, height = SIZES[size]
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
-    page = context.new_page()
-    page.on("request", lambda req: server.requests.append(req.url))
-    page.goto(f"{server.url}/{path}")
-    page.get_by_label("用户名").wait_for(timeout=TIMEOUT_MS)
-    page.get_by_label("用户名").fill("leader")
-    page.get_by_label("密码").fill(auth.DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    settle(page)
-    return page
-
-
-def shoot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
-
-
-def no_exception(page, where: str) -> None:
-    errors = page.locator('[data-testid="stException"]')
-    assert errors.count() == 0, f"{where}: {errors.first.inner_text()[:1500]}"
+def server(small_server):
+    return small_server
 
 
 def crumbs(page) -> list[str]:
@@ -102,21 +37,21 @@ def crumbs(page) -> list[str]:
 
 def units_table(page):
     """The sub-unit table: the data grid right after the 分… heading's drill hint."""
-    hint = page.get_by_text("点击名称进入下级，点击数字查看对应案件。")
-    hint.wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text("点击名称进入下级，点击数字查看对应案件。").wait_for()
     return page.locator('[data-testid="stDataFrame"]').first
 
 
 def click_cell(page, grid, row: int, x: float = 40) -> None:
+    """Click a cell of the data grid (a canvas: by position); the selection reruns the page."""
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
-    page.mouse.click(box["x"] + x, box["y"] + ROW_PX * (row + 1) + ROW_PX / 2)
-    settle(page)
+    with rerun(page):
+        page.mouse.click(box["x"] + x, box["y"] + ROW_PX * (row + 1) + ROW_PX / 2)
 
 
-def test_drill_from_county_to_a_micro_grid_and_back(browser, server):
-    page = signed_in(browser, server, "closure")
-    page.get_by_role("heading", name="办结率").first.wait_for(timeout=TIMEOUT_MS)
+def test_drill_from_county_to_a_micro_grid_and_back(signed_in):
+    page = signed_in("leader", "closure")
+    page.get_by_role("heading", name="办结率").first.wait_for()
     assert crumbs(page) == ["测试县"]
     # sub-unit rows come sorted by id: T1 城关街道 first, then T1C1 幸福社区, T1C1G1, T1C1G1M1
     path = ["测试县", "城关街道", "幸福社区", "幸福社区第一网格", "幸福社区1号楼微网格"]
@@ -128,22 +63,21 @@ def test_drill_from_county_to_a_micro_grid_and_back(browser, server):
     assert crumbs(page) == path
     assert page.get_by_text("幸福社区1号楼微网格 没有下级单位。").is_visible()
     # back up to the county in one click on the first crumb
-    page.locator('[class*="st-key-crumbs_closure"] button').first.click()
-    settle(page)
+    with rerun(page):
+        page.locator('[class*="st-key-crumbs_closure"] button').first.click()
     no_exception(page, "back to the county")
     assert crumbs(page) == ["测试县"]
     assert page.get_by_role("heading", name="分镇街").is_visible()
-    page.context.close()
 
 
-def test_a_clicked_number_opens_its_cases(browser, server):
-    page = signed_in(browser, server, "closure")
+def test_a_clicked_number_opens_its_cases(signed_in):
+    page = signed_in("leader", "closure")
     grid = units_table(page)
     width = grid.bounding_box()["width"]
     click_cell(page, grid, 0, x=width * 0.15)  # the 受理量 column of 城关街道
     no_exception(page, "case list")
     panel = page.locator('[class*="st-key-cases_closure_units_"]')
-    panel.wait_for(timeout=TIMEOUT_MS)
+    panel.wait_for()
     assert "案件明细" in panel.inner_text() and "共 " in panel.inner_text()
     shoot(page, "kpi_case_list_1920x1080")
     total = int(re.search(r"共 ([\d,]+) 件", panel.inner_text()).group(1).replace(",", ""))
@@ -158,44 +92,27 @@ def test_a_clicked_number_opens_its_cases(browser, server):
     assert rows[0][0] == "事件编号"
     assert len(rows) - 1 == total
     no_exception(page, "case list download")
-    page.context.close()
 
 
-def test_a_clicked_bar_opens_its_cases(browser, server):
+def test_a_clicked_bar_opens_its_cases(signed_in):
     """Chart clicks only happen in a browser: the funnel's top bar (reported) lists every case."""
-    page = signed_in(browser, server, "closure")
-    page.get_by_role("tab", name="超期与闭环").click()
-    settle(page)
+    page = signed_in("leader", "closure")
+    page.get_by_role("tab", name="超期与闭环").click()  # tabs switch in the browser: no rerun
     funnel = page.locator('[class*="st-key-closure_funnel_"]')
-    funnel.locator("g.point path").first.wait_for(timeout=TIMEOUT_MS)
+    funnel.locator("g.point path").first.wait_for()
     reported = funnel.locator("g.point path").last  # bars are drawn bottom-up: reported is on top
     reported.scroll_into_view_if_needed()
-    reported.click(force=True)
-    settle(page)
+    with rerun(page):
+        reported.click(force=True)
     no_exception(page, "funnel click")
     panel = page.locator('[class*="st-key-cases_closure_funnel_"]')
-    panel.wait_for(timeout=TIMEOUT_MS)
+    panel.wait_for()
     received = page.locator('[data-testid="stMetric"]').first.locator('[data-testid="stMetricValue"]').inner_text()
     assert f"共 {received.strip()} 件" in panel.inner_text()
     shoot(page, "kpi_funnel_cases_1920x1080")
-    page.context.close()
-
-
-@pytest.mark.parametrize("size", list(SIZES))
-@pytest.mark.parametrize("path", ["scorecard", "closure", "response", "why"])
-def test_kpi_pages_render(browser, server, path, size):
-    page = signed_in(browser, server, path, size)
-    no_exception(page, f"{path} {size}")
-    page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT_MS)  # plotly is loaded lazily
-    shoot(page, f"kpi_{path}_{size}")
-    page.mouse.move(SIZES[size][0] // 2, SIZES[size][1] // 2)
-    page.mouse.wheel(0, SIZES[size][1] - 150)
-    page.wait_for_timeout(600)
-    shoot(page, f"kpi_{path}_{size}_scrolled")
-    page.context.close()
 
 
 def test_only_local_requests(server):
+    """Runs last in this module: every request of the pages above went to the local server."""
     assert server.requests
-    outside = sorted({u for u in server.requests if not u.startswith((server.url, "data:", "blob:"))})
-    assert outside == [], outside[:10]
+    assert server.outside_requests() == []

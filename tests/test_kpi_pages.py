@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from browser_support import small_database
+from conftest import copy_db
 from streamlit.testing.v1 import AppTest
 
 from gridboard import ui
-from gridboard.core import config, fmt
+from gridboard.core import fmt
 from gridboard.db import store
 from gridboard.metrics import engine, explain, gaps, kpi_views
 
@@ -28,13 +27,10 @@ NAME = "名称"
 
 
 @pytest.fixture(scope="module")
-def kpi_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def kpi_db(small_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The page database and a byte-identical copy for the CLI (the app holds the first)."""
     folder = tmp_path_factory.mktemp("kpi_pages")
-    path = small_database(folder / "pages.duckdb", config.load().now())
-    copy = folder / "cli.duckdb"
-    shutil.copy(path, copy)
-    return path, copy
+    return copy_db(small_db_file, folder, "pages.duckdb"), copy_db(small_db_file, folder, "cli.duckdb")
 
 
 @pytest.fixture

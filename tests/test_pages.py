@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from browser_support import small_database
+from conftest import copy_db
 from streamlit.testing.v1 import AppTest
 
 from gridboard import ui
@@ -22,9 +22,8 @@ TIMEOUT = 60
 
 
 @pytest.fixture(scope="module")
-def page_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("pages") / "pages.duckdb"
-    return small_database(path, config.load().now())
+def page_db(small_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_db(small_db_file, tmp_path_factory.mktemp("pages"), "pages.duckdb")
 
 
 @pytest.fixture(scope="module")

@@ -6,13 +6,12 @@ config file and the record, and only leaders and administrators may save."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from browser_support import small_database
+from conftest import copy_db
 from streamlit.testing.v1 import AppTest
 
 from gridboard import ui
@@ -28,13 +27,10 @@ TIMEOUT = 60
 
 
 @pytest.fixture(scope="module")
-def dbs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def dbs(small_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The page's database and an identical copy for the command line (the app holds the first)."""
     tmp = tmp_path_factory.mktemp("ranking")
-    page_db = small_database(tmp / "page.duckdb", config.load().now())
-    cli_db = tmp / "cli.duckdb"
-    shutil.copy(page_db, cli_db)
-    return page_db, cli_db
+    return copy_db(small_db_file, tmp, "page.duckdb"), copy_db(small_db_file, tmp, "cli.duckdb")
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import copy_db
 from streamlit.testing.v1 import AppTest
-from test_volunteers import people_database
 
 from gridboard import ui
 from gridboard.core import auth, config, fmt
@@ -25,8 +25,8 @@ NOW = config.load().now()
 
 
 @pytest.fixture(scope="module")
-def page_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return people_database(tmp_path_factory.mktemp("people_pages") / "people.duckdb", NOW)
+def page_db(people_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_db(people_db_file, tmp_path_factory.mktemp("people_pages"), "people.duckdb")
 
 
 @pytest.fixture
