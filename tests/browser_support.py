@@ -309,10 +309,11 @@ def painted(page) -> None:
 
 
 def scroll(page, pixels: int, at: tuple[int, int] | None = None) -> None:
-    """Scroll by the mouse wheel at `at` (default: the middle of the viewport), wait until the
-    scrolled element has moved (or was already at its end) and the app is settled again."""
+    """Scroll by the mouse wheel at `at` (default: the right margin of the main area, where no map
+    or data grid takes the wheel for itself), wait until the scrolled element has moved (or was
+    already at its end) and the app is settled again."""
     width, height = page.viewport_size["width"], page.viewport_size["height"]
-    x, y = at or (width // 2, height // 2)
+    x, y = at or (width - 12, height // 2)
     before = page.evaluate(_SCROLL_POS, [x, y])
     page.mouse.move(x, y)
     page.mouse.wheel(0, pixels)

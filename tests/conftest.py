@@ -12,7 +12,7 @@ file in one process, and a module that writes must not change another's numbers.
   small_db_file   browser_support.small_database(now)    -> small_db (a copy per test)
   people_db_file  test_volunteers.people_database(now)   (small county + volunteers, economy)
 
-Browser. `browser` is one headless Chromium per session; `new_page(size)` opens a page in a new
+Browser. `browser` is one headless Chromium per module; `new_page(size)` opens a page in a new
 context; `signed_in(role, path, size, lang)` opens `path` by its URL, logs in through the form as
 the demo account of `role` and switches the language; with keep=True the signed-in page is kept
 for the module and the next call with the same role, size and language navigates by the sidebar
@@ -100,9 +100,10 @@ def small_db(small_db_file: Path, tmp_path: Path) -> Path:
 # --- browser ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """One headless Debian Chromium for the session (per xdist worker)."""
+    """One headless Debian Chromium per browser test module (a launch takes a second; Playwright's
+    sync loop is then gone before the worker runs AppTest modules, which use asyncio themselves)."""
     if not bs.CHROMIUM.exists():
         pytest.skip(f"{bs.CHROMIUM} is missing (apt-get install chromium)")
     from playwright.sync_api import sync_playwright

@@ -15,8 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM, FAILURE, TIMEOUT_MS, Server, goto, log_in, serve, settle
-from browser_support import scroll as wheel
+from browser_support import CHROMIUM, FAILURE, TIMEOUT_MS, Server, goto, log_in, scroll, serve, settle
 from browser_support import shoot as save_shot
 from conftest import copy_db
 
@@ -54,10 +53,6 @@ def no_failure(page, where: str) -> None:
 
 def shoot(page, name: str) -> None:
     save_shot(page, f"people_{name}")
-
-
-def scroll(page, pixels: int) -> None:
-    wheel(page, pixels, at=(900, 500))
 
 
 def band_pixels(png: bytes) -> dict[str, int]:

@@ -118,8 +118,10 @@ def test_the_four_pages_are_registered():
 def test_page_renders_in_both_languages(app_env, spec):
     at = open_page(spec.path)
     assert at.title[0].value == spec.title_zh
+    assert not at.error, [e.value for e in at.error]
     at.segmented_control(key="lang").set_value("en").run()
     assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
     assert at.title[0].value == spec.title_en
 
 

@@ -82,11 +82,11 @@ def test_ranking_page_opens_on_a_direct_url(signed_in, server, expected):
     body = page.locator("body").inner_text()
     assert "参与排名" in body and "排行榜" in body and "红黑榜" in body
     shoot(page, "ranking_detail_1920x1080")
-    width, height = page.viewport_size["width"], page.viewport_size["height"]
-    for i in (1, 2):  # beside the table: scroll the page, not the grid
-        scroll(page, height - 150, at=(width - 12, height // 2))
+    height = page.viewport_size["height"]
+    for i in (1, 2):  # beside the table (scroll's default point): scroll the page, not the grid
+        scroll(page, height - 150)
         shoot(page, f"ranking_detail_1920x1080_scrolled{i}")
-    scroll(page, -10_000, at=(width - 12, height // 2))
+    scroll(page, -10_000)
     for tab in ("红黑榜", "差异分析", "计算方法"):
         page.get_by_role("tab", name=tab).click()  # tabs switch in the browser: no rerun
         settle(page)
