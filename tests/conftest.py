@@ -17,9 +17,12 @@ context; `signed_in(role, path, size, lang)` opens `path` by its URL, logs in th
 the demo account of `role` and switches the language; with keep=True the signed-in page is kept
 for the module and the next call with the same role, size and language navigates by the sidebar
 instead of logging in again. Contexts a test opened are closed when it ends, passed or failed.
-A module using them defines a module-scoped `server` fixture (browser_support.serve) and marks
-itself `pytest.mark.xdist_group(<name>)` so that `-n 2 --dist loadgroup` runs it on one worker
-against one server.
+A module using them defines a module-scoped `server` fixture (browser_support.serve, or
+`small_server`, the session's one server on the small county for modules that only read).
+
+xdist. The test command runs `-n auto --dist loadfile`: a module runs whole, in file order, on one
+worker, so a module-scoped server or county is started or built once and a test may rely on the
+one before it (test_browser.py: the kiosk test's first start builds the county the others read).
 """
 
 from __future__ import annotations
@@ -116,8 +119,8 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def small_server(small_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[bs.Server]:
-    """One server for the session on a copy of the small county, empty config: for modules that
-    only read (they share it under xdist_group("small_server"))."""
+    """One server per session (per xdist worker) on a copy of the small county, empty config, for
+    the modules that only read (test_kpi_browser.py, test_ranking_browser.py)."""
     folder = tmp_path_factory.mktemp("small_server")
     with bs.serve(folder, copy_db(small_db_file, folder)) as server:
         yield server

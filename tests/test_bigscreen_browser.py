@@ -25,7 +25,6 @@ from gridboard.metrics import deadlines
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.xdist_group("bigscreen_browser"),
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (apt-get install chromium)"),
 ]
 

@@ -24,9 +24,6 @@ from gridboard.demo import county, geo
 from gridboard.metrics import engine
 
 AS_OF = dt.datetime(2025, 11, 23, 14, 37)
-# one worker builds this module's two counties once (module fixtures) under -n auto --dist loadgroup
-pytestmark = pytest.mark.xdist_group("demo")
-
 CASES = 3000
 OUTLINE = REAL_DATA / "china_geo_datav" / "370831.geojson"
 TOWNS_CSV = REAL_DATA / "china_admin_codes" / "sishui_zhucheng_towns_subset.csv"

@@ -21,7 +21,6 @@ from conftest import copy_db
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.xdist_group("people_browser"),
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (apt-get install chromium)"),
 ]
 

@@ -5,7 +5,7 @@ error. No exception box, and no request leaves the local server. (The login shel
 URL of a fresh server is test_browser.py's.) Screenshots of each step at 1920×1080 and 1366×768
 go to screenshots/ (or $GRIDBOARD_SCREENSHOTS) for a person to look at.
 
-The tests run in file order on one server (xdist_group): the second loads what the first loaded.
+The tests run in file order on one server (one worker per file: --dist loadfile): the second loads what the first loaded.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from conftest import REAL_DATA, copy_db
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.xdist_group("import_browser"),
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (apt-get install chromium)"),
 ]
 

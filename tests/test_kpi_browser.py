@@ -16,7 +16,6 @@ from browser_support import CHROMIUM, TIMEOUT_MS, no_exception, rerun, shoot
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.xdist_group("small_server"),
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (apt-get install chromium)"),
 ]
 

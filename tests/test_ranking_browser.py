@@ -18,7 +18,6 @@ from gridboard.ranking.gridindex import COMPONENTS
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.xdist_group("small_server"),
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (apt-get install chromium)"),
 ]
 

@@ -11,9 +11,8 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from browser_support import CHROMIUM
+from browser_support import CHROMIUM, SHOTS
 from test_api_server import Live
-from test_browser import SHOTS, browser  # noqa: F401  (the module's Chromium fixture)
 
 from gridboard.core import config
 
@@ -58,7 +57,7 @@ def fresh_cases(ids: list[str], now: dt.datetime) -> bytes:
     return ("case_id,unit_id,category,source,reported_at,due_at,status\n" + "".join(lines)).encode()
 
 
-def test_posted_files_show_on_the_open_wall_screen_within_one_refresh(browser, live):  # noqa: F811
+def test_posted_files_show_on_the_open_wall_screen_within_one_refresh(browser, live):
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
     page = context.new_page()
     page.goto(f"{live.url}/bigscreen?kiosk={KIOSK}&refresh={REFRESH_S}")
