@@ -70,11 +70,12 @@ def insert_rows(con, table: str, columns: list[str], rows: list[tuple]) -> None:
     row: 600 cases took 11 s on a loaded 2-core machine, this takes a few milliseconds)."""
     import pandas as pd
 
-    con.register("_insert_rows", pd.DataFrame(rows, columns=columns))
+    cur = con.cursor()  # its own statement state: `con` may hold an unfinished result
     try:
-        con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM _insert_rows")
+        cur.register("_insert_rows", pd.DataFrame(rows, columns=columns))
+        cur.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM _insert_rows")
     finally:
-        con.unregister("_insert_rows")
+        cur.close()
 
 
 def small_database(path: Path, as_of: dt.datetime, *, cases: int = 600, seed: int = 3) -> Path:
