@@ -272,13 +272,22 @@ def log_in(page, role: str, password: str | None = None) -> None:
         page.get_by_role("button", name="登录").click()
 
 
+def _nav_link(page, title: str):
+    return page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title)
+
+
+def can_navigate(page, title: str) -> bool:
+    """True when the sidebar menu is on screen with the page `title` (or its "view more" button);
+    the wall screen, for one, hides the sidebar."""
+    return _nav_link(page, title).first.is_visible() or page.locator(
+        '[data-testid="stSidebarNavViewButton"]').first.is_visible()
+
+
 def navigate(page, title: str) -> None:
     """Open the page called `title` from the sidebar menu (the same session: no new login)."""
-    links = page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title)
+    links = _nav_link(page, title)
     if not links.count():  # a long menu shows its first items and a "view more" button
-        more = page.locator('[data-testid="stSidebarNavViewButton"]')
-        if more.count():
-            more.click()
+        page.locator('[data-testid="stSidebarNavViewButton"]').click()
     with rerun(page):
         links.first.click()
 
@@ -309,31 +318,20 @@ def painted(page) -> None:
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
-def scroll(page, pixels: int, at: tuple[int, int] | None = None) -> None:
-    """Scroll by the mouse wheel at `at` (default: the right margin of the main area, where no map
-    or data grid takes the wheel for itself), wait until the scrolled element has moved (or was
-    already at its end) and the app is settled again."""
-    width, height = page.viewport_size["width"], page.viewport_size["height"]
-    x, y = at or (width - 12, height // 2)
-    before = page.evaluate(_SCROLL_POS, [x, y])
-    page.mouse.move(x, y)
-    page.mouse.wheel(0, pixels)
-    stuck = before["atEnd"] if pixels > 0 else before["atStart"]  # nowhere to go: nothing to wait for
-    if not stuck:
-        page.wait_for_function(f"([x, y, top]) => ({_SCROLL_POS})([x, y]).top !== top", arg=[x, y, before["top"]])
+def scroll(page, pixels: int) -> None:
+    """Scroll the page (Streamlit's main scroll container, not a chart or data grid inside it) by
+    `pixels` at once, then wait until the newly shown part is painted and settled."""
+    page.evaluate(
+        """dy => {
+            const boxes = [document.querySelector('[data-testid="stMain"]'),
+                           document.querySelector('[data-testid="stAppViewContainer"]'), document.scrollingElement];
+            const box = boxes.find(e => e && e.scrollHeight > e.clientHeight + 1) || document.scrollingElement;
+            box.scrollBy({top: dy, behavior: 'instant'});
+        }""",
+        pixels,
+    )
     painted(page)
     settle(page)
-
-
-# the scroll position of the nearest scrollable ancestor of the point (x, y)
-_SCROLL_POS = """([x, y]) => {
-    let e = document.elementFromPoint(x, y);
-    while (e && e !== document.documentElement && !(e.scrollHeight > e.clientHeight + 1
-           && ['auto', 'scroll'].includes(getComputedStyle(e).overflowY))) e = e.parentElement;
-    e = e || document.documentElement;
-    if (e === document.documentElement || e === document.body) e = document.scrollingElement;
-    return {top: e.scrollTop, atEnd: e.scrollTop + e.clientHeight >= e.scrollHeight - 1, atStart: e.scrollTop <= 0};
-}"""
 
 
 def shoot(page, name: str, *, full_page: bool = False) -> Path:

@@ -158,12 +158,13 @@ def signed_in(browser, server: bs.Server, _kept_pages) -> Iterator[Callable[...,
     def sign(role: str = "leader", path: str = "", size: str = "1920x1080", lang: str = "zh", *,
              keep: bool = False):
         key = (role, size, lang)
-        if keep and key in _kept_pages:
-            page = _kept_pages[key]
+        page = _kept_pages.get(key) if keep else None
+        if page is not None and bs.can_navigate(page, _title(path, role, lang)):
             bs.navigate(page, _title(path, role, lang))
             return page
-        page = bs.open_page(browser, server, size)
-        (_kept_pages.__setitem__(key, page) if keep else opened.append(page.context))
+        if page is None:  # else a kept page without its menu (the wall screen): sign in again there
+            page = bs.open_page(browser, server, size)
+            (_kept_pages.__setitem__(key, page) if keep else opened.append(page.context))
         bs.goto(page, server, path)
         bs.log_in(page, role)
         if lang == "en":

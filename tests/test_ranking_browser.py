@@ -82,7 +82,7 @@ def test_ranking_page_opens_on_a_direct_url(signed_in, server, expected):
     assert "参与排名" in body and "排行榜" in body and "红黑榜" in body
     shoot(page, "ranking_detail_1920x1080")
     height = page.viewport_size["height"]
-    for i in (1, 2):  # beside the table (scroll's default point): scroll the page, not the grid
+    for i in (1, 2):  # the page, not the grid
         scroll(page, height - 150)
         shoot(page, f"ranking_detail_1920x1080_scrolled{i}")
     scroll(page, -10_000)
