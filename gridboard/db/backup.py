@@ -39,7 +39,12 @@ def _quote_path(path: Path) -> str:
 
 def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     tables = sorted(r[0] for r in con.execute(_TABLES).fetchall())
-    return {t: int(con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in tables}  # names from the catalog
+    return {t: int(_one(con, f'SELECT count(*) FROM "{t}"')) for t in tables}  # names from the catalog
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    row = con.execute(sql).fetchone()
+    return None if row is None else row[0]
 
 
 def backup(db: str | Path, to: str | Path) -> dict[str, Any]:
@@ -52,7 +57,7 @@ def backup(db: str | Path, to: str | Path) -> dict[str, Any]:
         counts = _counts(con)
         manifest = {
             "database": str(db.resolve()), "made_at": dt.datetime.now().isoformat(timespec="seconds"),
-            "duckdb": duckdb.__version__, "schema_version": con.execute(_SCHEMA_VERSION).fetchone()[0],
+            "duckdb": duckdb.__version__, "schema_version": _one(con, _SCHEMA_VERSION),
             "data_version": store.data_version(con), "rows": counts,
         }
         to.mkdir(parents=True, exist_ok=True)

@@ -59,12 +59,12 @@ def problems(existing: list[tuple[str, str | None, str]], incoming: list[tuple[i
     seen_cycle: set[str] = set()
     for start in row_of:
         path: list[str] = []
-        u: str | None = start
-        while u is not None and u not in path and len(path) <= len(parent):
-            path.append(u)
-            u = parent.get(u)
-        if u is not None and u in path:
-            cycle = path[path.index(u):]
+        at: str | None = start
+        while at is not None and at not in path and len(path) <= len(parent):
+            path.append(at)
+            at = parent.get(at)
+        if at is not None and at in path:
+            cycle = path[path.index(at):]
             if not seen_cycle & set(cycle):
                 seen_cycle |= set(cycle)
                 rows = "、".join(f"第 {row_of[c]} 行（{c}）" for c in cycle if c in row_of)
