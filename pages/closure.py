@@ -36,8 +36,8 @@ if not now["received"]:
     st.stop()
 drill.tile_cases(PAGE, TILES, window, unit_name, f"closure_{stamp}")
 
-children = ui.cached(engine.breakdown, "child", detail=True, **window)
-if children:
+children = ui.cached(engine.breakdown, "child", detail=True, complete=True, **window)
+if any(not r["direct"] for r in children):
     st.subheader(ui.t("kpi_by_unit", level=ui.child_level_label(unit_id)))
     st.caption(ui.t("kpi_drill_hint"))
     drill.group_table(PAGE, children, COLUMNS, f"closure_units_{stamp}", "child", window, down=True)

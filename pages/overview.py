@@ -55,10 +55,11 @@ with right:
     categories = ui.cached(engine.breakdown, "category", **f.window())
     ui.plotly(charts.category_figure(categories, lang=lang), key="categories")
 
-children = ui.cached(engine.breakdown, "child", **f.window())
+children = ui.cached(engine.breakdown, "child", complete=True, **f.window())
 st.subheader(ui.t("by_child", level=ui.child_level_label(f.unit_id)))
-if children:
-    table = fmt.metrics_frame(children, ui.t("group_name"), lang)
+if any(not r["direct"] for r in children):
+    shown = [{**r, "group_name": ui.t("kpi_direct_row", name=r["group_name"])} if r["direct"] else r for r in children]
+    table = fmt.metrics_frame(shown, ui.t("group_name"), lang)
     ui.metrics_table(table)
     ui.download_table(table, f"overview_{f.unit_id}_{f.start:%Y%m%d}_{f.end:%Y%m%d}")
 else:

@@ -72,8 +72,8 @@ for column, d, heading, goal in zip(st.columns(2), (response, close), ("kpi_hist
 
 # --- sub-units: click a name to go down --------------------------------------------------------------
 
-children = ui.cached(engine.breakdown, "child", detail=True, **window)
-if children:
+children = ui.cached(engine.breakdown, "child", detail=True, complete=True, **window)
+if any(not r["direct"] for r in children):
     st.subheader(ui.t("kpi_by_unit", level=ui.child_level_label(unit_id)))
     st.caption(ui.t("kpi_drill_hint"))
     drill.group_table(PAGE, children, COLUMNS, f"response_units_{stamp}", "child", window, down=True)

@@ -37,6 +37,9 @@ class CaseList:
 
 def _group_condition(by: str, value: Any) -> tuple[str, dict[str, Any], str | None]:
     """Extra condition for one group of a breakdown; for unit levels the group becomes the unit."""
+    own = engine.direct_unit(value) if by == "child" else None
+    if own is not None:  # the direct row: cases filed on the unit itself
+        return "k.unit_id = $group_value", {"group_value": own}, own
     if by == "child" or by in schema.LEVEL_DIMENSIONS:
         return "TRUE", {}, str(value)
     if by in schema.CASE_DIMENSIONS:

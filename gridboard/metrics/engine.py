@@ -28,12 +28,24 @@ class MetricError(ValueError):
 _FLOAT_KEYS = {m.key for m in METRICS if m.kind != "count"}
 
 
-def scope_and_group(by: str | None) -> tuple[str, str, dict[str, Any]]:
-    """SQL fragments and extra parameters for a grouping dimension (identifiers from schema)."""
+DIRECT_PREFIX = "="  # group_id of the "direct" row of a complete child breakdown: "=" + the unit's id
+
+
+def direct_unit(group_id: Any) -> str | None:
+    """The unit whose own cases a "direct" group id stands for, else None."""
+    if isinstance(group_id, str) and group_id.startswith(DIRECT_PREFIX):
+        return group_id[len(DIRECT_PREFIX):]
+    return None
+
+
+def scope_and_group(by: str | None, *, direct: bool = False) -> tuple[str, str, dict[str, Any]]:
+    """SQL fragments and extra parameters for a grouping dimension (identifiers from schema).
+
+    With direct=True, by="child" also groups the cases filed on the unit itself (under its own id)."""
     if by is None:
         return queries.body("scope_subtree"), "s.grp_unit", {}
     if by == "child":
-        return queries.body("scope_child"), "s.grp_unit", {}
+        return queries.body("scope_child_direct" if direct else "scope_child"), "s.grp_unit", {}
     if by in schema.LEVEL_DIMENSIONS:
         return queries.body("scope_level"), "s.grp_unit", {"levels": list(schema.LEVEL_DIMENSIONS[by])}
     if by in schema.CASE_DIMENSIONS:
@@ -122,14 +134,19 @@ def breakdown(
     as_of: dt.datetime,
     unit: str | None = None,
     detail: bool = False,
+    complete: bool = False,
 ) -> list[dict[str, Any]]:
     """The metrics per group of one dimension (schema.DIMENSIONS), groups with cases only.
 
     Each row has group_id and group_name (the unit's name for unit levels, the date as
     YYYY-MM-DD for day/week/month, the value itself otherwise; NULL values group as None).
+    With complete=True and by="child" the rows add up to the unit: every child shows (0 when it
+    has no cases), and the cases filed on the unit itself form a last row with "direct": True,
+    group_id DIRECT_PREFIX + unit id and the unit's own name (only when there are such cases).
     """
     unit = check_unit(con, unit)
-    scope, group, extra = scope_and_group(by)
+    complete = complete and by == "child"
+    scope, group, extra = scope_and_group(by, direct=complete)
     params = {**_params(unit, start, end, as_of), **extra}
     plan = _plan(con, unit, by, start, end, scope)
     if plan is not None and isinstance(con, duckdb.DuckDBPyConnection):
@@ -148,4 +165,25 @@ def breakdown(
         row = {"group_id": gid, "group_name": names.get(gid, gid) if gid is not None else None}
         row.update(_clean(r, detail))
         out.append(row)
+    return _complete(con, unit, out, detail) if complete else out
+
+
+def _zero(detail: bool) -> dict[str, Any]:
+    row = _clean({}, detail)
+    row.update({m.key: 0 for m in METRICS if m.kind == "count"})
+    return row
+
+
+def _complete(con: duckdb.DuckDBPyConnection, unit: str, found: list[dict[str, Any]],
+              detail: bool) -> list[dict[str, Any]]:
+    """Child rows in id order with empty children as 0, then the unit's direct row (if any cases)."""
+    by_id = {r["group_id"]: r for r in found}
+    out = []
+    for child in queries.rows(con, queries.text("unit_children"), {"unit": unit}):
+        row = by_id.get(child["unit_id"]) or {"group_id": child["unit_id"], "group_name": child["name"],
+                                               **_zero(detail)}
+        out.append({**row, "direct": False})
+    own = by_id.get(unit)
+    if own is not None:
+        out.append({**own, "group_id": DIRECT_PREFIX + unit, "direct": True})
     return out

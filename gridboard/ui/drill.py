@@ -252,6 +252,9 @@ def group_table(page: str, rows: Sequence[dict[str, Any]], keys: Sequence[str], 
     group; a clicked name (when `down`) drills down to that unit."""
     lang = ui.lang()
     name_label = ui.t("group_name")
+    if names is None and any(r.get("direct") for r in rows):
+        names = [ui.t("kpi_direct_row", name=r["group_name"]) if r.get("direct") else r.get("group_name") or fmt.DASH
+                 for r in rows]
     frame = kpi_views.metric_frame(rows, keys, name_label, lang, names=names)
     picked = cell_table(frame, table_key, column_config=column_config(keys), height=table_height(len(frame)))
     ui.download_table(frame, table_key)
@@ -259,7 +262,7 @@ def group_table(page: str, rows: Sequence[dict[str, Any]], keys: Sequence[str], 
         return
     row, column = rows[picked[0]], picked[1]
     if column == name_label:
-        if down:
+        if down and not row.get("direct"):
             go_down(page, str(row["group_id"]), str(row["group_name"]))
             st.rerun()
         return

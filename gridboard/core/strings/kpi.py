@@ -11,6 +11,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "page_why": ("变化归因", "Why it moved"),
     # drill path and case lists
     "kpi_drill_here": ("当前层级：", "Drill path:"),
+    "kpi_direct_row": ("{name}（直属）", "{name} (direct)"),
     "kpi_drill_hint": ("点击名称进入下级，点击数字查看对应案件。", "Click a name to go down, a number to list its cases."),
     "kpi_cell_hint": ("点击数字查看对应案件。", "Click a number to list its cases."),
     "kpi_chart_hint": ("点击柱形查看对应案件。", "Click a bar to list its cases."),
