@@ -8,7 +8,7 @@ import duckdb
 import streamlit as st
 
 from gridboard import ui
-from gridboard.core import auth, fmt, i18n
+from gridboard.core import auth, fmt, i18n, throttle
 from gridboard.db import store
 
 
@@ -31,16 +31,37 @@ def login_page() -> None:
         try:
             if submitted and (not name.strip() or not password):
                 st.error(ui.t("login_empty"))
-            elif submitted and (user := auth.authenticate(name, password)) is None:
-                st.error(ui.t("login_failed"))
             elif submitted:
-                ui.sign_in(user)
-                st.rerun()
+                attempt(name, password)
             if auth.using_demo_accounts():
                 st.info(ui.t("demo_accounts"))
         except auth.AuthConfigError as exc:
             st.error(ui.t("auth_config_error", reason=fmt.escape_md(exc)))
+        ui.cookie_sync()  # after a logout: the browser drops its session cookie
     st.stop()
+
+
+def _refusal(verdict: throttle.Verdict) -> str:
+    if verdict.locked:
+        return ui.t("login_locked", minutes=max(1, -(-verdict.wait_seconds // 60)))
+    return ui.t("login_wait", seconds=verdict.wait_seconds)
+
+
+def attempt(name: str, password: str) -> None:
+    """Check one login through the throttle (per account and client address); signs in and reruns."""
+    address = st.context.ip_address or "?"
+    verdict = throttle.THROTTLE.check(name, address)
+    if not verdict.allowed:
+        st.error(_refusal(verdict))
+        return
+    user = auth.authenticate(name, password)
+    if user is None:
+        verdict = throttle.THROTTLE.failure(name, address)
+        st.error(ui.t("login_failed") if verdict.allowed else _refusal(verdict))
+        return
+    throttle.THROTTLE.success(name, address)
+    ui.sign_in(user)
+    st.rerun()
 
 
 st.set_page_config(
@@ -75,6 +96,7 @@ with st.sidebar:
         ui.filters(render=True)
     st.divider()
     ui.user_box(user)
+    ui.cookie_sync()  # after a login: the browser fetches its session cookie
 
 ui.mark_shell_ran()
 with ui.errors.shielded(pg.url_path or "home"):

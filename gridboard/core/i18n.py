@@ -28,6 +28,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "password": ("密码", "Password"),
     "login": ("登录", "Sign in"),
     "login_failed": ("用户名或密码错误，请重新输入。", "Wrong user name or password."),
+    "login_wait": (
+        "登录失败次数过多，请 {seconds} 秒后再试。",
+        "Too many failed sign-ins: try again in {seconds} s.",
+    ),
+    "login_locked": (
+        "登录失败次数过多，已临时锁定，请 {minutes} 分钟后再试或联系管理员。",
+        "Too many failed sign-ins: locked, try again in {minutes} min or ask the administrator.",
+    ),
     "login_empty": ("请输入用户名和密码。", "Enter a user name and a password."),
     "kiosk_failed": ("大屏令牌无效，请联系管理员。", "Invalid kiosk token: ask the administrator."),
     "demo_accounts": (

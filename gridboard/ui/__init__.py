@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from gridboard.core import auth, config, fmt, i18n
+from gridboard.core import auth, config, fmt, i18n, sessions
 from gridboard.ui import errors
 from gridboard.ui.filters import (
     FILTERS_KEY,
@@ -52,6 +52,7 @@ __all__ = [
     "APP_FLAG",
     "PAGES",
     "PageSpec",
+    "cookie_sync",
     "current_user",
     "kiosk_requested",
     "language_switch",
@@ -67,6 +68,9 @@ ROOT = config.PROJECT_ROOT
 APP_PATH = ROOT / "app.py"
 APP_FLAG = "_gridboard_shell_ran"  # set by app.py just before pg.run(), popped by page_guard()
 USER_KEY = "_gridboard_user"
+COOKIE_KEY = "_gridboard_cookie"  # the session cookie value of this login (None for kiosk/dev)
+TICKET_KEY = "_gridboard_ticket"  # a one-time ticket the browser has yet to exchange for it
+LOGOUT_KEY = "_gridboard_logged_out"  # the browser has yet to drop its cookie
 
 
 # --- page registry -------------------------------------------------------------------------------
@@ -175,14 +179,26 @@ def language_switch() -> None:
 
 
 def current_user() -> auth.User | None:
-    """The signed-in user (admin when the gate is off); a valid ?kiosk=TOKEN signs in the wall."""
+    """The signed-in user (admin when the gate is off): this session's login, else the browser's
+    session cookie (a reload or a new tab), else a valid ?kiosk=TOKEN (the wall). A login whose
+    account was removed or whose role changed ends at the next run."""
     if auth.auth_disabled():
         return auth.dev_user()
     user = st.session_state.get(USER_KEY)
+    value = st.session_state.get(COOKIE_KEY)
+    if user is not None and value is not None and sessions.verify(value) is None:
+        _forget(value)
+        user = None
+    if user is None and not st.session_state.get(LOGOUT_KEY):
+        value = st.context.cookies.get(sessions.COOKIE_NAME)
+        restored = sessions.verify(value)
+        if restored is not None:
+            st.session_state[USER_KEY], st.session_state[COOKIE_KEY] = restored, value
+            user = restored
     if user is None and kiosk_requested():
         user = auth.kiosk_login(st.query_params.get("kiosk"))
         if user is not None:
-            sign_in(user)
+            st.session_state[USER_KEY] = user
     return user
 
 
@@ -191,12 +207,38 @@ def kiosk_requested() -> bool:
 
 
 def sign_in(user: auth.User) -> None:
-    st.session_state[USER_KEY] = user
+    """Sign `user` in for this session and have the browser fetch the session cookie
+    (cookie_sync() renders the request on the following runs)."""
+    value = sessions.issue(user)
+    st.session_state[USER_KEY], st.session_state[COOKIE_KEY] = user, value
+    st.session_state[TICKET_KEY] = sessions.issue_ticket(value)
+    st.session_state.pop(LOGOUT_KEY, None)
+
+
+def _forget(value: str | None) -> None:
+    sessions.revoke(value)
+    for key in (USER_KEY, COOKIE_KEY, TICKET_KEY):
+        st.session_state.pop(key, None)
+    st.session_state[LOGOUT_KEY] = True
+
+
+def cookie_sync() -> None:
+    """Let the browser set (after login) or drop (after logout) its HttpOnly session cookie through
+    the server's /auth/ routes (gridboard.server.guard); renders nothing visible."""
+    ticket = st.session_state.get(TICKET_KEY)
+    if ticket and sessions.ticket_pending(ticket):
+        url = f"/auth/session?ticket={ticket}"
+    elif st.session_state.get(LOGOUT_KEY):
+        url = "/auth/logout"
+    else:
+        return
+    st.html(f"<script>fetch({url!r}, {{credentials: 'same-origin', cache: 'no-store'}});</script>",
+            unsafe_allow_javascript=True)
 
 
 def user_box(user: auth.User) -> None:
     """Who is signed in and the logout button (sidebar)."""
     st.caption(fmt.escape_md(t("signed_in_as", who=user.label(lang()))))
     if not auth.auth_disabled() and st.button(t("logout"), icon=":material/logout:", key="logout"):
-        st.session_state.pop(USER_KEY, None)
+        _forget(st.session_state.get(COOKIE_KEY))
         st.rerun()
