@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from browser_support import CHROMIUM, ROOT
 from test_api_server import Live
-from test_browser import LOGIN_FIELD, RENDER_TIMEOUT_MS, SHOTS, browser  # noqa: F401
+from test_browser import LOGIN_FIELD, RENDER_TIMEOUT_MS, SHOTS
 
 from gridboard.core import auth, sessions
 
@@ -92,7 +92,7 @@ def test_session_route_refuses_bad_tickets(live: Live) -> None:
 
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing")
-def test_login_survives_reload_and_new_tab_until_logout(browser, live: Live) -> None:  # noqa: F811
+def test_login_survives_reload_and_new_tab_until_logout(browser, live: Live) -> None:
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     page = context.new_page()
     page.goto(live.url + "/overview")
