@@ -32,7 +32,7 @@ _TILE_METRICS = {**catalog.METRIC_BY_KEY, OPEN_NOW.key: OPEN_NOW, OVERDUE_NOW.ke
 STATE_CLASS = {"L1": "l1", "L2": "l2", "L3": "l3"}
 
 CSS = """
-html { zoom: min(calc(100vw / 1920px), calc(100vh / 1080px)); }
+[data-testid="stMainBlockContainer"] { zoom: min(calc(100vw / 1920px), calc(100vh / 1080px)); }
 [data-testid="stHeader"], [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stExpandSidebarButton"], [data-testid="stToolbar"], [data-testid="stDecoration"],
 [data-testid="stStatusWidget"], [data-testid="stSidebarNav"], [data-testid="stElementToolbar"] { display: none !important; }
