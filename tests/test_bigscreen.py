@@ -19,7 +19,7 @@ from gridboard.metrics import deadlines, engine
 from gridboard.render import maps
 from gridboard.render import wall_charts as charts
 from gridboard.render import wall_view as view
-from gridboard.wall import board
+from gridboard.wall import backlog, board
 
 AS_OF = dt.datetime(2026, 3, 18, 14, 0)
 T = dt.datetime
@@ -69,6 +69,7 @@ def con(fresh_db):
         " supervised, reporter_phone, title, category, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'hotline')",
         CASES,
     )
+    fresh_db.execute("UPDATE cases SET department = '水务局' WHERE case_id = 'C3'")
     store.rebuild_unit_closure(fresh_db)
     return fresh_db
 
@@ -157,20 +158,88 @@ def test_grid_counts_roll_micro_grids_up(data):
 # --- deadline wall -------------------------------------------------------------------------------
 
 
-def test_deadline_wall_order_states_and_masked_phones(con, data):
-    expected = deadlines.open_cases(con, as_of=AS_OF, limit=board.WALL_ROWS)
-    # least time left first, whatever the state: C5 is L3 by supervision but due in 12 days
-    assert [r["case_id"] for r in data.wall] == [r["case_id"] for r in expected] == ["C1", "C2", "C3", "C5"]
-    assert [r["deadline_state"] for r in data.wall] == ["L3", "L2", "L1", "L3"]
-    assert [r["phone"] for r in data.wall] == ["136****2222", "158****3333", "186****4444", "135****5555"]
+def test_deadline_wall_groups_states_with_department_and_full_grid_names(con, data):
+    open_now = deadlines.open_cases(con, as_of=AS_OF, limit=50)
+    # one group per state, 临期 first (the cases staff can still save); least time left first within
+    # a group: C1 (7 days late) before C5 (L3 by supervision, due in 12 days)
+    expected = [r["case_id"] for s in deadlines.STATES for r in open_now if r["deadline_state"] == s]
+    assert [r["case_id"] for r in data.wall] == expected == ["C3", "C2", "C1", "C5"]
+    assert [r["deadline_state"] for r in data.wall] == ["L1", "L2", "L3", "L3"]
+    assert [r["phone"] for r in data.wall] == ["186****4444", "158****3333", "136****2222", "135****5555"]
     assert all("reporter_phone" not in r for r in data.wall)
-    assert data.wall[2]["grid_name"] == "幸福社区第一网格" and data.wall[2]["town_name"] == "城关街道"
+    c3 = data.wall[0]
+    assert (c3["grid_name"], c3["community_name"], c3["town_name"]) == ("幸福社区第一网格", "幸福社区", "城关街道")
+    assert c3["department"] == "水务局"
     html = view.wall(data.wall, data.open_now)
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert re.findall(r'data-case="(\w+)"', html) == ["C1", "C2", "C3", "C5"]
+    assert re.findall(r'data-case="(\w+)"', html) == ["C3", "C2", "C1", "C5"]
+    assert re.findall(r'data-group="(\w+)"', html) == ["L1", "L2", "L3"]
     assert "13611112222" not in html and "136****2222" in html
     assert "临期 1 · 超期 1 · 严重超期 2" in html
+    assert "临期 1 件" in html and "严重超期 2 件" in html and "水务局" in html
+    assert 'title="城关街道 · 幸福社区 · 幸福社区第一网格"' in html  # the full path as the grid's tooltip
     assert "超7天5时" in html  # C1: due 11 March 09:00, 7 days 5 hours ago
+    assert "…" not in html
+
+
+def test_deadline_wall_shares_its_rows_between_the_states(con):
+    assert backlog.share_slots({"L1": 13, "L2": 9, "L3": 9}, 12) == {"L1": 4, "L2": 4, "L3": 4}
+    assert backlog.share_slots({"L1": 1, "L2": 20, "L3": 9}, 12) == {"L1": 1, "L2": 6, "L3": 5}
+    assert backlog.share_slots({"L1": 0, "L2": 2, "L3": 1}, 12) == {"L1": 0, "L2": 2, "L3": 1}
+    assert backlog.share_slots({"L1": 5, "L2": 5, "L3": 5}, 0) == {"L1": 0, "L2": 0, "L3": 0}
+    log = backlog.backlog(con, since=backlog.backlog_since(AS_OF))
+    two = backlog.deadline_wall(con, as_of=AS_OF, unit="C", log=log, limit=2)
+    assert [r["case_id"] for r in two] == ["C3", "C2"]  # one 临期, one 超期: the 临期 case always shows
+    three = backlog.deadline_wall(con, as_of=AS_OF, unit="C", log=log, limit=3)
+    assert [r["case_id"] for r in three] == ["C3", "C2", "C1"]
+
+
+def test_long_grid_names_take_two_lines_not_an_ellipsis():
+    row = {"case_id": "X", "deadline_state": "L1", "minutes_left": 30, "grid_name": "小柏官庄村第1网格第二片区专属网格",
+           "community_name": "小柏官庄村", "town_name": "泗张镇", "department": None, "title": "t", "phone": None}
+    html = view.wall([row], {"L1": 3})
+    assert '<td class="grid long" title="泗张镇 · 小柏官庄村 · 小柏官庄村第1网格第二片区专属网格">' in html
+    assert ">小柏官庄村第1网格第二片区专属网格<" in html and "显示最紧迫的 1 件" in html
+    assert "超期 0 件" in html  # an empty group still says so
+
+
+def test_one_label_per_definition():
+    """Every label a screen shows for a number (catalogue counts and metrics, KPI extra columns, the
+    wall's tiles) names one definition: 当前超期 (every open case past due now) and the catalogue's
+    本期超期未办结 (the period's cases) never share a word."""
+    from gridboard.core import catalog
+    from gridboard.metrics import kpi_views
+
+    pred = {c.key: c.predicate for c in catalog.COUNTS}
+
+    def definition(m: catalog.Metric) -> tuple:
+        if m.key not in catalog.METRIC_BY_KEY and m.key not in catalog.COUNT_BY_KEY:
+            return ("own", m.key)  # a definition of its own (wall now-counts, within_share)
+        if m.kind == "count":
+            return ("count", pred[m.numerator])
+        return (m.kind, pred[m.numerator], pred[m.denominator], m.value, m.quantile)
+
+    seen: dict[str, set] = {}
+    metrics = [*catalog.METRICS, *kpi_views.EXTRA_METRICS.values(), *view.WALL_METRICS]
+    for c in catalog.COUNTS:
+        seen.setdefault(c.zh, set()).add(("count", c.predicate))
+        seen.setdefault(c.en, set()).add(("count", c.predicate))
+    for m in metrics:
+        for label in {m.zh, m.en, m.short("zh"), m.short("en")}:
+            seen.setdefault(label, set()).add(definition(m))
+    dead = board.Live(board.Freshness(AS_OF, None, STALE, error="closed"))
+    for lang in ("zh", "en"):
+        for pair in view.tiles(dead, lang):
+            for tile in pair:
+                window, key = tile.key.split("_", 1)
+                m = view.WALL_METRICS_BY_KEY.get(key) or catalog.METRIC_BY_KEY[key]
+                # "now" tiles carry the metric's own label; 今日/本月 tiles add their window to it
+                seen.setdefault(tile.label, set()).add(definition(m) if window == "now" else (window, definition(m)))
+    clashes = {label: d for label, d in seen.items() if len(d) > 1}
+    assert clashes == {}
+    assert catalog.METRIC_BY_KEY["overdue_open"].zh == "本期超期未办结"
+    assert {t.label for pair in view.tiles(dead) for t in pair} >= {"当前超期（全部在办）", "当前在办（全部）"}
+    assert not any(label in ("超期未办结", "当前超期") for label in seen)  # the old, ambiguous words
 
 
 def test_span_texts():

@@ -64,7 +64,7 @@ def test_wall_page_shows_the_engine_numbers(env):
         con.close()
     assert tiles["今日受理"].value == fmt.count(today["received"])
     assert tiles["今日办结"].value == fmt.count(today["closed"])
-    assert {"当前在办", "当前超期", "本月办结率", "本月满意率"} <= set(tiles)
+    assert {"当前在办（全部）", "当前超期（全部在办）", "本月办结率", "本月满意率"} <= set(tiles)
     page = html(at)
     assert "bs-stamp fresh" in page and "数据更新于" in page
     assert 'data-testid="bs-wall"' in page and "测试县 · 网格化社会治理" in page

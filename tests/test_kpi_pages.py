@@ -145,7 +145,7 @@ def test_closure_numbers_equal_the_engine_and_the_cli(app_env, kpi_db):
         town = towns[row[NAME]]
         assert row["受理量"] == town["received"] and row["办结量"] == town["closed"]
         assert row["办结率(%)"] == pytest.approx(round(town["closure_rate"] * 100, 1))
-        assert row["超期未办结"] == town["overdue_open"]
+        assert row["本期超期未办结"] == town["overdue_open"]
 
 
 def test_closure_drills_down_to_a_micro_grid_and_back(app_env):
@@ -172,7 +172,7 @@ def test_closure_drills_down_to_a_micro_grid_and_back(app_env):
     assert set(table(at, NAME, "城关街道")[NAME]) == {"城关街道", "东湖镇"}  # no stale selection drills again
 
 
-@pytest.mark.parametrize(("column", "count_key"), [("办结量", "closed"), ("超期未办结", "overdue_open"),
+@pytest.mark.parametrize(("column", "count_key"), [("办结量", "closed"), ("本期超期未办结", "overdue_open"),
                                                    ("督办件数", "supervised"), ("返工件数", "reopened")])
 def test_a_clicked_count_lists_that_many_cases(app_env, column, count_key):
     at = open_page("pages/closure.py")

@@ -17,8 +17,12 @@ from gridboard.core import catalog, fmt, i18n
 from gridboard.metrics import deadlines
 from gridboard.wall import board
 
-OPEN_NOW = catalog.Metric("open_now", "当前在办", "Open now", "count", False)
-OVERDUE_NOW = catalog.Metric("overdue_now", "当前超期", "Overdue now", "count", False)
+# Open cases now, whatever their report date (not a period's cohort): their own labels, never a
+# catalogue metric's (catalog's overdue_open, 本期超期未办结, counts the period's cases only).
+OPEN_NOW = catalog.Metric("open_now", "当前在办（全部）", "Open now (all)", "count", False)
+OVERDUE_NOW = catalog.Metric("overdue_now", "当前超期（全部在办）", "Overdue now (all open)", "count", False)
+WALL_METRICS = (OPEN_NOW, OVERDUE_NOW)
+WALL_METRICS_BY_KEY = {m.key: m for m in WALL_METRICS}
 # Tile columns, top and bottom: (window, metric key). "now" tiles compare with the same time yesterday.
 TILE_COLUMNS: tuple[tuple[tuple[str, str], tuple[str, str]], ...] = (
     (("today", "received"), ("today", "closed")),
@@ -50,7 +54,7 @@ CSS = """
 .bs-stamp.fresh { color: #36d399; background: rgba(54, 211, 153, .10); }
 .bs-stamp.stale, .bs-stamp.empty, .bs-stamp.error { color: #fff; background: #c62828; border-color: #ff6b6b; }
 .st-key-bs_tiles [data-testid="stMetric"] { background: #102440; border: 1px solid #24406b; border-radius: 8px;
-            padding: 5px 14px; height: 108px; overflow: hidden; }
+            padding: 3px 14px; height: 108px; overflow: hidden; }
 .st-key-bs_tiles [data-testid="stMetric"] > div { gap: 0; }
 .st-key-bs_tiles [data-testid="stMetricLabel"] { min-height: 0; height: 26px; margin: 0; }
 .st-key-bs_tiles [data-testid="stMetricLabel"] p { font-size: 20px; line-height: 26px; color: #bcd0ea; }
@@ -59,8 +63,6 @@ CSS = """
 .st-key-bs_tiles [data-testid="stMetricValue"] p { font-size: 50px; line-height: 54px; }
 .st-key-bs_tiles [data-testid="stMetricDelta"] p, .st-key-bs_tiles [data-testid="stMetricDeltaDescription"] p {
             font-size: 16px; line-height: 20px; }
-.st-key-bs_state_stale [data-testid="stMetricValue"], .st-key-bs_state_empty [data-testid="stMetricValue"],
-.st-key-bs_state_error [data-testid="stMetricValue"] { color: #7d8ea8; }
 [class*="st-key-bs_p_"] { background: #0e213b; border: 1px solid #24406b; border-radius: 8px; padding: 6px 12px;
             gap: 0 !important; }
 .st-key-bs_p_map { height: 470px; min-height: 470px; }
@@ -82,6 +84,13 @@ CSS = """
 .bs-table tr.l1 td.left { color: #60a5fa; } .bs-table tr.l2 td.left { color: #facc15; }
 .bs-table tr.l3 td.left { color: #ff6b6b; font-weight: 700; }
 .bs-table tr td:first-child { border-left: 6px solid transparent; }
+.bs-wall .bs-table td { height: 28px; }
+.bs-wall .bs-table td.grid { white-space: normal; }
+.bs-wall .bs-table td.grid div { overflow: hidden; }
+.bs-wall .bs-table td.grid.long div { font-size: 14px; line-height: 14px; max-height: 28px; }
+.bs-wall .bs-table td.dept { font-size: 15px; color: #bcd0ea; }
+.bs-wall .bs-table tr.bs-group td { height: 24px; border-left-color: transparent; font-size: 15px; }
+.bs-wall .bs-table tr.bs-group .bs-badge { font-size: 15px; margin-right: 8px; }
 .bs-table tr.l1 td:first-child { border-left-color: #3b82f6; }
 .bs-table tr.l2 td:first-child { border-left-color: #facc15; }
 .bs-table tr.l3 td:first-child { border-left-color: #ef4444; }
@@ -175,7 +184,8 @@ def span_text(minutes: float, lang: str = "zh") -> str:
 
 
 def stamp(fresh: board.Freshness, lang: str = "zh") -> str:
-    """The freshness stamp: green "数据更新于 HH:MM:SS · 最新事件 …", red when stale, empty or unreadable."""
+    """The freshness stamp: green "数据更新于 HH:MM:SS · 最新事件 …"; when stale, empty or unreadable a
+    red alarm banner in the header. It never touches the tiles: a quiet night still shows its numbers."""
     refreshed = _moment(fresh.refreshed_at, fresh.refreshed_at)
     state = fresh.state
     if state == "fresh":
@@ -190,7 +200,9 @@ def stamp(fresh: board.Freshness, lang: str = "zh") -> str:
             text = i18n.text(f"bs_stamp_{state}", lang)
         text += " · " + i18n.text("bs_refreshed", lang, time=refreshed)
     title = f' title="{fmt.escape_label(fresh.error)}"' if fresh.error else ""
-    return f'<div class="bs-stamp {state}" data-testid="bs-stamp" data-state="{state}"{title}>{fmt.escape_label(text)}</div>'
+    role = "" if state == "fresh" else ' role="alert"'  # an alarm banner in the header; the tiles keep their colours
+    return (f'<div class="bs-stamp {state}" data-testid="bs-stamp" data-state="{state}"{role}{title}>'
+            f'{fmt.escape_label(text)}</div>')
 
 
 # --- panels --------------------------------------------------------------------------------------
@@ -225,26 +237,50 @@ def left_text(minutes: float | None, lang: str = "zh") -> str:
     return i18n.text(key, lang, t=span_text(minutes, lang))
 
 
+GRID_LONG = 10  # a grid name longer than this (characters) takes two smaller lines, never an ellipsis
+WALL_COLUMNS = (("bs_col_left", "15%"), ("bs_col_grid", "29%"), ("bs_col_department", "18%"),
+                ("bs_col_title", "21%"), ("bs_col_phone", "17%"))
+
+
+def _grid_cell(r: dict[str, Any]) -> str:
+    """The case's full grid name (two lines when long) with town · community · grid as its tooltip."""
+    name = r.get("grid_name") or r.get("unit_name") or ""
+    path = " · ".join(str(p) for p in (r.get("town_name"), r.get("community_name"), name) if p)
+    long = " long" if len(str(name)) > GRID_LONG else ""
+    return f'<td class="grid{long}" title="{fmt.escape_label(path)}"><div>{fmt.escape_label(name)}</div></td>'
+
+
 def wall(rows: list[dict[str, Any]], counts: dict[str, int], lang: str = "zh") -> str:
-    """The deadline wall table: rows already ordered (least time left first), coloured by state."""
+    """The deadline wall: one group per state, 临期 (L1) first, then 超期 (L2) and 严重超期 (L3),
+    each headed by its count; rows as board.deadline_wall orders them (least time left first)."""
     note = fmt.escape_label(i18n.text("bs_wall_counts", lang, **{s: f"{counts.get(s, 0):,}" for s in deadlines.STATES}))
-    head = "".join(f"<th style='width:{w}'>{fmt.escape_label(i18n.text(k, lang))}</th>" for k, w in (
-        ("bs_col_left", "19%"), ("bs_col_grid", "23%"), ("bs_col_category", "13%"), ("bs_col_title", "27%"),
-        ("bs_col_phone", "18%")))
+    head = "".join(f"<th style='width:{w}'>{fmt.escape_label(i18n.text(k, lang))}</th>" for k, w in WALL_COLUMNS)
+    labels = deadlines.STATE_LABELS_EN if lang == "en" else deadlines.STATE_LABELS_ZH
     body = []
-    for r in rows:
-        state = r["deadline_state"]
-        labels = deadlines.STATE_LABELS_EN if lang == "en" else deadlines.STATE_LABELS_ZH
+    for state in deadlines.STATES:
+        group = [r for r in rows if r["deadline_state"] == state]
+        n = int(counts.get(state, len(group)) or 0)
+        cls = STATE_CLASS[state]
+        shown = (i18n.text("bs_group_shown", lang, k=len(group)) if group and len(group) < n
+                 else "" if group else i18n.text("bs_group_none", lang))
         body.append(
-            f'<tr class="{STATE_CLASS.get(state, "")}" data-case="{fmt.escape_label(r["case_id"])}" data-state="{state}">'
-            f'<td class="left" title="{fmt.escape_label(labels.get(state, ""))}">{left_text(r["minutes_left"], lang)}</td>'
-            f'<td>{fmt.escape_label(r.get("grid_name") or r.get("unit_name"))}</td>'
-            f'<td>{fmt.escape_label(r.get("category"))}</td>'
-            f'<td class="case-title">{fmt.escape_label(short_title(r.get("title"), r.get("category")))}</td>'
-            f'<td class="phone num">{fmt.escape_label(r.get("phone"))}</td></tr>'
+            f'<tr class="bs-group" data-group="{state}"><td colspan="{len(WALL_COLUMNS)}">'
+            f'<span class="bs-badge bs-{cls}">{fmt.escape_label(i18n.text("bs_group", lang, state=labels[state], n=f"{n:,}"))}'
+            f'</span><span class="bs-muted">{fmt.escape_label(shown)}</span></td></tr>'
         )
+        for r in group:
+            body.append(
+                f'<tr class="{cls}" data-case="{fmt.escape_label(r["case_id"])}" data-state="{state}">'
+                f'<td class="left" title="{fmt.escape_label(labels[state])}">{left_text(r["minutes_left"], lang)}</td>'
+                f'{_grid_cell(r)}'
+                f'<td class="dept" title="{fmt.escape_label(r.get("department") or "")}">'
+                f'{fmt.escape_label(r.get("department") or fmt.DASH)}</td>'
+                f'<td class="case-title" title="{fmt.escape_label(r.get("category") or "")}">'
+                f'{fmt.escape_label(short_title(r.get("title"), r.get("category")))}</td>'
+                f'<td class="phone num">{fmt.escape_label(r.get("phone"))}</td></tr>'
+            )
     table = (f'<table class="bs-table" data-testid="bs-wall"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}'
-             "</tbody></table>") if body else f'<div class="bs-empty">{fmt.escape_label(i18n.text("bs_wall_empty", lang))}</div>'
+             "</tbody></table>") if rows else f'<div class="bs-empty">{fmt.escape_label(i18n.text("bs_wall_empty", lang))}</div>'
     return f'<div class="bs-panel bs-wall">{_title(i18n.text("bs_wall_title", lang), note)}{table}</div>'
 
 

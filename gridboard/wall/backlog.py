@@ -6,7 +6,8 @@ still open at `since`: one scan of the history, cached per data version and day 
 or reported since `since` (a few row groups, pruned by zone maps on reported_at). The deadline
 grading itself stays in deadline_graded.sql: the queries here put the union of the two parts in
 front of it as a CTE named `cases`. Owns: the backlog, open cases by grid and state at two moments
-(now and the same time yesterday), and the deadline wall list with masked phone numbers.
+(now and the same time yesterday), and the deadline wall (three groups, L1/L2/L3) with masked phone
+numbers.
 """
 
 from __future__ import annotations
@@ -102,11 +103,33 @@ def grid_counts(rows: list[dict], moment: str = "now") -> dict[str, dict[str, in
     return out
 
 
+def share_slots(sizes: dict[str, int], slots: int) -> dict[str, int]:
+    """How many of `slots` rows each state gets: one each in turn (L1, L2, L3) while it has cases,
+    so every non-empty state shows and a state with few cases leaves its rows to the others."""
+    take = dict.fromkeys(sizes, 0)
+    left = max(0, int(slots))
+    while left:
+        moved = False
+        for state in sizes:
+            if left and take[state] < sizes[state]:
+                take[state] += 1
+                left -= 1
+                moved = True
+        if not moved:
+            break
+    return take
+
+
 def deadline_wall(
     con: duckdb.DuckDBPyConnection, *, as_of: dt.datetime, unit: str, log: Backlog, limit: int = WALL_ROWS
 ) -> list[dict]:
-    """Open cases in L1/L2/L3, least time left first; the reporter's phone comes back masked only."""
+    """The deadline wall: up to `limit` open cases in three groups, L1 临期 (still savable) first,
+    then L2 超期 and L3 严重超期, least time left first within a group; the rows are shared between
+    the groups by share_slots. The reporter's phone comes back masked only."""
     rows = _with_backlog(con, log, "bigscreen_wall", {"as_of": as_of, "unit": unit, "limit": int(limit)})
+    by_state: dict[str, list[dict]] = {s: [] for s in deadlines.STATES}
     for r in rows:
         r["phone"] = fmt.mask_phone(r.pop("reporter_phone"))
-    return rows
+        by_state[r["deadline_state"]].append(r)
+    take = share_slots({s: len(v) for s, v in by_state.items()}, limit)
+    return [r for s in deadlines.STATES for r in by_state[s][:take[s]]]

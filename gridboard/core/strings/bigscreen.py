@@ -34,6 +34,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "bs_col_category": ("类型", "Category"),
     "bs_col_title": ("事件", "Case"),
     "bs_col_phone": ("联系电话", "Phone"),
+    "bs_col_department": ("责任部门", "Department"),
+    "bs_group": ("{state} {n} 件", "{state}: {n}"),
+    "bs_group_shown": ("显示最紧迫的 {k} 件", "{k} most urgent shown"),
+    "bs_group_none": ("无", "none"),
     # map
     "bs_map_title": ("在办事件分布", "Open cases by grid"),
     "bs_map_empty": ("数据库中没有镇街和网格的边界或中心点，无法绘制地图。",
