@@ -28,7 +28,7 @@ from gridboard.db import backup, store
 from gridboard.lake import commands as lake_commands
 from gridboard.lake.errors import LakeError
 from gridboard.metrics import engine, kpi_json
-from gridboard.server import client
+from gridboard.server import client, kiosk
 
 # --- commands ----------------------------------------------------------------------------------
 
@@ -335,6 +335,7 @@ COMMANDS: list[Command] = [
     ("token", "API tokens of the running server: create (printed once), list, revoke", client.token_parser,
      client.cmd_token),
     ("feed", "drive the live demo feed of a running server through its API", client.feed_parser, client.cmd_feed),
+    kiosk.COMMAND,
     bulletin_commands.COMMAND,
     *backup.COMMANDS,
     *lake_commands.COMMANDS,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 import os
 import re
 import secrets
@@ -95,9 +96,19 @@ def create(user: str, path: Path | None = None, *, now: dt.datetime | None = Non
     path = _path(path)
     if account(user, path) is None:
         raise TokenError(f"no enabled account named {user!r} (see [users.*] in {path})")
+    token, token_id, created = mint(SECTION, {"user": user}, path, now=now)
+    return token, TokenInfo(token_id, user, created)
+
+
+def mint(section: str, fields: dict[str, str], path: Path | None = None, *, now: dt.datetime | None = None
+         ) -> tuple[str, str, str]:
+    """A new ``gb_<id>_<secret>`` token stored only as its hash in a [section.<id>] table of the
+    config file, with `fields` (strings) and `created`; returns (token, id, created). Also used for
+    the wall's kiosk tokens (gridboard.server.kiosk)."""
+    path = _path(path)
     with _LOCK:
         raw = _raw(path)
-        taken = set((raw.get(SECTION) or {}).keys())
+        taken = set((raw.get(section) or {}).keys())
         token_id = secrets.token_hex(4)
         while token_id in taken:
             token_id = secrets.token_hex(4)
@@ -106,10 +117,11 @@ def create(user: str, path: Path | None = None, *, now: dt.datetime | None = Non
         text = path.read_text(encoding="utf-8") if path.exists() else ""
         if text and not text.endswith("\n"):
             text += "\n"
-        text += f'\n[{SECTION}.{token_id}]\nuser = "{user}"\nsha256 = "{digest(token)}"\ncreated = "{created}"\n'
+        lines = "".join(f"{k} = {json.dumps(str(v), ensure_ascii=False)}\n" for k, v in fields.items())
+        text += f'\n[{section}.{token_id}]\n{lines}sha256 = "{digest(token)}"\ncreated = "{created}"\n'
         _check_toml(text)
         _write_atomic(path, text)
-    return token, TokenInfo(token_id, user, created)
+    return token, token_id, created
 
 
 def _check_toml(text: str) -> None:
@@ -119,21 +131,22 @@ def _check_toml(text: str) -> None:
         raise TokenError(f"the config file would not be valid TOML ({exc}); nothing changed") from None
 
 
-def listing(path: Path | None = None) -> list[TokenInfo]:
-    """Every stored token (id, user, created): never the token itself."""
-    section = _raw(_path(path)).get(SECTION) or {}
-    return [TokenInfo(k, str(v.get("user", "")), str(v.get("created", ""))) for k, v in sorted(section.items())]
+def listing(path: Path | None = None, *, section: str = SECTION, who: str = "user") -> list[TokenInfo]:
+    """Every stored token (id, its `who` field, created): never the token itself."""
+    found = _raw(_path(path)).get(section) or {}
+    return [TokenInfo(k, str(v.get(who, "")), str(v.get("created", ""))) for k, v in sorted(found.items())]
 
 
-def revoke(token_id: str, path: Path | None = None) -> TokenInfo:
+def revoke(token_id: str, path: Path | None = None, *, section: str = SECTION, who: str = "user",
+           command: str = "token") -> TokenInfo:
     """Remove the token `token_id` (the 8 hex digits `token list` shows) from the config file."""
     path = _path(path)
     with _LOCK:
-        found = {t.token_id: t for t in listing(path)}
+        found = {t.token_id: t for t in listing(path, section=section, who=who)}
         if token_id not in found:
-            raise TokenError(f"no token with id {token_id!r} (see: python -m gridboard token list)")
+            raise TokenError(f"no token with id {token_id!r} (see: python -m gridboard {command} list)")
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        header = re.compile(rf"^\s*\[\s*{SECTION}\s*\.\s*\"?{re.escape(token_id)}\"?\s*\]")
+        header = re.compile(rf"^\s*\[\s*{section}\s*\.\s*\"?{re.escape(token_id)}\"?\s*\]")
         out, skipping = [], False
         for line in lines:
             if _HEADER.match(line):
@@ -142,23 +155,29 @@ def revoke(token_id: str, path: Path | None = None) -> TokenInfo:
                 out.append(line)
         text = "".join(out)
         _check_toml(text)
-        if token_id in (tomllib.loads(text).get(SECTION) or {}):
-            raise TokenError(f"token {token_id} is not a plain [{SECTION}.{token_id}] table; remove it by hand")
+        if token_id in (tomllib.loads(text).get(section) or {}):
+            raise TokenError(f"token {token_id} is not a plain [{section}.{token_id}] table; remove it by hand")
         _write_atomic(path, text)
     return found[token_id]
 
 
-def verify(token: str | None, path: Path | None = None) -> auth.User | None:
-    """The account a presented token authenticates (current role), or None."""
+def entry(token: str | None, path: Path | None = None, *, section: str = SECTION) -> dict[str, Any] | None:
+    """The stored [section.<id>] table whose hash the presented token matches, or None."""
     if not token:
         return None
     m = _TOKEN.match(token.strip())
     if m is None:
         return None
+    found = (_raw(_path(path)).get(section) or {}).get(m.group(1))
+    if not isinstance(found, dict):
+        return None
+    if not hmac.compare_digest(str(found.get("sha256", "")), digest(token.strip())):
+        return None
+    return found
+
+
+def verify(token: str | None, path: Path | None = None) -> auth.User | None:
+    """The account a presented token authenticates (current role), or None."""
     path = _path(path)
-    entry = (_raw(path).get(SECTION) or {}).get(m.group(1))
-    if not isinstance(entry, dict):
-        return None
-    if not hmac.compare_digest(str(entry.get("sha256", "")), digest(token.strip())):
-        return None
-    return account(str(entry.get("user", "")), path)
+    found = entry(token, path)
+    return None if found is None else account(str(found.get("user", "")), path)

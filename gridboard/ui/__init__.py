@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from gridboard.core import auth, config, fmt, i18n, sessions
+from gridboard.server import kiosk
 from gridboard.ui import errors
 from gridboard.ui.filters import (
     FILTERS_KEY,
@@ -196,7 +197,7 @@ def current_user() -> auth.User | None:
             st.session_state[USER_KEY], st.session_state[COOKIE_KEY] = restored, value
             user = restored
     if user is None and kiosk_requested():
-        user = auth.kiosk_login(st.query_params.get("kiosk"))
+        user = kiosk.login(st.query_params.get("kiosk"))
         if user is not None:
             st.session_state[USER_KEY] = user
     return user
