@@ -1,7 +1,10 @@
-"""The wall screen in headless Chromium: every element inside the viewport at 1920×1080 and
-3840×2160 (no scrolling), the deadline wall's order and masked phones in the DOM, the stamp
-changing with ?refresh=5, rotation, a red stamp on stale data, the kiosk home, and no request to
-any host but the server. Screenshots go to screenshots/ (or $GRIDBOARD_SCREENSHOTS) to look at.
+"""The wall screen in headless Chromium: every panel inside the viewport and really visible (the
+element at its centre is its own, so no clipping ancestor hides it) at 1366×768, 1920×1080 and
+3840×2160 in Chinese and English, nothing scrolling; the deadline wall's three groups, their order,
+full grid names and masked phones in the DOM; the stamp changing with ?refresh=5, rotation, a red
+stale banner that leaves the tile numbers in their colour, the kiosk home, a kiosk URL that signs in
+again after a server restart, and no request to any host but the server. Screenshots go to
+screenshots/ (or $GRIDBOARD_SCREENSHOTS) to look at.
 
 The wall signs in by its kiosk token in the URL, so every test opens its own page (new_page).
 """
@@ -22,6 +25,8 @@ from browser_support import CHROMIUM, TIMEOUT_MS, Server, goto, open_page, serve
 from gridboard.core import config
 from gridboard.db import store
 from gridboard.metrics import deadlines
+from gridboard.server import kiosk
+from gridboard.wall import backlog
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,7 +34,7 @@ pytestmark = [
 ]
 
 TOKEN = "bigscreen-browser-test"
-SIZES = {"1920x1080": (1920, 1080), "3840x2160": (3840, 2160)}
+SIZES = {"1366x768": (1366, 768), "1920x1080": (1920, 1080), "3840x2160": (3840, 2160)}
 WALL = '[data-testid="bs-wall"] tbody tr'
 STAMP = '[data-testid="bs-stamp"]'
 HTML_TITLE = "<b>楼道堆物</b> & 噪音"
@@ -91,7 +96,10 @@ def wall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wall]:
     _database(db, now)
     con = store.connect(db, read_only=True)  # before the server holds the file
     try:
-        expected = [r["case_id"] for r in deadlines.open_cases(con, as_of=now, limit=12)]
+        graded = deadlines.open_cases(con, as_of=now, limit=10_000)
+        groups = {st: [r["case_id"] for r in graded if r["deadline_state"] == st] for st in deadlines.STATES}
+        take = backlog.share_slots({st: len(v) for st, v in groups.items()}, backlog.WALL_ROWS)
+        expected = [c for st in deadlines.STATES for c in groups[st][:take[st]]]
         phones = [p for (p,) in con.execute("SELECT reporter_phone FROM cases WHERE reporter_phone IS NOT NULL").fetchall()]
     finally:
         con.close()
@@ -148,31 +156,49 @@ def loaded(page) -> None:
     assert page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').count() == 0
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("size", list(SIZES))
-def test_everything_fits_the_screen_without_scrolling(new_page, wall, size):
-    page = open_wall(new_page, wall, size)
+def test_everything_fits_the_screen_without_scrolling(new_page, wall, size, lang):
+    page = open_wall(new_page, wall, size, query=f"&lang={lang}")
     loaded(page)
-    shoot(page, f"bigscreen_{size}")
+    shoot(page, f"bigscreen_{lang}_{size}")
     report = page.evaluate("""() => {
         const sel = '[data-testid="stElementContainer"], [data-testid="stMetric"], .bs-panel, canvas, img, table tr';
-        const out = [];
+        const out = [], hidden = [];
         for (const e of document.querySelectorAll(sel)) {
             const r = e.getBoundingClientRect();
             if (r.width === 0 || r.height === 0) continue;
             if (r.bottom > innerHeight + 1 || r.right > innerWidth + 1 || r.top < -1 || r.left < -1)
                 out.push(`${e.tagName}.${e.className} ${Math.round(r.top)}..${Math.round(r.bottom)} x ${Math.round(r.right)}`);
         }
+        // a panel is seen only if the element at its centre (and near its bottom) is inside it: an
+        // overflow:hidden ancestor that is too short (the 1366×768 bug) hides it without moving it
+        for (const e of document.querySelectorAll('.bs-panel, [data-testid="stMetric"], .st-key-bs_p_map')) {
+            const r = e.getBoundingClientRect();
+            for (const y of [r.top + r.height / 2, r.bottom - 4]) {
+                const hit = document.elementFromPoint(r.left + r.width / 2, y);
+                if (!hit || !(e === hit || e.contains(hit)))
+                    hidden.push(`${e.className.slice(0, 40)} at y=${Math.round(y)}: ${hit ? hit.tagName + '.' + hit.className : 'nothing'}`);
+            }
+        }
+        const cut = [...document.querySelectorAll('[data-testid="bs-wall"] td.grid div')]
+            .filter(d => d.scrollWidth > d.clientWidth + 1 || d.scrollHeight > d.clientHeight + 1).map(d => d.innerText);
         const main = document.querySelector('[data-testid="stMain"]');
+        const block = document.querySelector('[data-testid="stMainBlockContainer"]');
         const value = document.querySelector('[data-testid="stMetricValue"]');
-        return {outside: out, docScroll: document.documentElement.scrollHeight - innerHeight,
-                mainScroll: main.scrollHeight - main.clientHeight, zoom: getComputedStyle(document.documentElement).zoom,
+        return {outside: out, hidden, cut, docScroll: document.documentElement.scrollHeight - innerHeight,
+                docScrollX: document.documentElement.scrollWidth - innerWidth,
+                mainScroll: main.scrollHeight - main.clientHeight, zoom: getComputedStyle(block).zoom,
                 valuePx: parseFloat(getComputedStyle(value).fontSize), valueBox: value.getBoundingClientRect().height};
     }""")
     assert report["outside"] == [], report["outside"][:10]
-    assert report["docScroll"] <= 0 and report["mainScroll"] <= 1, report
-    scale = SIZES[size][0] / 1920
-    assert float(report["zoom"]) == pytest.approx(scale)
-    assert report["valuePx"] >= 48  # tile values: ≥ 48 px at 1080p, scaled by the zoom
+    assert report["hidden"] == [], report["hidden"][:10]
+    assert report["cut"] == []  # full grid names: one line, or two smaller ones, never cut
+    assert report["docScroll"] <= 0 and report["docScrollX"] <= 0 and report["mainScroll"] <= 1, report
+    width, height = SIZES[size]
+    scale = min(width / 1920, height / 1080)
+    assert float(report["zoom"]) == pytest.approx(scale, rel=1e-3)
+    assert report["valuePx"] >= 48  # tile values: 50 px in the 1920×1080 frame, scaled by the zoom
     assert report["valueBox"] >= 48 * scale
     assert page.locator('[data-testid="stSidebar"]').is_hidden()
 
@@ -180,18 +206,24 @@ def test_everything_fits_the_screen_without_scrolling(new_page, wall, size):
 def test_deadline_wall_order_escaping_and_masked_phones(new_page, wall):
     page = open_wall(new_page, wall)
     page.locator(WALL).first.wait_for()
-    rows = page.locator(WALL)
+    rows = page.locator(WALL + "[data-case]")
     shown = [rows.nth(i).get_attribute("data-case") for i in range(rows.count())]
-    assert shown == wall.expected_wall  # deadlines.open_cases order: least time left first
-    assert shown[0] == "ZOLD"
-    assert rows.first.locator("td.case-title").inner_text() == HTML_TITLE  # shown as text
-    assert rows.first.locator("b").count() == 0
-    assert {rows.nth(i).get_attribute("data-state") for i in range(rows.count())} <= {"L1", "L2", "L3"}
+    assert shown == wall.expected_wall  # 临期, then 超期, then 严重超期; least time left first in each
+    states = [rows.nth(i).get_attribute("data-state") for i in range(rows.count())]
+    assert states == sorted(states) and {"L1", "L2", "L3"} <= set(states)  # all three groups show
+    groups = page.locator(WALL + ".bs-group")
+    assert [groups.nth(i).get_attribute("data-group") for i in range(groups.count())] == ["L1", "L2", "L3"]
+    assert re.match(r"临期 \d+ 件", groups.first.inner_text())
+    zold = page.locator(WALL + '[data-case="ZOLD"]')
+    assert zold.locator("td.case-title").inner_text() == HTML_TITLE  # shown as text
+    assert zold.locator("b").count() == 0
+    assert zold.locator("td.grid").inner_text() == "幸福社区第二网格"
+    assert zold.locator("td.grid").get_attribute("title") == "城关街道 · 幸福社区 · 幸福社区第二网格"
     colours = {rows.nth(i).get_attribute("data-state"): rows.nth(i).locator("td").first.evaluate(
         "e => getComputedStyle(e).borderLeftColor") for i in range(rows.count())}
-    assert colours.get("L3") == "rgb(239, 68, 68)"  # red (blue L1, yellow L2: DESIGN.md)
+    assert colours == {"L1": "rgb(59, 130, 246)", "L2": "rgb(250, 204, 21)", "L3": "rgb(239, 68, 68)"}  # DESIGN.md
     phones = [rows.nth(i).locator("td.phone").inner_text() for i in range(rows.count())]
-    assert phones[0] == "139****5678"
+    assert zold.locator("td.phone").inner_text() == "139****5678"
     assert all(re.fullmatch(r"\d{3}\*{4}\d{4}|—", p) for p in phones), phones
     body = page.locator("body").inner_text()
     leaked = [p for p in wall.phones if re.sub(r"\D", "", p) in re.sub(r"\s", "", body)]
@@ -233,20 +265,67 @@ def test_kiosk_home_embed_and_english(new_page, wall):
     assert page.locator('[data-testid="stSidebar"]').is_hidden()
 
 
-def test_stale_data_turns_the_stamp_red(browser, stale):
+def test_stale_data_raises_a_banner_and_keeps_the_numbers(browser, stale):
     page = open_page(browser, stale)
     try:
         goto(page, stale, "bigscreen", f"?kiosk={TOKEN}")
         stamp = page.locator(STAMP)
         stamp.wait_for()
-        assert stamp.get_attribute("data-state") == "stale"
+        assert stamp.get_attribute("data-state") == "stale" and stamp.get_attribute("role") == "alert"
         assert "无新事件" in stamp.inner_text() and "刷新于" in stamp.inner_text()
         assert stamp.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(198, 40, 40)"
         page.locator('[data-testid="stMetric"]').nth(11).wait_for()
+        looks = page.locator('[data-testid="stMetricValue"]').evaluate_all(
+            "vs => vs.map(v => [getComputedStyle(v).color, getComputedStyle(v).opacity, v.innerText])")
+        assert len(looks) == 12
+        assert {c for c, _, _ in looks} == {"rgb(230, 237, 247)"}, looks  # the theme text colour (#e6edf7), not grey
+        assert {o for _, o, _ in looks} == {"1"}
+        assert any(re.search(r"\d", text) for _, _, text in looks)
         shoot(page, "bigscreen_stale_1920x1080")
         assert stale.outside_requests() == []
     finally:
         page.context.close()
+
+
+def test_a_kiosk_url_signs_in_again_after_a_server_restart(browser, tmp_path, monkeypatch):
+    """A token made by `kiosk create` (hashed in the config file) opens the wall; the server stops
+    and starts again on the same port; the open page reconnects as the wall, and so does a reload."""
+    import browser_support
+
+    db = small_database(tmp_path / "kiosk.duckdb", config.load().now(), cases=200)
+    cfg = tmp_path / "gridboard.toml"
+    cfg.write_text("stale_after_minutes = 600\n", encoding="utf-8")
+    token, _ = kiosk.create("大厅主屏", cfg)
+    assert token not in cfg.read_text(encoding="utf-8")
+    port = browser_support.free_port()
+    monkeypatch.setattr(browser_support, "free_port", lambda: port)
+    env = {"GRIDBOARD_DB": str(db), "GRIDBOARD_CONFIG": str(cfg)}
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        with browser_support.streamlit_server(env, log=tmp_path / "first.log") as url:
+            page.goto(kiosk.wall_url(token, url) + "&refresh=5")
+            page.locator('[data-testid="stMetric"]').nth(11).wait_for()
+            before = page.locator(STAMP).inner_text()
+        with browser_support.streamlit_server(env, log=tmp_path / "second.log") as again:
+            assert again == url
+            page.wait_for_function(
+                f"t => {{ const s = document.querySelector('{STAMP}'); return s && s.innerText !== t; }}",
+                arg=before, timeout=TIMEOUT_MS)
+            page.locator('[data-testid="stMetric"]').nth(11).wait_for()
+            assert page.locator("input[type=password]").count() == 0
+            assert page.get_by_role("heading", name="指挥中心大屏").is_visible()
+            assert f"kiosk={token}" in page.url
+            page.reload()
+            page.locator('[data-testid="stMetric"]').nth(11).wait_for()
+            assert page.locator("input[type=password]").count() == 0
+            kiosk.revoke(kiosk.listing(cfg)[0].token_id, cfg)
+            page.reload()
+            page.locator("input[type=password]").wait_for()  # a revoked URL: the login form
+            assert page.locator('[data-testid="stMetric"]').count() == 0
+    finally:
+        context.close()
 
 
 def test_no_request_leaves_the_server(wall):

@@ -84,12 +84,13 @@ CSS = """
 .bs-table tr.l1 td.left { color: #60a5fa; } .bs-table tr.l2 td.left { color: #facc15; }
 .bs-table tr.l3 td.left { color: #ff6b6b; font-weight: 700; }
 .bs-table tr td:first-child { border-left: 6px solid transparent; }
-.bs-wall .bs-table td { height: 28px; }
+.bs-wall .bs-table td { height: 27px; }
+.bs-wall .bs-table td.left, .bs-wall .bs-table td.phone { font-size: 15px; }
 .bs-wall .bs-table td.grid { white-space: normal; }
 .bs-wall .bs-table td.grid div { overflow: hidden; }
-.bs-wall .bs-table td.grid.long div { font-size: 14px; line-height: 14px; max-height: 28px; }
+.bs-wall .bs-table td.grid.long div { font-size: 13px; line-height: 13px; max-height: 26px; }
 .bs-wall .bs-table td.dept { font-size: 15px; color: #bcd0ea; }
-.bs-wall .bs-table tr.bs-group td { height: 24px; border-left-color: transparent; font-size: 15px; }
+.bs-wall .bs-table tr.bs-group td { height: 23px; border-left-color: transparent; font-size: 15px; }
 .bs-wall .bs-table tr.bs-group .bs-badge { font-size: 15px; margin-right: 8px; }
 .bs-table tr.l1 td:first-child { border-left-color: #3b82f6; }
 .bs-table tr.l2 td:first-child { border-left-color: #facc15; }
@@ -238,8 +239,8 @@ def left_text(minutes: float | None, lang: str = "zh") -> str:
 
 
 GRID_LONG = 10  # a grid name longer than this (characters) takes two smaller lines, never an ellipsis
-WALL_COLUMNS = (("bs_col_left", "15%"), ("bs_col_grid", "29%"), ("bs_col_department", "18%"),
-                ("bs_col_title", "21%"), ("bs_col_phone", "17%"))
+WALL_COLUMNS = (("bs_col_left", "18%"), ("bs_col_grid", "28%"), ("bs_col_department", "15%"),
+                ("bs_col_title", "19%"), ("bs_col_phone", "20%"))
 
 
 def _grid_cell(r: dict[str, Any]) -> str:
