@@ -11,7 +11,8 @@ Tables beside the plain settings: [targets] (KPI targets by metric key: rates in
 > 0), [weights] (grid index weights by component: numbers >= 0, not all 0; the index divides by
 their sum, so they need not add up to 1 — saving from the ranking page writes them normalised) and
 [users.NAME] (accounts: role, password_hash, display_name, disabled; gridboard.core.auth checks the
-role and the hash) and [api_tokens.ID] (user, sha256, created; written by gridboard.server.tokens).
+role and the hash), [api_tokens.ID] (user, sha256, created; written by gridboard.server.tokens) and
+[kiosk_tokens.ID] (name, sha256, created; written by gridboard.server.kiosk).
 
 "Now" is the wall-clock time in the configured zone (default Asia/Shanghai), whatever zone the
 server's clock is in: servers run in UTC.
@@ -206,6 +207,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 ENTRY_FIELDS: dict[str, dict[str, Rule]] = {
     "users": {"role": TEXT, "password_hash": TEXT, "display_name": TEXT, "disabled": FLAG},
     "api_tokens": {"user": TEXT, "sha256": TEXT, "created": TEXT},
+    "kiosk_tokens": {"name": TEXT, "sha256": TEXT, "created": TEXT},
 }
 TABLES = ("targets", "weights", *ENTRY_FIELDS)
 # Settings that change no result (left out of the fingerprint caches key on).
