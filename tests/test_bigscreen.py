@@ -411,6 +411,20 @@ def test_map_is_offline_and_fits_the_county(con, data):
     assert [f["properties"]["unit_id"] for f in layers["focus"]["data"]["features"]] == ["T1"]
     view_state = deck["initialViewState"]
     assert view_state["longitude"] == pytest.approx(117.1) and 9 < view_state["zoom"] < 13
+    named = {d["name"] for d in layers["overdue-names"]["data"]}
+    assert named and named <= {d["name"] for d in layers["overdue"]["data"]} <= {u[3] for u in UNITS}
+
+
+def test_red_dot_labels_never_overlap():
+    view = {"zoom": 12.0}
+    town = [{"name": "城关街道", "position": [117.0, 35.0]}]
+    near = [{"position": [117.2, 35.1], "overdue": 3, "name": "幸福社区第一网格"},
+            {"position": [117.2005, 35.1], "overdue": 5, "name": "幸福社区第二网格"},  # a few pixels away
+            {"position": [117.3, 35.1], "overdue": 1, "name": "李家村第一网格"},  # far away
+            {"position": [117.0, 34.996], "overdue": 9, "name": "城关网格"}]  # its label on the town name
+    kept = maps.label_without_overlap(near, town, view)
+    assert [k["name"] for k in kept] == ["幸福社区第二网格", "李家村第一网格"]  # most overdue of the pair wins
+    assert maps.label_without_overlap(near, town, {"zoom": 20.0})[0]["name"] == "城关网格"  # zoomed in: room
 
 
 def test_refresh_benchmark_runs(con):

@@ -137,6 +137,42 @@ def fit(bounds: Bounds, width: int, height: int, *, padding: float = 0.9) -> dic
     return {"longitude": (west + east) / 2, "latitude": (south + north) / 2, "zoom": round(zoom, 3)}
 
 
+DOT_LABEL_PX = 15  # grid names beside the red dots of the wall map
+
+
+def _pixel(position: list[float], zoom: float) -> tuple[float, float]:
+    """Web-Mercator pixel coordinates of [lon, lat] at `zoom` (only differences matter)."""
+    scale = 256 * 2 ** zoom
+    lat = math.radians(max(-85.0, min(85.0, position[1])))
+    return scale * (position[0] + 180) / 360, scale * (1 - math.log(math.tan(math.pi / 4 + lat / 2)) / math.pi) / 2
+
+
+def label_without_overlap(dots: list[dict[str, Any]], fixed: list[dict[str, Any]], view: Mapping[str, Any]
+                          ) -> list[dict[str, Any]]:
+    """The red dots whose grid-name label (above the dot) overlaps neither the town names nor a label
+    kept before it, most overdue first: a crowded map names its worst grids and leaves the rest unnamed."""
+    zoom = float(view.get("zoom", 1.0))
+    boxes: list[tuple[float, float, float, float]] = []
+
+    def box(position: list[float], text: str, size: int, lift: float) -> tuple[float, float, float, float]:
+        x, y = _pixel(position, zoom)
+        half = len(text) * size / 2 + 4
+        return x - half, y - lift - size - 2, x + half, y - lift + 2
+
+    def free(b: tuple[float, float, float, float]) -> bool:
+        return all(b[2] <= o[0] or o[2] <= b[0] or b[3] <= o[1] or o[3] <= b[1] for o in boxes)
+
+    for t in fixed:
+        boxes.append(box(t["position"], str(t["name"]), 19, -10))  # centred on its point
+    kept = []
+    for d in sorted(dots, key=lambda r: -r["overdue"]):
+        b = box(d["position"], str(d.get("name") or ""), DOT_LABEL_PX, 14)
+        if d.get("name") and free(b):
+            boxes.append(b)
+            kept.append({"position": d["position"], "name": d["name"]})
+    return kept
+
+
 def wall_deck(
     mb: MapBase,
     grids: Mapping[str, Mapping[str, int]],
@@ -161,7 +197,7 @@ def wall_deck(
         share = int(c.get("overdue", 0)) / int(c["open"])  # blue (none overdue) to red (all overdue)
         colour = [int(63 + 176 * share), int(167 - 99 * share), int(255 - 187 * share), 235]
         columns.append({"position": [p[0], p[1]], "open": int(c["open"]), "overdue": int(c.get("overdue", 0)),
-                        "colour": colour})
+                        "colour": colour, "name": p[2]})
     worst = sorted((r for r in columns if r["overdue"]), key=lambda r: -r["overdue"])[:HOTSPOTS]
     most = max((r["overdue"] for r in worst), default=1)
     dots = [{**r, "r": 4 + 8 * math.sqrt(r["overdue"] / most)} for r in worst]
@@ -170,6 +206,7 @@ def wall_deck(
     span_km = 111.0 * ((box[2] - box[0]) if box else 0.4)
     view = fit(box, width, height, padding=0.95) if box else {"longitude": 0.0, "latitude": 0.0, "zoom": 1.0}
     focus_town = [f for f in mb.towns["features"] if f["properties"]["unit_id"] == focus]
+    dot_labels = label_without_overlap(dots, mb.town_labels, view)
     layers = [
         pdk.Layer("GeoJsonLayer", {**mb.towns}, id="towns", stroked=True, filled=True,
                   get_fill_color=[19, 42, 74, 200], get_line_color=[63, 167, 255, 200],
@@ -192,6 +229,11 @@ def wall_deck(
                   get_background_color=[10, 22, 40, 190], background_padding=[4, 1],
                   billboard=True, get_text_anchor=_lit("middle"), get_alignment_baseline=_lit("center"),
                   parameters={"depthTest": False}),
+        pdk.Layer("TextLayer", dot_labels, id="overdue-names", get_position="position", get_text="name",
+                  get_size=DOT_LABEL_PX, size_units=PIXELS, get_color=[255, 220, 220, 255], character_set=_lit("auto"),
+                  font_family=_lit(FONT_FAMILY), background=True, get_background_color=[60, 10, 10, 200],
+                  background_padding=[3, 1], billboard=True, get_text_anchor=_lit("middle"),
+                  get_alignment_baseline=_lit("bottom"), get_pixel_offset=[0, -14], parameters={"depthTest": False}),
     ]
     return pdk.Deck(
         layers=layers,
