@@ -360,8 +360,17 @@ def test_slow_panels(con):
     assert slow.as_of == AS_OF and slow.shown_days() == (dt.date(2026, 2, 17), dt.date(2026, 3, 19))
     assert sum(r["received"] for r in slow.days) == 8  # all but C4, C5 (older) and the cancelled
     assert {r["group_id"]: r["received"] for r in slow.categories}["城市管理"] == 2
-    grids = slow.grids  # 8 cases this month: too few for any grid (20), community or town to rank
-    assert grids["ranked"] == 0 and grids["best"] == grids["worst"] == [] and grids["level"] == "town"
+    # 8 cases this month in six grids (A1 and C3 in micro-grids of T1C1G1): every grid with a case
+    # is ranked (shrunk toward its parent, issue #12), split into a best and a worst half
+    grids = slow.grids
+    assert grids["level"] == "grid" and grids["ranked"] == 6
+    best = [r["unit_id"] for r in grids["best"]]
+    worst = [r["unit_id"] for r in grids["worst"]]
+    assert len(best) == len(worst) == 3 and not set(best) & set(worst)
+    assert set(best) | set(worst) == {"T1C1G1", "T1C1G2", "T2V1G1", "T1C2G1", "T1C2G2", "T2V1G2"}
+    best_ranks, worst_ranks = [r["rank"] for r in grids["best"]], [r["rank"] for r in grids["worst"]]
+    assert best_ranks == sorted(best_ranks) and best_ranks[0] == 1  # best first (ties share a rank)
+    assert worst_ranks == sorted(worst_ranks, reverse=True) and max(best_ranks) <= min(worst_ranks)
 
 
 def test_grid_extremes_do_not_overlap(monkeypatch, con):
