@@ -145,7 +145,7 @@ def streamlit_server(env: dict[str, str], *, log: Path, timeout: float = 90) -> 
                     pass
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"streamlit did not start in {timeout} s: {log.read_text()[-2000:]}")
-                time.sleep(0.3)
+                time.sleep(0.3)  # the poll interval of the health check: another process, no event to wait on
             yield url
         finally:
             proc.terminate()
