@@ -158,3 +158,12 @@ def label(key: str, lang: str = "zh") -> str:
     if item is None:
         raise KeyError(f"no metric or count {key!r}")
     return item.en if lang == "en" else item.zh
+
+# The case field each rate is built from: when the data holds no value of that field at all (a
+# source that does not record it), the rate is absent, shown "—", not 0.0 % (engine.absent_metrics).
+SOURCE_FIELDS: dict[str, str] = {
+    "satisfaction_rate": "satisfaction",
+    "callback_rate": "satisfaction",
+    "grid_resolved_rate": "handled_level",
+    "reopen_rate": "reopened",
+}

@@ -65,6 +65,20 @@ def check_unit(con: duckdb.DuckDBPyConnection | queries.Runner, unit: str | None
     return unit
 
 
+def absent_metrics(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The rates whose source field (catalog.SOURCE_FIELDS) holds no value in any case: the data
+    does not record it, so the rate is absent (None, shown "—"), not 0. The one place this is decided."""
+    row = queries.rows(con, queries.text("fields_present"), {})[0]
+    return frozenset(k for k, field in catalog.SOURCE_FIELDS.items() if not row[field])
+
+
+def _blank(rows: list[dict[str, Any]], absent: frozenset[str]) -> list[dict[str, Any]]:
+    for row in rows:
+        for key in absent:
+            row[key] = None
+    return rows
+
+
 def _clean(row: dict[str, Any], detail: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in METRIC_KEYS:
@@ -122,7 +136,7 @@ def kpis(
         found = queries.rows(con, kpi_sql(scope, group), params)
     if not found:  # empty cohort: counts are 0, every rate and duration is undefined
         return _clean({"received": 0, "closed": 0, "overdue_open": 0}, detail)
-    return _clean(found[0], detail)
+    return _blank([_clean(found[0], detail)], absent_metrics(con))[0]
 
 
 def breakdown(
@@ -165,6 +179,7 @@ def breakdown(
         row = {"group_id": gid, "group_name": names.get(gid, gid) if gid is not None else None}
         row.update(_clean(r, detail))
         out.append(row)
+    _blank(out, absent_metrics(con))
     return _complete(con, unit, out, detail) if complete else out
 
 

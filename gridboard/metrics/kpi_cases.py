@@ -186,8 +186,10 @@ def display_frame(rows: pd.DataFrame, lang: str = "zh", columns: tuple[tuple[str
         elif col in ("reopened", "supervised"):
             values = values.map(lambda v: no if v is None or pd.isna(v) or not bool(v) else yes)
         elif col == "days_after_close":
-            values = values.round(1)
-        elif values.dtype == object:
+            values = values.round(1).map(lambda v: fmt.DASH if pd.isna(v) else v)
+        elif pd.api.types.is_datetime64_any_dtype(values):  # a missing time shows "—", never None/NaT
+            values = values.map(lambda v: fmt.DASH if pd.isna(v) else f"{v:%Y-%m-%d %H:%M}")
+        elif values.dtype == object or pd.api.types.is_string_dtype(values):
             values = values.map(lambda v: fmt.DASH if v is None or pd.isna(v) else v)
         out[en_label if en else zh] = values.to_numpy()
     return pd.DataFrame(out)

@@ -171,8 +171,12 @@ TILE_WIDTH = 168  # px: eight tiles a row at 1920 wide (sidebar open), four or f
 _FORMATS = {"rate": "%.1f", "minutes": "%.1f", "hours": "%.1f", "count": "localized"}
 
 
-def _help(key: str) -> str:
-    return ui.t(f"def_{key}") if key in catalog.METRIC_BY_KEY else ui.t(f"kpi_def_{key}")
+def metric_help(key: str, value: Any = 0) -> str:
+    """A metric's definition; for an absent rate (None whose source field the data lacks) also why."""
+    text = ui.t(f"def_{key}") if key in catalog.METRIC_BY_KEY else ui.t(f"kpi_def_{key}")
+    if value is None and key in catalog.SOURCE_FIELDS:
+        text += "\n\n" + ui.t("kpi_absent", field=ui.t(f"kpi_field_{catalog.SOURCE_FIELDS[key]}"))
+    return text
 
 
 def tiles(keys: Sequence[str], now: dict[str, Any], before: dict[str, Any], f: ui.Filters) -> None:
@@ -188,7 +192,7 @@ def tiles(keys: Sequence[str], now: dict[str, Any], before: dict[str, Any], f: u
             st.metric(
                 fmt.metric_label(m, lang, with_unit=False), fmt.metric(m, now.get(key), lang),
                 fmt.delta(m, now.get(key), before.get(key), lang), **fmt.delta_style(m, now.get(key), before.get(key)),
-                help=_help(key), border=True, width=TILE_WIDTH,
+                help=metric_help(key, now.get(key)), border=True, width=TILE_WIDTH,
             )
 
 
@@ -199,8 +203,17 @@ def column_config(keys: Sequence[str]) -> dict[str, Any]:
     for key in keys:
         m = kpi_views.column_metric(key)
         label = fmt.column_label(m, lang)
-        out[label] = st.column_config.NumberColumn(label, format=_FORMATS[m.kind], help=_help(key))
+        out[label] = st.column_config.NumberColumn(label, format=_FORMATS[m.kind], help=metric_help(key))
     return out
+
+
+def no_none(frame: Any, keys: Sequence[str]) -> Any:
+    """The metric table as a Styler whose empty cells (a rate or duration without data) read "—",
+    never None; rates and durations with one decimal."""
+    lang = ui.lang()
+    decimals = [fmt.column_label(kpi_views.column_metric(k), lang) for k in keys
+                if kpi_views.column_metric(k).kind != "count"]
+    return frame.style.format("{:.1f}", subset=[c for c in decimals if c in frame.columns], na_rep=fmt.DASH)
 
 
 def right_aligned(columns: Sequence[str]) -> dict[str, Any]:
@@ -256,7 +269,7 @@ def group_table(page: str, rows: Sequence[dict[str, Any]], keys: Sequence[str], 
         names = [ui.t("kpi_direct_row", name=r["group_name"]) if r.get("direct") else r.get("group_name") or fmt.DASH
                  for r in rows]
     frame = kpi_views.metric_frame(rows, keys, name_label, lang, names=names)
-    picked = cell_table(frame, table_key, column_config=column_config(keys), height=table_height(len(frame)))
+    picked = cell_table(no_none(frame, keys), table_key, column_config=column_config(keys), height=table_height(len(frame)))
     ui.download_table(frame, table_key)
     if picked is None:
         return

@@ -55,7 +55,9 @@ def metrics_table(df: pd.DataFrame) -> None:
         label = fmt.column_label(m, lang())
         if label in df.columns:
             column_config[label] = st.column_config.NumberColumn(label, format=formats[m.kind], help=m.zh)
-    st.dataframe(df, hide_index=True, width="stretch", column_config=column_config)
+    decimals = [fmt.column_label(m, lang()) for m in catalog.METRICS if m.kind != "count"]
+    styled = df.style.format("{:.1f}", subset=[c for c in decimals if c in df.columns], na_rep=fmt.DASH)
+    st.dataframe(styled, hide_index=True, width="stretch", column_config=column_config)  # empty cells read "—"
 
 
 # --- never a blank page ----------------------------------------------------------------------------

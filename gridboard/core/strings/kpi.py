@@ -12,6 +12,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     # drill path and case lists
     "kpi_drill_here": ("当前层级：", "Drill path:"),
     "kpi_direct_row": ("{name}（直属）", "{name} (direct)"),
+    "kpi_absent": ("数据中没有“{field}”字段，此项无法计算（显示“—”）。",
+                   "The data has no “{field}” field, so this cannot be computed (shown “—”)."),
+    "kpi_field_satisfaction": ("满意度", "satisfaction"),
+    "kpi_field_handled_level": ("办结层级", "level closed at"),
+    "kpi_field_reopened": ("是否返工", "reopened"),
     "kpi_drill_hint": ("点击名称进入下级，点击数字查看对应案件。", "Click a name to go down, a number to list its cases."),
     "kpi_cell_hint": ("点击数字查看对应案件。", "Click a number to list its cases."),
     "kpi_chart_hint": ("点击柱形查看对应案件。", "Click a bar to list its cases."),
