@@ -10,6 +10,7 @@ import streamlit as st
 from gridboard import ui
 from gridboard.core import auth, fmt, i18n, throttle
 from gridboard.db import store
+from gridboard.ui import search
 
 
 def login_page() -> None:
@@ -94,6 +95,7 @@ with st.sidebar:
     ui.language_switch()
     if db_ok:
         ui.filters(render=True)
+        search.search_box()
     st.divider()
     ui.user_box(user)
     ui.cookie_sync()  # after a login: the browser fetches its session cookie

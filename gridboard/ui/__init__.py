@@ -105,6 +105,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/bulletin.py", "bulletin", "月度通报", "Monthly bulletin", ":material/article:", ("leader", "staff", "analyst", "admin")),
     PageSpec("pages/targets.py", "targets", "考核目标", "Targets", ":material/flag:", ("leader", "admin")),
     PageSpec("pages/import.py", "import", "数据导入", "Data import", ":material/upload_file:", ("admin", "analyst")),
+    PageSpec("pages/case.py", "case", "事件详情", "Case", ":material/description:", auth.DESK_ROLES),
 )
 
 
