@@ -51,8 +51,8 @@ with steps:
         m = s["minutes"]
         took = "" if m is None else ui.t("case_after", d=fmt.duration(m, "minutes", lang) if m < 120
                                          else fmt.duration(m / 60, "hours", lang))
-        st.metric(ui.t(f"case_step_{s['step']}"), when(s["at"]) if s["at"] else ui.t("case_not_reached"),
-                  took or None, delta_color="off", border=True, width=220)
+        st.metric(ui.t(f"case_step_{s['step']}"), f"{s['at']:%m-%d %H:%M}" if s["at"] else ui.t("case_not_reached"),
+                  took or None, delta_color="off", delta_arrow="off", help=when(s["at"]), border=True, width=230)
 state = found["deadline"]
 message = f"{ui.t('case_deadline')}：{when(case['due_at'])} · {ui.t(f'case_deadline_{state}')}"
 {"overdue": st.error, "late": st.warning, "on_time": st.success}.get(state, st.info)(fmt.escape_md(message))
@@ -75,4 +75,4 @@ facts = {
     "联系电话" if lang == "zh" else "Phone":
         (case["reporter_phone"] or fmt.DASH) if sees_phone else fmt.mask_phone(case["reporter_phone"]),
 }
-st.table({"": list(facts), " ": [str(v) for v in facts.values()]})
+st.table({"项目" if lang == "zh" else "Field": list(facts), "内容" if lang == "zh" else "Value": [str(v) for v in facts.values()]})

@@ -85,6 +85,7 @@ class PageSpec:
     title_en: str
     icon: str
     roles: tuple[str, ...]
+    menu: bool = True  # False: reachable by URL and links only (the case page)
 
     def title(self, lang: str) -> str:
         return i18n.pick(self.title_zh, self.title_en, lang)
@@ -105,7 +106,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/bulletin.py", "bulletin", "月度通报", "Monthly bulletin", ":material/article:", ("leader", "staff", "analyst", "admin")),
     PageSpec("pages/targets.py", "targets", "考核目标", "Targets", ":material/flag:", ("leader", "admin")),
     PageSpec("pages/import.py", "import", "数据导入", "Data import", ":material/upload_file:", ("admin", "analyst")),
-    PageSpec("pages/case.py", "case", "事件详情", "Case", ":material/description:", auth.DESK_ROLES),
+    PageSpec("pages/case.py", "case", "事件详情", "Case", ":material/description:", auth.DESK_ROLES, menu=False),
 )
 
 
@@ -127,7 +128,8 @@ def navigation(role: str | None, *, hidden: bool = False) -> Any:
             pages.append(st.Page(path, title=title, icon=s.icon, url_path=f"{s.url_path}-home", default=True))
             pages.append(st.Page(path, title=title, icon=s.icon, url_path=s.url_path, visibility="hidden"))
         else:
-            pages.append(st.Page(path, title=title, icon=s.icon, url_path=s.url_path))
+            pages.append(st.Page(path, title=title, icon=s.icon, url_path=s.url_path,
+                                 visibility="visible" if s.menu else "hidden"))
     return st.navigation(pages, position="hidden" if hidden or role == "wall" else "sidebar")
 
 
