@@ -65,7 +65,7 @@ def check_unit(con: duckdb.DuckDBPyConnection | queries.Runner, unit: str | None
     return unit
 
 
-def absent_metrics(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+def absent_metrics(con: duckdb.DuckDBPyConnection | queries.Runner) -> frozenset[str]:
     """The rates whose source field (catalog.SOURCE_FIELDS) holds no value in any case: the data
     does not record it, so the rate is absent (None, shown "—"), not 0. The one place this is decided."""
     row = queries.rows(con, queries.text("fields_present"), {})[0]
@@ -189,7 +189,7 @@ def _zero(detail: bool) -> dict[str, Any]:
     return row
 
 
-def _complete(con: duckdb.DuckDBPyConnection, unit: str, found: list[dict[str, Any]],
+def _complete(con: duckdb.DuckDBPyConnection | queries.Runner, unit: str, found: list[dict[str, Any]],
               detail: bool) -> list[dict[str, Any]]:
     """Child rows in id order with empty children as 0, then the unit's direct row (if any cases)."""
     by_id = {r["group_id"]: r for r in found}
