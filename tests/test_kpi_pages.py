@@ -186,6 +186,7 @@ def test_a_clicked_count_lists_that_many_cases(app_env, column, count_key):
     listing = case_rows(at)
     assert len(listing) == min(expected, 50)
     assert all(re.fullmatch(r"138\*{4}\d{4}|—", p) for p in listing["联系电话"])  # phones masked
+    assert all(re.fullmatch(r"case\?id=[^&]+", v) for v in listing["事件编号"])  # each id links to its case page
 
 
 def test_a_clicked_rate_lists_numerator_then_denominator(app_env):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
@@ -145,8 +146,8 @@ def case_panel(key: str, title: str, options: Sequence[tuple[str, Fetch]], *,
                        else ui.t("kpi_cases_total", total=f"{total:,}"))
         offset = (int(page) - 1) * kpi_cases.PAGE_SIZE
         _, rows = fetch(text, kpi_cases.PAGE_SIZE, offset)
-        st.dataframe(kpi_cases.display_frame(rows, lang, columns), hide_index=True, width="stretch",
-                     key=f"{key}_rows")
+        shown, links = case_links(kpi_cases.display_frame(rows, lang, columns), lang)
+        st.dataframe(shown, hide_index=True, width="stretch", column_config=links, key=f"{key}_rows")
         if matching > kpi_cases.EXPORT_MAX:
             st.caption(ui.t("kpi_cases_export_cap", n=f"{kpi_cases.EXPORT_MAX:,}"))
 
@@ -205,6 +206,16 @@ def column_config(keys: Sequence[str]) -> dict[str, Any]:
         label = fmt.column_label(m, lang)
         out[label] = st.column_config.NumberColumn(label, format=_FORMATS[m.kind], help=metric_help(key))
     return out
+
+
+def case_links(frame: Any, lang: str) -> tuple[Any, dict[str, Any]]:
+    """The case id column as links to the case page (/case?id=…, showing the id), and its config."""
+    col = "Case" if lang == "en" else "事件编号"
+    if col not in frame.columns:
+        return frame, {}
+    frame = frame.copy()
+    frame[col] = [f"case?id={quote(str(v), safe='')}" for v in frame[col]]
+    return frame, {col: st.column_config.LinkColumn(col, display_text=r"case\?id=(.*)")}
 
 
 def no_none(frame: Any, keys: Sequence[str]) -> Any:
