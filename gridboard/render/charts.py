@@ -50,6 +50,15 @@ def _layout(fig: go.Figure, *, height: int = 360) -> go.Figure:
     return fig
 
 
+def count_axis(values: Sequence[Any]) -> dict[str, Any]:
+    """A case-count axis: from 0, whole-number ticks only (no 0.2, 0.4 for a few cases)."""
+    top = max((v for v in values if v is not None), default=0)
+    axis: dict[str, Any] = {"rangemode": "tozero", "tickformat": ",d"}
+    if top <= 5:  # plotly would pick ticks of 0.5 or less: one per case instead
+        axis.update({"tick0": 0, "dtick": 1, "range": [0, max(top, 1) * 1.1]})
+    return axis
+
+
 def _buckets(start: dt.date, end: dt.date, grain: str) -> list[str]:
     """ISO dates of the days (or Monday-started weeks) from start up to (not including) end."""
     if grain == "week":
@@ -92,7 +101,8 @@ def trend_figure(
         barmode="group",
         bargap=0.25,
         hovermode="x unified",
-        yaxis={"title": {"text": i18n.text("axis_cases", lang), "font": {"color": MUTED}}, "rangemode": "tozero"},
+        yaxis={"title": {"text": i18n.text("axis_cases", lang), "font": {"color": MUTED}},
+               **count_axis(received + closed)},
         yaxis2={
             "title": {"text": f"{rate_name} (%)", "font": {"color": MUTED}},
             "overlaying": "y", "side": "right", "range": [0, 105], "showgrid": False,

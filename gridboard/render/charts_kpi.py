@@ -181,7 +181,8 @@ def trend_rate(rows: Sequence[dict[str, Any]], *, lang: str = "zh", grain: str =
     charts._layout(fig)
     fig.update_layout(
         barmode="group", bargap=0.25, hovermode="x unified",
-        yaxis={"title": {"text": i18n.text("axis_cases", lang)}, "rangemode": "tozero"},
+        yaxis={"title": {"text": i18n.text("axis_cases", lang)},
+               **charts.count_axis([r["received"] for r in buckets] + [r["closed"] for r in buckets])},
         yaxis2={"title": {"text": f"{rate_name} (%)"}, "overlaying": "y", "side": "right", "range": [0, 105],
                 "tickvals": [0, 25, 50, 75, 100], "showgrid": False, "tickfont": {"color": MUTED}},
         xaxis=_date_axis(grain),
