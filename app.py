@@ -24,6 +24,7 @@ def login_page() -> None:
         st.caption(ui.t("app_subtitle"))
         if ui.kiosk_requested():
             st.error(ui.t("kiosk_failed"))
+        demo_accounts = demo_login_closed_or_open()
         with st.form("login", border=True):
             st.subheader(ui.t("login_title"))
             name = st.text_input(ui.t("username"), key="login_name")
@@ -34,12 +35,25 @@ def login_page() -> None:
                 st.error(ui.t("login_empty"))
             elif submitted:
                 attempt(name, password)
-            if auth.using_demo_accounts():
-                st.info(ui.t("demo_accounts"))
+            if demo_accounts:
+                st.warning(ui.t("demo_accounts"), icon=":material/science:")
         except auth.AuthConfigError as exc:
             st.error(ui.t("auth_config_error", reason=fmt.escape_md(exc)))
         ui.cookie_sync()  # after a logout: the browser drops its session cookie
     st.stop()
+
+
+def demo_login_closed_or_open() -> bool:
+    """True when the demo accounts are in force on the demo county (the form says so). With no
+    [users.*] on any other database the login is closed: say how to create the first admin, stop."""
+    if not auth.using_demo_accounts():
+        return False
+    if ui.demo_data():
+        return True
+    st.error(ui.t("login_closed"), icon=":material/lock:")
+    ui.cookie_sync()
+    st.stop()
+    return False
 
 
 def _refusal(verdict: throttle.Verdict) -> str:
@@ -50,7 +64,8 @@ def _refusal(verdict: throttle.Verdict) -> str:
 
 def attempt(name: str, password: str) -> None:
     """Check one login through the throttle (per account and client address); signs in and reruns."""
-    address = st.context.ip_address or "?"
+    address = st.context.ip_address
+    address = address if isinstance(address, str) and address else "?"
     verdict = throttle.THROTTLE.check(name, address)
     if not verdict.allowed:
         st.error(_refusal(verdict))

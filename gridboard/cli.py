@@ -23,7 +23,7 @@ from gridboard.cli_args import db_path as _db_path
 from gridboard.cli_args import fmt_value as _fmt
 from gridboard.cli_args import print_table as _print_table
 from gridboard.cli_args import window_args as _window_args
-from gridboard.core import config
+from gridboard.core import config, users
 from gridboard.db import backup, store
 from gridboard.lake import commands as lake_commands
 from gridboard.lake.errors import LakeError
@@ -338,6 +338,7 @@ COMMANDS: list[Command] = [
     kiosk.COMMAND,
     bulletin_commands.COMMAND,
     *backup.COMMANDS,
+    users.COMMAND,
     *lake_commands.COMMANDS,
 ]
 

@@ -108,6 +108,7 @@ def small_database(path: Path, as_of: dt.datetime, *, cases: int = 600, seed: in
         insert_rows(con, "cases", CASE_COLUMNS, rows)
         store.rebuild_unit_closure(con)
         store.bump_data_version(con)
+        store.set_meta(con, "demo", f"test county seed={seed}")  # synthetic: the demo accounts may open it
     finally:
         con.close()
     return path

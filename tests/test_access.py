@@ -77,7 +77,7 @@ def test_throttle_delays_double_then_lock(caplog: pytest.LogCaptureFixture) -> N
     # 3rd failure: 2 s, 4th: 4 s, 5th: 8 s (2 ** (n - 3 + 1))
     for n, delay in ((3, 2), (4, 4), (5, 8)):
         verdict = t.failure("ana", "10.0.0.1", now=now)
-        assert (verdict.wait_seconds, verdict.locked) == (delay + 1, False), n
+        assert (verdict.wait_seconds, verdict.locked) == (delay, False), n
         assert not t.check("ana", "10.0.0.1", now=now + delay - 0.5).allowed
         now += delay  # waited it out
         assert t.check("ANA ", "10.0.0.1", now=now).allowed
@@ -85,7 +85,7 @@ def test_throttle_delays_double_then_lock(caplog: pytest.LogCaptureFixture) -> N
         t.failure("ana", "10.0.0.1", now=now)
         now += throttle.MAX_DELAY
     verdict = t.failure("ana", "10.0.0.1", now=now)  # the 10th
-    assert verdict.locked and verdict.wait_seconds == throttle.LOCK_SECONDS + 1
+    assert verdict.locked and verdict.wait_seconds == throttle.LOCK_SECONDS
     assert not t.check("ana", "10.0.0.9", now=now + throttle.LOCK_SECONDS - 1).allowed  # any address
     assert t.check("ana", "10.0.0.9", now=now + throttle.LOCK_SECONDS).allowed
     failures = [r for r in caplog.records if r.getMessage().startswith("login failed")]
@@ -101,7 +101,7 @@ def test_throttle_per_address_and_success_resets_the_account() -> None:
     # the account's count restarted (from another address: 1st failure, no delay) …
     assert t.failure("lead", "10.0.0.5", now=0).allowed
     # … while the address keeps its own (its 3rd failure: 2 s), so a good login cannot clear it
-    assert t.failure("lead2", "10.0.0.2", now=0).wait_seconds == 3
+    assert t.failure("lead2", "10.0.0.2", now=0).wait_seconds == 2
     # one address trying many names: locked after LOCK_AFTER_ADDRESS failures, other addresses free
     t2 = throttle.Throttle()
     for i in range(throttle.LOCK_AFTER_ADDRESS):

@@ -39,8 +39,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "login_empty": ("请输入用户名和密码。", "Enter a user name and a password."),
     "kiosk_failed": ("大屏令牌无效，请联系管理员。", "Invalid kiosk token: ask the administrator."),
     "demo_accounts": (
-        "演示账号（仅用于演示数据）：admin / leader / staff / analyst，密码均为 gridboard。",
-        "Demo accounts (demo data only): admin / leader / staff / analyst, password gridboard.",
+        "当前为演示数据，以下均为演示账号（不得用于真实数据）：admin / leader / staff / analyst，密码均为 gridboard。",
+        "Demo data: these are demo accounts (never for real data): admin / leader / staff / analyst, "
+        "password gridboard.",
+    ),
+    "login_closed": (
+        "登录已关闭：尚未配置用户账号，且当前数据库不是演示数据，演示账号不能用于真实数据。"
+        "请管理员在服务器上运行 `python -m gridboard user add --name 用户名 --role admin` "
+        "创建第一个管理员账号，然后刷新本页。",
+        "Sign-in is closed: no user accounts are configured and this database is not the demo county, "
+        "so the demo accounts may not open it. On the server, run "
+        "`python -m gridboard user add --name NAME --role admin` to create the first administrator, "
+        "then reload this page.",
     ),
     "auth_config_error": ("用户配置有误：{reason}", "User configuration error: {reason}"),
     "no_pages": ("当前角色没有可访问的页面。", "This role has no pages."),

@@ -10,6 +10,7 @@ account's count. State lives in this server process (one process serves the coun
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -59,7 +60,7 @@ class Throttle:
         if not waits:
             return Verdict()
         wait, locked = max(waits)
-        return Verdict(int(wait) + 1, locked)
+        return Verdict(math.ceil(wait), locked)
 
     def failure(self, name: str, address: str, *, now: float | None = None) -> Verdict:
         """Count a failed attempt (logged); the verdict for the next attempt."""

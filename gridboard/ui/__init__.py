@@ -23,7 +23,7 @@ from gridboard.ui.filters import (
     filters,
     level_label,
 )
-from gridboard.ui.session import cached, cursor, data_version, database, held, hold, lang, t
+from gridboard.ui.session import cached, cursor, data_version, database, demo_data, held, hold, lang, t
 from gridboard.ui.widgets import download_table, metrics_table, page_header, plotly
 
 # What pages use (`ui.filters()`, `ui.t(...)`): this module's shell plus the re-exported helpers.
@@ -38,6 +38,7 @@ __all__ = [
     "cursor",
     "data_version",
     "database",
+    "demo_data",
     "download_table",
     "errors",
     "filters",

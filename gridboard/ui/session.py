@@ -64,6 +64,19 @@ def cursor() -> duckdb.DuckDBPyConnection:
     return _connection(database()).cursor()
 
 
+def demo_data() -> bool:
+    """True when the served database is the demo county (its `demo` marker in the meta table);
+    False for real data and for a database that cannot be read."""
+    try:
+        con = cursor()
+        try:
+            return store.get_meta(con, "demo") is not None
+        finally:
+            con.close()
+    except (store.StoreError, duckdb.Error, OSError, ImportError):
+        return False
+
+
 def data_version(db: str | None = None) -> int:
     """The data version of the served database (page caches key on it)."""
     cur = _connection(db or database()).cursor()
