@@ -28,3 +28,12 @@ def test_many_cases_keep_automatic_whole_ticks():
     fig = charts.trend_figure(_rows([40, 12, 33]), start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 4))
     assert fig.layout.yaxis.dtick is None and fig.layout.yaxis.tickformat == ",d"
     assert fig.layout.yaxis.rangemode == "tozero"
+
+
+def test_no_tick_past_the_period_end():
+    """The x range ends half a bucket after the last day: the period's exclusive end (the next
+    midnight) is outside it, so plotly puts no tick there."""
+    fig = charts.trend_figure(_rows([1, 0, 2]), start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 4))
+    assert list(fig.layout.xaxis.range) == ["2026-02-28 12:00", "2026-03-03 12:00"]
+    weekly = charts_kpi.trend_rate(_rows([5, 6]), grain="week")
+    assert list(weekly.layout.xaxis.range) == ["2026-02-25 12:00", "2026-03-05 12:00"]

@@ -200,3 +200,16 @@ def test_overview_on_the_demo_county(app_env, demo_db, monkeypatch):
     assert f.unit_id == town["group_id"] and f.unit_name == f"{county.COUNTY_NAME} / {town['group_name']}"
     assert tiles(at)["受理量"] == fmt.count(engine_kpis(demo_db, f)["received"])
     assert at.selectbox(key="f_unit_2").label == "社区/村"
+
+
+def test_custom_defaults_to_the_last_30_days_ending_today(app_env):
+    """自定义's default range ends today (not tomorrow): the same period and 环比 as 近30天."""
+    at = started()
+    last30 = at.session_state[ui.FILTERS_KEY]
+    at.selectbox(key="f_period").set_value("custom").run()
+    assert not at.exception
+    custom = at.session_state[ui.FILTERS_KEY]
+    today = custom.as_of.date()
+    assert at.date_input(key="f_range").value[1] == today
+    assert (custom.start, custom.end) == (last30.start, last30.end)
+    assert (custom.previous().start, custom.previous().end) == (last30.previous().start, last30.previous().end)

@@ -59,6 +59,20 @@ def count_axis(values: Sequence[Any]) -> dict[str, Any]:
     return axis
 
 
+_HALF_BUCKET = {"day": dt.timedelta(hours=12), "week": dt.timedelta(days=3.5), "month": dt.timedelta(days=15)}
+
+
+def bucket_range(buckets: Sequence[str], grain: str = "day") -> list[str] | None:
+    """An x range from half a bucket before the first to half a bucket after the last (ISO dates),
+    so no tick falls past the period's end; None without buckets."""
+    if not buckets:
+        return None
+    half = _HALF_BUCKET.get(grain, _HALF_BUCKET["day"])
+    first = dt.datetime.fromisoformat(str(buckets[0])) - half
+    last = dt.datetime.fromisoformat(str(buckets[-1])) + half
+    return [f"{first:%Y-%m-%d %H:%M}", f"{last:%Y-%m-%d %H:%M}"]
+
+
 def _buckets(start: dt.date, end: dt.date, grain: str) -> list[str]:
     """ISO dates of the days (or Monday-started weeks) from start up to (not including) end."""
     if grain == "week":
@@ -109,7 +123,7 @@ def trend_figure(
             "tickvals": [0, 25, 50, 75, 100],
             "tickfont": {"color": MUTED},
         },
-        xaxis={"type": "date", "tickformat": "%m-%d", "hoverformat": "%Y-%m-%d"},
+        xaxis={"type": "date", "tickformat": "%m-%d", "hoverformat": "%Y-%m-%d", "range": bucket_range(days, grain)},
     )
     return fig
 

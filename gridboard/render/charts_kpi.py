@@ -185,7 +185,7 @@ def trend_rate(rows: Sequence[dict[str, Any]], *, lang: str = "zh", grain: str =
                **charts.count_axis([r["received"] for r in buckets] + [r["closed"] for r in buckets])},
         yaxis2={"title": {"text": f"{rate_name} (%)"}, "overlaying": "y", "side": "right", "range": [0, 105],
                 "tickvals": [0, 25, 50, 75, 100], "showgrid": False, "tickfont": {"color": MUTED}},
-        xaxis=_date_axis(grain),
+        xaxis={**_date_axis(grain), "range": charts.bucket_range(x, grain)},
     )
     return fig
 

@@ -107,7 +107,8 @@ def filters(*, render: bool = False) -> Filters:
     preset = st.selectbox(t("period"), periods.PRESETS, key="f_period", format_func=labels.get)
     custom = None
     if preset == "custom":
-        st.session_state.setdefault("f_range", periods.bounds(periods.DEFAULT_PRESET, today))
+        first, after = periods.bounds(periods.DEFAULT_PRESET, today)  # the default's days, ending today
+        st.session_state.setdefault("f_range", (first, after - dt.timedelta(days=1)))
         picked = st.date_input(t("date_range"), key="f_range", max_value=today + dt.timedelta(days=366))
         if isinstance(picked, tuple | list) and len(picked) == 2:
             custom = (picked[0], picked[1])
