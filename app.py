@@ -110,7 +110,8 @@ with st.sidebar:
     ui.language_switch()
     if db_ok:
         ui.filters(render=True)
-        search.search_box()
+        if user.role != "wall" and pg.url_path != "bigscreen":  # the wall hides its sidebar: no stray input
+            search.search_box()
     st.divider()
     ui.user_box(user)
     ui.cookie_sync()  # after a login: the browser fetches its session cookie
