@@ -190,7 +190,7 @@ def test_every_page_after_login(browser, server, spec, size):
     page.goto(f"{server.url}/{spec.url_path}")
     wait_for(page, LOGIN_FIELD)
     log_in(page, next(name for name in ("leader", "staff", "analyst", "admin") if name in spec.roles))  # name = role
-    wait_for(page, '[data-testid="stMain"] [data-testid="stElementContainer"]')
+    wait_for(page, '[data-testid="stMain"] [data-testid="stElementContainer"]:visible')  # the wall's first one is its CSS
     settle(page)
     assert_no_exception(page, f"{spec.url_path} {size}")
     assert page.locator(FAILURE).count() == 0, page.locator(FAILURE).first.inner_text()[:1500]
