@@ -137,6 +137,8 @@ ALLOWED: dict[str, str] = {
     "gridboard/db/sql/feed_to_callback.sql": "the live demo feed picks closed cases to call back",
     "gridboard/db/sql/demo_summary.sql": "the demo build's own summary line (open and overdue at as_of)",
     "gridboard/ranking/league.py": "the ranking's 'what lost points' lists are the catalogue's conditions negated",
+    "gridboard/db/sql/fields_present.sql": "whether any case in the database holds a satisfaction value at all "
+                                           "(a rate's source field is absent): a probe of the column, not a count",
 }
 # Each predicate of the catalogue, and the duration expressions, as a pattern that also finds it with
 # another table alias, other spacing or a negation around it.

@@ -66,7 +66,10 @@ def cursor() -> duckdb.DuckDBPyConnection:
 
 def demo_data() -> bool:
     """True when the served database is the demo county (its `demo` marker in the meta table);
-    False for real data and for a database that cannot be read."""
+    False for real data and for a database that cannot be read. A missing file counts as the demo:
+    the first page view after login builds the demo county there, and nothing is built before."""
+    if not config.load().db_path.exists():
+        return True
     try:
         con = cursor()
         try:
