@@ -14,25 +14,15 @@ from gridboard.core import fmt, i18n
 from gridboard.ranking import gridindex
 from gridboard.ranking.gridindex import COMPONENTS
 from gridboard.ranking.league import Comparison, TrendPoint
-from gridboard.render.charts import COLORS, FONT_FAMILY, GRID, MUTED, TEXT
+from gridboard.render.charts import (
+    COLORS,
+    GRID,
+    MUTED,
+    TEXT,
+    _layout,  # the one chart layout (charts_kpi/people call it too)
+)
 
 STAR_COLORS = {90: "#36d399", 80: "#3fa7ff", 70: "#ffc53d", 60: "#ff9f43"}
-
-
-def _layout(fig: go.Figure, *, height: int) -> go.Figure:
-    fig.update_layout(
-        template="plotly_dark",
-        height=height,
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        font={"family": FONT_FAMILY, "color": TEXT, "size": 14},
-        margin={"l": 10, "r": 10, "t": 36, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
-        hoverlabel={"font": {"family": FONT_FAMILY}},
-    )
-    fig.update_xaxes(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID, tickfont={"color": MUTED})
-    fig.update_yaxes(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID, tickfont={"color": MUTED})
-    return fig
 
 
 def _label(component: str, lang: str) -> str:
