@@ -87,6 +87,7 @@ st.set_page_config(
     initial_sidebar_state="collapsed" if ui.kiosk_requested() else "expanded",
 )
 ui.require_settings()  # a wrong gridboard.toml: its error in Chinese on the page, and nothing else
+ui.url_language()  # ?lang=en of a shared link, before the language switch (the login form too)
 
 user = ui.current_user()
 if user is None:
@@ -109,13 +110,14 @@ except (store.StoreError, ImportError, duckdb.Error, OSError) as exc:
 with st.sidebar:
     ui.language_switch()
     if db_ok:
-        ui.filters(render=True)
+        ui.filters(render=True, url=pg.url_path != "bigscreen")  # the wall reads its own ?unit=
         if user.role != "wall" and pg.url_path != "bigscreen":  # the wall hides its sidebar: no stray input
             search.search_box()
     st.divider()
     ui.user_box(user)
     ui.cookie_sync()  # after a login: the browser fetches its session cookie
 
+ui.show_ignored()  # a bad parameter of the URL: a notice above the page
 ui.mark_shell_ran()
 with ui.errors.shielded(pg.url_path or "home"):
     pg.run()

@@ -39,6 +39,7 @@ st.session_state["rk_lang"] = lang
 
 # --- controls: level, grid type, weights -------------------------------------------------------
 
+ui.url_choice("level", "rk_level", levels)  # ?level=: a shared link opens the same league
 if st.session_state.get("rk_level") not in levels:
     st.session_state["rk_level"] = "grid" if "grid" in levels else levels[0]
 controls = st.columns([1, 2, 3], vertical_alignment="bottom")

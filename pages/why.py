@@ -28,10 +28,13 @@ f = ui.filters()
 lang = ui.lang()
 ui.page_header(ui.t("page_why"), f)
 
+ui.url_choice("metric", "why_metric", explain.EXPLAINABLE)  # ?metric=&by=&vs=: a shared link opens this view
+ui.url_choice("by", "why_by", SPLITS)
+ui.url_choice("vs", "why_compare", COMPARE)
+st.session_state.setdefault("why_metric", "closure_rate")
 c1, c2, c3 = st.columns(3)
 with c1:
     metric = st.selectbox(ui.t("kpi_why_metric"), explain.EXPLAINABLE, key="why_metric",
-                          index=explain.EXPLAINABLE.index("closure_rate"),
                           format_func=lambda k: fmt.metric_label(explain.metric_of(k), lang, with_unit=False))
 with c2:
     by = st.selectbox(ui.t("kpi_why_by"), SPLITS, key="why_by", format_func=lambda d: ui.t(f"kpi_dim_{d}"))

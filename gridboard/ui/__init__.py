@@ -22,8 +22,21 @@ from gridboard.ui.filters import (
     child_level_label,
     filters,
     level_label,
+    show_ignored,
+    url_choice,
 )
-from gridboard.ui.session import cached, cursor, data_version, database, demo_data, held, hold, lang, t
+from gridboard.ui.session import (
+    cached,
+    cursor,
+    data_version,
+    database,
+    demo_data,
+    held,
+    hold,
+    lang,
+    t,
+    url_language,
+)
 from gridboard.ui.widgets import download_table, metrics_table, page_header, plotly
 
 # What pages use (`ui.filters()`, `ui.t(...)`): this module's shell plus the re-exported helpers.
@@ -50,7 +63,10 @@ __all__ = [
     "page_header",
     "plotly",
     "require_settings",
+    "show_ignored",
     "t",
+    "url_choice",
+    "url_language",
     "APP_FLAG",
     "PAGES",
     "PageSpec",

@@ -12,7 +12,7 @@ import streamlit as st
 
 from gridboard.core import config, periods
 from gridboard.ranking import league
-from gridboard.ui.filters import PERIOD_NEXT_KEY, Filters, filters
+from gridboard.ui.filters import PERIOD_NEXT_KEY, URL_PERIOD_KEY, Filters, filters
 from gridboard.ui.session import lang, t
 
 CHOICES: tuple[str, ...] = ("this_month", "last_month", "this_quarter", "this_year")
@@ -31,7 +31,7 @@ def assessment_filters(key: str) -> Filters:
     preset = default_preset()
     if not st.session_state.get(_APPLIED):
         st.session_state[_APPLIED] = True
-        if f.preset != preset:
+        if f.preset != preset and not st.session_state.get(URL_PERIOD_KEY):  # a shared link keeps its period
             st.session_state[PERIOD_NEXT_KEY] = preset
             st.rerun()
     st.session_state[key] = f.preset if f.preset in CHOICES else None

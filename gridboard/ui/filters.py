@@ -1,19 +1,29 @@
-"""The shared filters (period and unit) drawn in the sidebar and read by every page.
+"""The shared filters (period and unit) drawn in the sidebar and read by every page, and the page
+state kept in the URL: the filters (?period=, ?from=&to= for a custom period, ?scope=UNIT) and a
+page's own choices (url_choice) are read from the address on a session's first run and written
+back on every run, so a reload keeps the view and a copied link opens it for someone else. Every
+value is checked by core.params; a bad one is ignored with a notice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import streamlit as st
 
-from gridboard.core import config, i18n, periods, schema
+from gridboard.core import config, i18n, params, periods, schema
+from gridboard.ui import errors
 from gridboard.ui.session import _unit_tree, data_version, database, lang, t
 
 FILTERS_KEY = "_gridboard_filters"
 PERIOD_NEXT_KEY = "_gridboard_period_next"  # a period preset the sidebar takes on the next run
+URL_LOADED_KEY = "_gridboard_url_loaded"  # the shared filters were read from the URL (once a session)
+URL_PERIOD_KEY = "_gridboard_url_period"  # the URL chose the period: the assessment default yields to it
+URL_IGNORED_KEY = "_gridboard_url_ignored"  # (name, value) of bad URL parameters still to be shown
+SHARED_PARAMS: tuple[str, ...] = ("period", "from", "to", "scope")
 
 
 # --- filters -------------------------------------------------------------------------------------
@@ -84,14 +94,111 @@ def _unit_cascade(tree: dict[str, list[tuple[str, str, str]]]) -> tuple[str, lis
     return selected, names
 
 
+# --- the URL ---------------------------------------------------------------------------------------
+
+
+def _ignore(name: str, value: Any) -> None:
+    st.session_state[URL_IGNORED_KEY] = [*st.session_state.get(URL_IGNORED_KEY, []), (name, value)]
+
+
+def show_ignored() -> None:
+    """The notice for each URL parameter that was ignored (once; in the main area)."""
+    pending = st.session_state.pop(URL_IGNORED_KEY, [])
+    if pending:
+        errors.ignored_params([n for n, _ in pending], dict(pending))
+
+
+def _chain(tree: dict[str, list[tuple[str, str, str]]], unit_id: str) -> list[str] | None:
+    """Unit ids from below the root down to `unit_id` ([] for the root), None when not in the tree."""
+    parent = {uid: pid for pid, kids in tree.items() for uid, _, _ in kids}
+    if unit_id not in parent:
+        return None
+    chain = []
+    while parent.get(unit_id, ""):
+        chain.append(unit_id)
+        unit_id = parent[unit_id]
+    return chain[::-1] if len(chain) <= len(UNIT_KEYS) else None
+
+
+def _load_url(tree: dict[str, list[tuple[str, str, str]]]) -> None:
+    """Once a session: the shared filters from ?period= (?from=&to= for custom) and ?scope=."""
+    if st.session_state.get(URL_LOADED_KEY):
+        return
+    st.session_state[URL_LOADED_KEY] = True
+    query = st.query_params.to_dict()
+    got = params.read(query, {"period": lambda v: params.choice(v, periods.PRESETS), "from": params.date,
+                              "to": params.date, "scope": params.unit_id})
+    bad = list(got.ignored)
+    v = got.values
+    preset = v.get("period", "custom" if "from" in v and "to" in v else None)
+    if preset == "custom":
+        if "from" in v and "to" in v and v["from"] <= v["to"]:
+            st.session_state["f_range"] = (v["from"], v["to"])
+        else:
+            bad += [n for n in ("period", "from", "to") if n in query and n not in bad]
+            preset = None
+    elif preset is not None:
+        bad += [n for n in ("from", "to") if n in query and n not in bad]  # dates only go with custom
+    if preset is not None:
+        st.session_state["f_period"] = preset
+        st.session_state[URL_PERIOD_KEY] = True
+    if "scope" in v:
+        chain = _chain(tree, v["scope"])
+        if chain is None:
+            bad.append("scope")
+        else:
+            for depth, key in enumerate(UNIT_KEYS):
+                st.session_state[key] = chain[depth] if depth < len(chain) else ""
+    for name in bad:
+        _ignore(name, query.get(name))
+
+
+def _write_url(f: Filters, root_id: str) -> None:
+    """The shared filters into the URL (only the parameters that changed)."""
+    want: dict[str, str] = {"period": f.preset}
+    if f.preset == "custom":
+        want["from"] = f.start.date().isoformat()
+        want["to"] = (f.end.date() - dt.timedelta(days=1)).isoformat()
+    if f.unit_id != root_id:
+        want["scope"] = f.unit_id
+    for name in SHARED_PARAMS:
+        if name in want:
+            if st.query_params.get(name) != want[name]:
+                st.query_params[name] = want[name]
+        elif name in st.query_params:
+            del st.query_params[name]
+
+
+def url_choice(name: str, key: str, allowed: Sequence[str]) -> None:
+    """Keep a page's own choice (the widget with session-state `key`) in the URL as ?name=value:
+    call it just before the widget. On the page's first run in a session a valid value from the
+    URL becomes the widget's value (a bad one is ignored with a notice); afterwards the widget's
+    value is written to the URL."""
+    loaded = f"_gridboard_url_{key}"
+    if not st.session_state.get(loaded):
+        st.session_state[loaded] = True
+        if name in st.query_params:
+            value = params.choice(st.query_params.get(name), tuple(allowed))
+            if value is None:
+                errors.ignored_params([name], st.query_params.to_dict())
+                del st.query_params[name]
+            else:
+                st.session_state[key] = value
+        return
+    value = st.session_state.get(key)
+    if value in allowed and st.query_params.get(name) != value:
+        st.query_params[name] = str(value)
+
+
 def child_level_label(unit_id: str) -> str:
     """Name of the level below `unit_id` (镇街, 社区/村, 网格, 微网格), "下级单位" when mixed/none."""
     db = database()
     return level_label({lv for _, lv, _ in _unit_tree(db, data_version(db)).get(unit_id, [])})
 
 
-def filters(*, render: bool = False) -> Filters:
-    """The shared filters: drawn in the sidebar by app.py (render=True), read by pages."""
+def filters(*, render: bool = False, url: bool = True) -> Filters:
+    """The shared filters: drawn in the sidebar by app.py (render=True), read by pages. With `url`
+    (every page but the wall) they are read from the URL once a session and written back."""
     if not render and FILTERS_KEY in st.session_state:
         return st.session_state[FILTERS_KEY]
     if not render:  # a page run without app.py's sidebar (should not happen behind page_guard)
@@ -99,6 +206,10 @@ def filters(*, render: bool = False) -> Filters:
             return filters(render=True)
     as_of = config.load().now().replace(second=0)
     today = as_of.date()
+    db = database()
+    tree = _unit_tree(db, data_version(db))
+    if url and tree.get(""):
+        _load_url(tree)
     if (pending := st.session_state.pop(PERIOD_NEXT_KEY, None)) in periods.PRESETS:  # a page chose the period
         st.session_state["f_period"] = pending
     st.session_state.setdefault("f_period", periods.DEFAULT_PRESET)
@@ -115,8 +226,6 @@ def filters(*, render: bool = False) -> Filters:
         else:
             st.caption(t("bad_range"))
     period = periods.period(preset if preset != "custom" or custom else periods.DEFAULT_PRESET, as_of, custom)
-    db = database()
-    tree = _unit_tree(db, data_version(db))
     if not tree.get(""):
         st.error(t("no_units"))
         st.stop()
@@ -125,4 +234,6 @@ def filters(*, render: bool = False) -> Filters:
     label = t("period_label", start=period.start.date().isoformat(), end=last.isoformat())
     result = Filters(period.start, period.end, as_of, unit_id, " / ".join(names), label, period.preset)
     st.session_state[FILTERS_KEY] = result
+    if url:
+        _write_url(result, tree[""][0][0])
     return result

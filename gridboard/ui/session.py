@@ -29,6 +29,29 @@ def t(key: str, **values: object) -> str:
     return i18n.text(key, lang(), **values)
 
 
+_LANG_LOADED = "_gridboard_url_lang"
+
+
+def url_language() -> None:
+    """Once per session, before the language switch is drawn: ?lang=en (or zh) from the URL sets the
+    language, so a shared or reloaded link opens in its language (the login form too). Later runs
+    write the language back: ?lang=en while English is on, nothing for Chinese (the default)."""
+    if not st.session_state.get(_LANG_LOADED):
+        st.session_state[_LANG_LOADED] = True
+        asked = st.query_params.get("lang")
+        if asked in i18n.LANGS:
+            st.session_state["lang"] = asked
+        elif asked is not None:
+            st.session_state["_gridboard_url_ignored"] = [*st.session_state.get("_gridboard_url_ignored", []),
+                                                          ("lang", asked)]
+        return
+    if lang() == "en":
+        if st.query_params.get("lang") != "en":
+            st.query_params["lang"] = "en"
+    elif "lang" in st.query_params:
+        del st.query_params["lang"]
+
+
 # --- database ------------------------------------------------------------------------------------
 
 _BUILD_LOCK = threading.Lock()
