@@ -8,6 +8,7 @@ from the plain modules (metrics, drill, kpi_views, kpi_cases, gaps) through ui.c
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -112,6 +113,37 @@ def case_fetch(query: kpi_cases.Query, window: dict[str, Any]) -> Fetch:
     return fetch
 
 
+_SCROLLED_KEY = "_drill_panel_scrolled"  # the panel last brought into view (once per opening)
+
+
+def _bring_into_view(key: str) -> None:
+    """Scroll a newly opened case panel into view (it may open below the fold: under a long table
+    or at the bottom of a chart section). Once per opening, so paging or filtering inside the panel
+    does not jump the page."""
+    if st.session_state.get(_SCROLLED_KEY) == key:
+        return
+    st.session_state[_SCROLLED_KEY] = key
+    selector = json.dumps(f'[class*="st-key-cases_{key}"]')
+    st.html(f"""<script>(() => {{
+        let tries = 0;
+        const go = () => {{
+            const doc = window.parent && window.parent.document ? window.parent.document : document;
+            const el = doc.querySelector({selector}) || document.querySelector({selector});
+            if (el) el.scrollIntoView({{block: "start", behavior: "instant"}});
+            else if (tries++ < 50) setTimeout(go, 100);
+        }};
+        requestAnimationFrame(go);
+    }})();</script>""", unsafe_allow_javascript=True)
+
+
+def _closing(key: str, on_close: Callable[[], None]) -> Callable[[], None]:
+    def close() -> None:
+        st.session_state.pop(_SCROLLED_KEY, None)
+        on_close()
+
+    return close
+
+
 def case_panel(key: str, title: str, options: Sequence[tuple[str, Fetch]], *,
                name: str, on_close: Callable[[], None] | None = None, filterable: bool = True,
                columns: tuple[tuple[str, str, str], ...] = kpi_cases.COLUMNS) -> int:
@@ -125,7 +157,7 @@ def case_panel(key: str, title: str, options: Sequence[tuple[str, Fetch]], *,
             st.markdown(f"**{fmt.escape_md(ui.t('kpi_cases_of', what=title))}**")
             if on_close is not None:
                 st.button(ui.t("kpi_close"), key=f"{key}_close", icon=":material/close:", type="tertiary",
-                          on_click=on_close)
+                          on_click=_closing(key, on_close))
         labels = [label for label, _ in options]
         pick = labels[0]
         if len(options) > 1:
@@ -163,6 +195,7 @@ def case_panel(key: str, title: str, options: Sequence[tuple[str, Fetch]], *,
             st.download_button(ui.t("download_xlsx"), lambda: whole("xlsx"), file_name=f"{name}.xlsx",
                                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                icon=":material/table_view:", on_click="ignore", key=f"{key}_xlsx")
+        _bring_into_view(key)
     return total
 
 
