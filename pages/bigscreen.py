@@ -12,12 +12,15 @@ from gridboard import ui
 
 ui.page_guard()
 
+import time
+
 import streamlit as st
 
 from gridboard.core import auth, config, i18n
 from gridboard.render import maps
 from gridboard.render import wall_charts as charts
 from gridboard.render import wall_view as view
+from gridboard.server import outlines
 from gridboard.wall import board
 
 MAP_W, MAP_H = 740, 418  # CSS pixels of the map in the 1920×1080 frame (the style sheet zooms it)
@@ -42,18 +45,27 @@ rotation = None if pinned else board.rotation_index(cfg.now(), opts.rotate_s, le
 unit = pinned or (scopes[rotation][0] if scopes else None)
 
 
+def shared_key() -> tuple[str, int] | None:
+    """(database, data version): every wall with the same one shares one computation per tick."""
+    try:
+        return ui.database(), ui.data_version()
+    except board.DB_ERRORS:
+        return None
+
+
 @st.fragment(run_every=opts.refresh_s)
 def live_panel() -> None:
     now = cfg.now()
     if rotation is not None and board.rotation_index(now, opts.rotate_s, len(scopes)) != rotation:
         st.rerun(scope="app")  # the next town: every panel follows
-    data = board.read_live(ui.cursor, ui.cached, as_of=now, stale_after=opts.stale_after, unit=unit)
+    data = board.read_live(ui.cursor, ui.cached, as_of=board.tick(now, opts.refresh_s),
+                           stale_after=opts.stale_after, unit=unit, share=shared_key())
     with st.container(key="bs_head", horizontal=True, gap="medium", vertical_alignment="center"):
         st.title(i18n.text("bs_page", lang), anchor=False, width="content")
         st.html(view.scope(scopes, unit, rotation if opts.rotate_s else None, lang), width="content")
         st.space("stretch")
         st.html(view.clock(now, lang), width="content")
-        st.html(view.stamp(data.freshness, lang), width="content")
+        st.html(view.stamp(data.freshness, lang, version=data.version, run=time.time()), width="content")
         home = ui.visible_pages(user.role)[0] if user is not None and user.role in auth.DESK_ROLES else None
         if home is not None and home.url_path != "bigscreen":  # a desk user's way back (no sidebar here)
             st.page_link(home.path, label=i18n.text("bs_exit", lang), icon=":material/logout:", width="content")
@@ -71,7 +83,9 @@ def live_panel() -> None:
         if base is None or base.empty:
             st.html(view.empty_note(i18n.text("bs_map_empty", lang)))
         else:
-            st.pydeck_chart(maps.wall_deck(base, data.grids, focus=unit, width=MAP_W, height=MAP_H), height=MAP_H)
+            urls = {kind: outlines.url(kind, base.digest) for kind in maps.OUTLINES}  # loaded once, not per refresh
+            deck = maps.wall_deck(base, data.grids, focus=unit, width=MAP_W, height=MAP_H, outlines=urls)
+            st.pydeck_chart(deck, height=MAP_H)
     with right:
         st.html(view.feed(data.feed, now, lang))
         st.html(view.chart_panel(i18n.text("bs_hourly_title", lang), charts.hourly(data.hours, lang), "hourly"))

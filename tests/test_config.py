@@ -106,11 +106,12 @@ def test_accounts_still_load_and_a_bad_role_is_still_auths_to_refuse(tmp_path):
     digest = auth.hash_password("s3cret-pass")
     path = write(tmp_path, f'[users.zhang]\nrole = "leader"\npassword_hash = "{digest}"\ndisplay_name = "张三"\n')
     config.load(path)
-    config.load(write(tmp_path, path.read_text(encoding="utf-8") + 'disabled = true\n[api_tokens.ab12]\nuser = "zhang"\n'
-                      'sha256 = "00"\ncreated = "2026-03-01T08:00:00"\n'))  # the API server's entries
     accounts = auth.load_accounts(path)
     assert accounts["zhang"].role == "leader" and accounts["zhang"].display_name == "张三"
     assert auth.authenticate("zhang", "s3cret-pass", accounts) is not None
+    config.load(write(tmp_path, path.read_text(encoding="utf-8") + 'disabled = true\n[api_tokens.ab12]\nuser = "zhang"\n'
+                      'sha256 = "00"\ncreated = "2026-03-01T08:00:00"\n'))  # the API server's entries
+    assert "zhang" not in auth.load_accounts(path)  # a disabled account cannot log in
     with pytest.raises(auth.AuthConfigError):
         auth.load_accounts(write(tmp_path, f'[users.zhang]\nrole = "boss"\npassword_hash = "{digest}"\n'))
 

@@ -5,6 +5,7 @@ Users live in the config file (gridboard.toml, or the file named by GRIDBOARD_CO
     [users.zhangsan]
     role = "leader"                  # admin, leader, staff, analyst or wall
     display_name = "张三"             # optional
+    disabled = true                  # optional: the account cannot log in; its sessions end
     password_hash = "pbkdf2_sha256$600000$...$..."   # python -m gridboard.auth
 
 Passwords are stored only as salted PBKDF2-SHA256 hashes and compared in constant time.
@@ -124,7 +125,9 @@ def _raw_config(path: Path | None = None) -> dict[str, Any]:
 
 
 def load_accounts(path: Path | None = None) -> dict[str, Account]:
-    """Configured accounts by name; the demo accounts when the file configures none."""
+    """Configured accounts by name, without those with `disabled = true` (a disabled account cannot
+    log in, and its session cookies stop verifying at the next run); the demo accounts when the file
+    configures none (all of them disabled is not none: then nobody logs in)."""
     section = _raw_config(path).get("users") or {}
     if not section:
         return {name: Account(name, role, h) for name, (role, h) in _DEMO_HASHES.items()}
@@ -136,6 +139,8 @@ def load_accounts(path: Path | None = None) -> dict[str, Account]:
         password_hash = str(entry.get("password_hash", ""))
         if not password_hash.startswith(ALGORITHM + "$"):
             raise AuthConfigError(f"user {name!r}: password_hash missing (make one: python -m gridboard.auth)")
+        if entry.get("disabled") is True:
+            continue
         accounts[name] = Account(name, role, password_hash, str(entry.get("display_name", "")))
     return accounts
 

@@ -26,6 +26,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -100,6 +101,11 @@ NON_NEGATIVE = number(0.0)
 ANY_NUMBER = Rule(_is_number, "a number", "数")
 WORD = Rule(lambda v: isinstance(v, str | bool), "a text in quotes, true or false", "用引号括起的文字、true 或 false")
 FLAG = Rule(lambda v: isinstance(v, bool), "true or false", "true 或 false")
+_MEMORY = re.compile(r"(\d{1,6})(\.\d{1,3})?\s?(MB|GB|MiB|GiB)")
+MEMORY = Rule(lambda v: isinstance(v, str) and (m := _MEMORY.fullmatch(v.strip())) is not None
+              and 64 <= float(m.group(1) + (m.group(2) or "")) * (1024 if m.group(3).startswith("G") else 1) <= 1_048_576,
+              'an amount of memory from "64MB" to "1024GB" (MB, GB, MiB or GiB)',
+              '内存大小，"64MB" 至 "1024GB"（单位 MB、GB、MiB 或 GiB）')
 LIST = Rule(lambda v: isinstance(v, list), "a list [ ... ]", "列表 [ ... ]")
 TABLE = Rule(lambda v: isinstance(v, dict), "a table", "表")
 
@@ -135,6 +141,9 @@ SETTINGS: tuple[Setting, ...] = (
     # live data (gridboard/server): the inbox folder and the demo feed
     Setting("inbox_dir", "data/inbox", "Folder the server loads TABLE__PRESET__name.csv files from (with a .done marker)",
             PATH),
+    Setting("ingest_memory_limit", "1GB", "DuckDB memory_limit set by the server's ingest worker on its connection (DuckDB "
+            "applies it to the whole database instance of the process: the worker and the pages share it)", MEMORY),
+    Setting("ingest_threads", 0, "DuckDB threads set by the ingest worker (0 = DuckDB's default, one per core)", whole(0)),
     Setting("inbox_poll_seconds", 2, "How often the server looks into the inbox folder", POSITIVE),
     Setting("demo_feed", "auto", "Live demo feed of new cases and status changes: true, false, or auto (on for the demo database)"),
     Setting("demo_feed_seconds", 15, "Seconds between two ticks of the demo feed", POSITIVE),
@@ -211,7 +220,7 @@ ENTRY_FIELDS: dict[str, dict[str, Rule]] = {
 }
 TABLES = ("targets", "weights", *ENTRY_FIELDS)
 # Settings that change no result (left out of the fingerprint caches key on).
-NOT_RESULTS = frozenset({"kiosk_token"})
+NOT_RESULTS = frozenset({"kiosk_token", "ingest_memory_limit", "ingest_threads"})
 
 
 def target_keys() -> list[str]:

@@ -5,10 +5,16 @@ per grid as extruded columns at the grid centroids, grids with overdue cases as 
 town names. Nothing is fetched at run time: the deck has no basemap (pydeck's map_provider=None
 with its default style sentinel, which Streamlit's frontend leaves without a tile source), and the
 town names are drawn by deck.gl's TextLayer with the browser's local CJK font.
+
+The outlines are most of a deck's size (1.5 MB of GeoJSON for the demo county): a wall refreshing
+every few seconds passes `outlines` (kind → URL of the server's /wall/outlines/ route, see
+gridboard.server.outlines) so deck.gl loads them once and each refresh sends only the columns,
+dots and labels. `outline_bytes` is what that route serves, `MapBase.digest` names its version.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Iterator, Mapping
@@ -44,6 +50,7 @@ class MapBase:
     town_labels: list[dict[str, Any]]  # {unit_id, name, position: [lon, lat]}
     grid_points: dict[str, tuple[float, float, str, str | None]]  # grid → (lon, lat, name, town_id)
     bounds: dict[str, Bounds] = field(default_factory=dict)  # county and towns
+    digest: str = ""  # of the outlines (outline_bytes): changes when a boundary changes
 
     @property
     def empty(self) -> bool:
@@ -120,7 +127,18 @@ def base(con: duckdb.DuckDBPyConnection) -> MapBase:
     if county and county not in bounds and (b := _bounds(everything)):
         bounds[county] = b
     collection = {"type": "FeatureCollection"}
-    return MapBase(county, {**collection, "features": towns}, {**collection, "features": grids}, labels, points, bounds)
+    mb = MapBase(county, {**collection, "features": towns}, {**collection, "features": grids}, labels, points, bounds)
+    digest = hashlib.sha256(b"".join(outline_bytes(mb, kind) for kind in OUTLINES)).hexdigest()[:16]
+    return MapBase(mb.county_id, mb.towns, mb.grids, labels, points, bounds, digest)
+
+
+OUTLINES = ("towns", "grids")
+
+
+def outline_bytes(mb: MapBase, kind: str) -> bytes:
+    """The towns' or grids' outlines as a GeoJSON FeatureCollection of geometries only (no names)."""
+    features = [{"type": "Feature", "geometry": f["geometry"], "properties": {}} for f in getattr(mb, kind)["features"]]
+    return json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")).encode("utf-8")
 
 
 def fit(bounds: Bounds, width: int, height: int, *, padding: float = 0.9) -> dict[str, float]:
@@ -181,12 +199,15 @@ def wall_deck(
     width: int = 740,
     height: int = 420,
     pitch: float = 30.0,
+    outlines: Mapping[str, str] | None = None,
 ) -> pdk.Deck:
     """The wall map: outlines, open cases per grid as columns (height: open cases; colour: the share
     overdue, blue to red), red dots on the HOTSPOTS grids with the most overdue cases, town names.
 
     `grids` maps grid id → {"open": n, "overdue": n} (gridboard.bigscreen.grid_counts); `focus` (a
     town) is outlined brighter and framed. Static data first, so only the small layers change.
+    `outlines` (kind → URL serving outline_bytes) makes the towns and grids layers load from
+    those URLs instead of carrying the outlines in the deck.
     """
     in_focus = {gid for gid, p in mb.grid_points.items() if not focus or focus == mb.county_id or p[3] == focus}
     columns = []
@@ -208,10 +229,10 @@ def wall_deck(
     focus_town = [f for f in mb.towns["features"] if f["properties"]["unit_id"] == focus]
     dot_labels = label_without_overlap(dots, mb.town_labels, view)
     layers = [
-        pdk.Layer("GeoJsonLayer", {**mb.towns}, id="towns", stroked=True, filled=True,
+        pdk.Layer("GeoJsonLayer", (outlines or {}).get("towns") or {**mb.towns}, id="towns", stroked=True, filled=True,
                   get_fill_color=[19, 42, 74, 200], get_line_color=[63, 167, 255, 200],
                   line_width_units=PIXELS, get_line_width=2),
-        pdk.Layer("GeoJsonLayer", {**mb.grids}, id="grids", stroked=True, filled=False,
+        pdk.Layer("GeoJsonLayer", (outlines or {}).get("grids") or {**mb.grids}, id="grids", stroked=True, filled=False,
                   get_line_color=[63, 120, 190, 90], line_width_units=PIXELS, get_line_width=1),
         pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": focus_town}, id="focus",
                   stroked=True, filled=False, get_line_color=[255, 197, 61, 255], line_width_units=PIXELS,

@@ -184,9 +184,11 @@ def span_text(minutes: float, lang: str = "zh") -> str:
     return i18n.text("bs_minutes", lang, m=m)
 
 
-def stamp(fresh: board.Freshness, lang: str = "zh") -> str:
+def stamp(fresh: board.Freshness, lang: str = "zh", *, version: int | None = None, run: float | None = None) -> str:
     """The freshness stamp: green "数据更新于 HH:MM:SS · 最新事件 …"; when stale, empty or unreadable a
-    red alarm banner in the header. It never touches the tiles: a quiet night still shows its numbers."""
+    red alarm banner in the header. It never touches the tiles: a quiet night still shows its numbers.
+    Its attributes data-version (the data version shown) and data-run (this run's epoch time in
+    milliseconds) let a watchdog or the load test see each refresh and each import arrive."""
     refreshed = _moment(fresh.refreshed_at, fresh.refreshed_at)
     state = fresh.state
     if state == "fresh":
@@ -202,7 +204,9 @@ def stamp(fresh: board.Freshness, lang: str = "zh") -> str:
         text += " · " + i18n.text("bs_refreshed", lang, time=refreshed)
     title = f' title="{fmt.escape_label(fresh.error)}"' if fresh.error else ""
     role = "" if state == "fresh" else ' role="alert"'  # an alarm banner in the header; the tiles keep their colours
-    return (f'<div class="bs-stamp {state}" data-testid="bs-stamp" data-state="{state}"{role}{title}>'
+    marks = ("" if version is None else f' data-version="{int(version)}"') + (
+        "" if run is None else f' data-run="{int(run * 1000)}"')
+    return (f'<div class="bs-stamp {state}" data-testid="bs-stamp" data-state="{state}"{marks}{role}{title}>'
             f'{fmt.escape_label(text)}</div>')
 
 

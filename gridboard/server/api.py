@@ -8,8 +8,10 @@ the server's Service.
 - GET /api/v1/kpis?unit=&from=&to=&as_of=&by=, token of any account: exactly the CLI's JSON.
 - GET /api/v1/bulletin?month=YYYY-MM&unit=&as_of=&format=docx|html, any token: the monthly bulletin
   (gridboard/server/bulletin_api.py).
-- GET /api/v1/health, no token: status, data_version, newest case, queue length, last ingest.
+- GET /api/v1/health, no token: status, data_version, newest case, queue length, last ingest, and
+  wall_computations (live refreshes of the wall computed so far: one per tick and data version).
 - POST /api/v1/feed?rate=N&minutes=M, analyst/admin: one tick of the demo feed (testing).
+- GET /wall/outlines/{towns|grids}.geojson: the wall map's outlines (gridboard/server/outlines.py).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from gridboard.metrics import engine, kpi_json
 from gridboard.server import tokens
 from gridboard.server.service import Service
 from gridboard.server.worker import Job, error_dict
+from gridboard.wall import board
 
 WRITE_ROLES = ("analyst", "admin")
 MAX_UPLOAD = 500 * 1024 * 1024
@@ -189,7 +192,7 @@ async def health(_request: Request) -> Response:
         last = svc.worker.read("server_last_ingest")
         return {"status": "ok", "data_version": version, "newest_case": newest,
                 "queue": svc.worker.queue_length(), "last_ingest": last[0] if last else None,
-                "demo_feed": svc.feed_on}
+                "demo_feed": svc.feed_on, "wall_computations": board.SHARED.computed}
 
     return JSONResponse(_jsonable(await asyncio.to_thread(answer)))
 
@@ -213,7 +216,7 @@ async def feed(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
-    from gridboard.server import bulletin_api  # it uses this module's token and error helpers
+    from gridboard.server import bulletin_api, outlines  # they use this module's helpers and service
 
     return [
         Route("/api/v1/bulletin", bulletin_api.bulletin, methods=["GET"]),
@@ -221,4 +224,5 @@ def routes() -> list[Route]:
         Route("/api/v1/kpis", kpis, methods=["GET"]),
         Route("/api/v1/health", health, methods=["GET"]),
         Route("/api/v1/feed", feed, methods=["POST"]),
+        *outlines.routes(),
     ]

@@ -7,6 +7,11 @@ the data version bumped, so every page's cache — keyed on the data version —
 never sees half a file, DuckDB's MVCC shows it the file before or after). Status-feed files
 (gridboard.server.statusfeed) are completed from the stored rows first.
 
+Memory: the worker's connection sets DuckDB's memory_limit (and threads, when configured) from the
+validated settings ingest_memory_limit / ingest_threads before anything is loaded; DuckDB holds
+them per database instance, which the pages of the same process share, so the cap bounds the
+server's DuckDB memory as a whole (large sorts and joins spill to `<db>.tmp` instead).
+
 Durable queue: a job is a file on disk until it has been loaded — inbox files stay in the inbox,
 API uploads are written to `<inbox>/.api/` before they are queued — and after loading the file
 moves to `<inbox>/loaded/` or `<inbox>/rejected/` with `<name>.report.json` beside it. `stop()`
@@ -130,12 +135,21 @@ def error_dict(file_name: str, table: str, message: str) -> dict[str, Any]:
             "inserted": 0, "updated": 0, "unchanged": 0, "rejected": 0, "data_version": None, "problems": []}
 
 
+def apply_limits(con: duckdb.DuckDBPyConnection, memory_limit: str | None, threads: int = 0) -> None:
+    """SET memory_limit (e.g. "1GB") and, unless 0, threads on `con` (its whole database instance)."""
+    if memory_limit:
+        queries.run(con, queries.text("set_memory_limit"), {"memory_limit": str(memory_limit).strip()})
+    if threads:
+        queries.run(con, queries.text("set_threads"), {"threads": int(threads)})
+
+
 class Worker:
     """The server's single writer. Thread-safe `submit`; `start`/`stop` from the lifespan."""
 
-    def __init__(self, db_path: Path, inbox_dir: Path) -> None:
+    def __init__(self, db_path: Path, inbox_dir: Path, *, memory_limit: str | None = None, threads: int = 0) -> None:
         self.db_path = Path(db_path)
         self.inbox = Path(inbox_dir)
+        self.memory_limit, self.threads = memory_limit, threads
         self.con: duckdb.DuckDBPyConnection | None = None
         self._queue: queue.Queue[Job | None] = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -149,6 +163,7 @@ class Worker:
     def start(self) -> None:
         """Open the database, queue the API uploads left from the last run, start the writer."""
         self.con = store.connect(self.db_path)
+        apply_limits(self.con, self.memory_limit, self.threads)
         for sub in (SPOOL, LOADED, REJECTED):
             (self.inbox / sub).mkdir(parents=True, exist_ok=True)
         for path in sorted((self.inbox / SPOOL).iterdir()):

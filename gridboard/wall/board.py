@@ -9,6 +9,11 @@ feed, the 24-hour series, and the slow panels (30-day trend, category mix, best 
 the month). Counts come from the metric engine (engine.kpis / breakdown, gridindex) or from the
 DESIGN.md deadline grading (deadline_graded.sql); pages/bigscreen.py only renders.
 
+One computation per refresh tick: the page reads the live panel at "now" rounded down to the
+wall's tick (its refresh period, at most TICK_MAX_SECONDS) through SHARED, keyed on (database, data
+version, tick, unit, stale_after), so thirty walls at one tick and data version cost one
+computation (gridboard.wall.shared), and an import shows on every wall at its next tick.
+
 Refresh cost does not grow with history: "today", "this month" and the feed prune by reported_at
 (zone maps); open cases come from gridboard.bigscreen_open (the backlog, cached per data version
 and day, plus the cases reported since yesterday).
@@ -38,6 +43,7 @@ from gridboard.wall.backlog import (  # the open-case part of the wall, used thr
     open_by_grid,
     open_counts,
 )
+from gridboard.wall.shared import SingleFlight
 
 REFRESH_RANGE = (5, 3600)  # seconds, ?refresh=
 ROTATE_RANGE = (10, 3600)  # seconds, ?rotate=
@@ -47,6 +53,8 @@ FEED_LOOKBACK = dt.timedelta(days=1)  # the feed lists cases reported up to this
 FEED_ROWS, EXTREME_ROWS = 7, 5
 RANK_LEVELS = ("grid", "community", "town")  # grid_extremes falls back level by level
 PARALLEL_QUERIES = 3  # queries of one refresh run side by side (one pool for the process: no growth)
+TICK_MAX_SECONDS = 60  # the live panel's as_of is "now" rounded down to min(refresh, this)
+SHARED = SingleFlight()  # the live refreshes of every wall of this process (one per tick and data version)
 
 # --- options -------------------------------------------------------------------------------------
 
@@ -90,6 +98,13 @@ def views(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     root = [(r["unit_id"], r["name"]) for r in rows if r["level"] == "county"][:1]
     towns = [(r["unit_id"], r["name"]) for r in rows if r["level"] == "town" and r["parent_id"] == (root or [("",)])[0][0]]
     return root + towns
+
+
+def tick(now: dt.datetime, refresh_s: int) -> dt.datetime:
+    """now rounded down to the wall's tick, min(refresh_s, TICK_MAX_SECONDS) seconds on the epoch's
+    grid: every wall with that refresh period reads the same as_of within one tick."""
+    step = max(1, min(int(refresh_s), TICK_MAX_SECONDS))
+    return now - dt.timedelta(seconds=int(now.timestamp()) % step, microseconds=now.microsecond)
 
 
 def rotation_index(now: dt.datetime, rotate_s: int | None, n: int) -> int:
@@ -173,6 +188,7 @@ class Live:
     wall: list[dict] = field(default_factory=list)
     feed: list[dict] = field(default_factory=list)
     hours: list[dict] = field(default_factory=list)
+    version: int | None = None  # the data version it was computed on (None when not known)
 
     @property
     def ok(self) -> bool:
@@ -254,19 +270,30 @@ def read_live(
     as_of: dt.datetime,
     stale_after: dt.timedelta,
     unit: str | None = None,
+    share: tuple[str, int] | None = None,
 ) -> Live:
     """One refresh as the page runs it: the backlog and the month tiles through `cached(func,
     **kwargs)` (ui.cached: per data version, and per day / per SLOW_SECONDS by their arguments),
-    the rest through a fresh cursor. When the database cannot be read: a Live that says so
+    the rest through a fresh cursor. With `share` = (database, data version) the result is computed
+    once for every caller with the same share, as_of, unit and stale_after (SHARED): the page
+    passes as_of = tick(now, refresh). When the database cannot be read: a Live that says so
     (freshness state "error", no numbers) instead of an exception or old numbers."""
-    try:
+
+    def compute() -> Live:
         log = cached(backlog, since=backlog_since(as_of))
         month = cached(month_kpis, as_of=slow_as_of(as_of), unit=unit)
         cur = open_cursor()
         try:
-            return live(cur, as_of=as_of, stale_after=stale_after, unit=unit, log=log, month=month)
+            data = live(cur, as_of=as_of, stale_after=stale_after, unit=unit, log=log, month=month)
         finally:
             cur.close()
+        data.version = None if share is None else share[1]
+        return data
+
+    try:
+        if share is None:
+            return compute()
+        return SHARED.get((*share, as_of, unit, stale_after), compute)
     except DB_ERRORS as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return Live(Freshness(as_of, None, stale_after, error=reason[:160]), unit)

@@ -1,0 +1,2 @@
+-- set_threads: the ingest worker's DuckDB threads (setting ingest_threads, when not 0).
+SET threads = $threads
