@@ -14,6 +14,7 @@ engine.breakdown on the same data, as a ratio.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import resource
 import statistics
 import time
@@ -27,7 +28,7 @@ import pandas as pd
 
 from gridboard.core import config, periods
 from gridboard.db import aggregates, store
-from gridboard.metrics import drill, engine, explain, kpi_views, scorecard
+from gridboard.metrics import drill, engine, explain, kpi_cases, kpi_views, scorecard
 from gridboard.people import profile, volunteers
 from gridboard.ranking import gridindex
 from gridboard.wall import board
@@ -98,15 +99,21 @@ PAGES: dict[str, PageFn] = {
 
 @dataclass
 class Timing:
+    """Wall-clock times, and the process's CPU time (every DuckDB thread) of the cold call and the
+    median run: on a shared machine the wall time is an upper bound, the CPU time what the work costs."""
+
     name: str
     cold_ms: float
     median_ms: float
     max_ms: float
     runs: int
+    cold_cpu_ms: float = 0.0
+    median_cpu_ms: float = 0.0
 
     def line(self) -> str:
-        return (f"{self.name:<32} cold {self.cold_ms:8.1f} ms   median {self.median_ms:8.1f} ms   "
-                f"max {self.max_ms:8.1f} ms   ({self.runs} runs)")
+        return (f"{self.name:<32} cold {self.cold_ms:8.1f} ms (cpu {self.cold_cpu_ms:8.1f})   "
+                f"median {self.median_ms:8.1f} ms (cpu {self.median_cpu_ms:8.1f})   max {self.max_ms:8.1f} ms   "
+                f"({self.runs} runs)")
 
 
 @dataclass
@@ -119,6 +126,9 @@ class Report:
     timings: list[Timing] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     peak_rss_mb: float = 0.0
+    cpus: int = field(default_factory=lambda: os.cpu_count() or 0)
+    load_before: tuple[float, ...] = field(default_factory=lambda: tuple(round(x, 2) for x in os.getloadavg()))
+    load_after: tuple[float, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -126,17 +136,20 @@ class Report:
         return d
 
 
-def _ms(fn: Callable[[], object]) -> float:
-    t0 = time.perf_counter()
+def _ms(fn: Callable[[], object]) -> tuple[float, float]:
+    """(wall ms, process CPU ms) of one call."""
+    t0, c0 = time.perf_counter(), time.process_time()
     fn()
-    return (time.perf_counter() - t0) * 1000
+    return (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000
 
 
 def timed(name: str, fn: Callable[[], object], repeat: int) -> Timing:
     """First call (cold) then `repeat` calls: median and max of those."""
-    cold = _ms(fn)
+    cold, cold_cpu = _ms(fn)
     runs = [_ms(fn) for _ in range(max(repeat, 1))]
-    return Timing(name, round(cold, 1), round(statistics.median(runs), 1), round(max(runs), 1), len(runs))
+    wall = [r[0] for r in runs]
+    return Timing(name, round(cold, 1), round(statistics.median(wall), 1), round(max(wall), 1), len(runs),
+                  round(cold_cpu, 1), round(statistics.median(r[1] for r in runs), 1))
 
 
 def latest_case_time(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
@@ -207,6 +220,10 @@ def run(con: duckdb.DuckDBPyConnection, *, as_of: dt.datetime, repeat: int = 3,
             con, metric="overdue_open", unit=town, start=p.start, end=p.end, as_of=p.as_of), repeat))
         add(timed("case_list_page/this_year", lambda: drill.case_list(
             con, metric="closed", offset=1000, start=p.start, end=p.end, as_of=p.as_of), repeat))
+        closed = kpi_cases.Query("closed")
+        add(timed("case_list_ui/this_year", lambda: (  # what the pages' case list asks: count, page 21
+            kpi_cases.count(con, closed, **p.window()),
+            kpi_cases.page(con, closed, offset=20 * kpi_cases.PAGE_SIZE, **p.window())), repeat))
     return out
 
 
@@ -226,6 +243,7 @@ def report(path: Path, *, repeat: int = 3, presets: tuple[str, ...] = BENCH_PRES
     finally:
         con.close()
     r.peak_rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    r.load_after = tuple(round(x, 2) for x in os.getloadavg())
     return r
 
 
@@ -279,7 +297,7 @@ def command(args: Any, path: Path, say: Callable[[str], None]) -> int:
     unless --db names one or it exists with N cases. ValueError for unknown pages or periods."""
     import json
 
-    built_s = None
+    built_s = built_cpu_s = None
     if args.cases is not None:
         from gridboard.demo import county
 
@@ -292,10 +310,11 @@ def command(args: Any, path: Path, say: Callable[[str], None]) -> int:
             con.close()
         if have != args.cases:
             cfg = config.load()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             county.build_file(path, cases=args.cases, seed=7, as_of=args.as_of or cfg.now(),
                               outline=Path(str(cfg["county_outline"])))
             built_s = round(time.perf_counter() - t0, 1)
+            built_cpu_s = round(time.process_time() - c0, 1)
             if not args.json:
                 say(f"built {path} in {built_s} s")
     presets = tuple(args.presets) if args.presets else BENCH_PRESETS
@@ -306,11 +325,13 @@ def command(args: Any, path: Path, say: Callable[[str], None]) -> int:
     r = report(path, repeat=args.repeat, presets=presets, pages=args.only, as_of=args.as_of, on_line=on_line)
     if built_s is not None:
         r.extra["demo_build_s"] = built_s
+        r.extra["demo_build_cpu_s"] = built_cpu_s
     if args.writes and not args.only:
         r.extra["writes"] = write_costs(path, load_rows=args.load_rows, on_line=on_line)
     if args.json:
         say(json.dumps(r.to_dict(), ensure_ascii=False, default=str))
     else:
         say(f"{r.cases:,} cases, aggregates current: {r.aggregates_current}, database {r.db_size_mb} MB, "
-            f"peak memory {r.peak_rss_mb} MB")
+            f"peak memory {r.peak_rss_mb} MB; load average {r.load_before} before, {r.load_after} after, "
+            f"{r.cpus} CPUs")
     return 0

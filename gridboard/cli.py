@@ -240,7 +240,7 @@ def _bench_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--as-of", dest="as_of", type=parse_time, default=None, help="evaluation time (default: newest case)")
     p.add_argument("--cases", type=int, default=None, help="bench a demo of N cases (built or reused)")
     p.add_argument("--repeat", "--runs", dest="repeat", type=int, default=3, help="timed runs after the cold one")
-    p.add_argument("--only", nargs="*", default=None, help="only these pages")
+    p.add_argument("--only", "--pages", dest="only", nargs="*", default=None, help="only these pages")
     p.add_argument("--presets", nargs="*", default=None, help="only these preset periods")
     p.add_argument("--no-writes", dest="writes", action="store_false", help="skip the ingest and CSV-load timings")
     p.add_argument("--load-rows", type=int, default=1_000_000, help="rows of the timed CSV load (0: skip)")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from gridboard.core import catalog, schema
 from gridboard.db import queries
-from gridboard.metrics import engine
+from gridboard.metrics import engine, fast
 
 Part = Literal["numerator", "denominator"]
 
@@ -54,6 +54,65 @@ def _group_condition(by: str, value: Any) -> tuple[str, dict[str, Any], str | No
     raise engine.MetricError(f"unknown dimension {by!r}")
 
 
+def count_key(metric: str, part: Part) -> str:
+    """The catalogue count a metric's numerator (or denominator) list holds (engine.kpis detail key)."""
+    if metric in catalog.METRIC_BY_KEY:
+        m = catalog.METRIC_BY_KEY[metric]
+        return m.numerator if part == "numerator" else m.denominator
+    if metric in catalog.COUNT_BY_KEY:
+        return metric if part == "numerator" else "received"
+    raise engine.MetricError(f"unknown metric {metric!r}")
+
+
+def aggregate_count(
+    con: duckdb.DuckDBPyConnection, metric: str, part: Part, *, start: dt.datetime, end: dt.datetime,
+    as_of: dt.datetime, unit: str, group_by: str | None = None, group_value: Any = None,
+) -> int | None:
+    """How many cases a list holds, read from the aggregates (metrics/fast.py: the same count the
+    number on screen shows, exactly), or None when the aggregates cannot answer (then count them)."""
+    if group_by is not None:
+        extra, _, group_unit = _group_condition(group_by, group_value)
+        if group_unit is not None:  # a unit's group is that unit's whole list
+            if extra != "TRUE":
+                return None  # the "direct" row: cases filed on the unit itself
+            unit, group_by, group_value = group_unit, None, None
+    scope, _, extra_params = engine.scope_and_group(group_by)
+    plan = fast.plan(con, unit, group_by, start, end, scope)
+    if plan is None:
+        return None
+    key = count_key(metric, part)
+    params = {"unit": unit, "start": start, "end": end, "as_of": as_of, **extra_params}
+    found = fast.counts(con, plan, params)
+    if group_by is None:
+        return int(found[0][key] or 0) if found else 0
+    if group_by in schema.TIME_DIMENSIONS:
+        group_value = group_value if isinstance(group_value, dt.date) else dt.date.fromisoformat(str(group_value))
+    return next((int(r[key] or 0) for r in found if r["grp"] == group_value), 0)
+
+
+FIRST_WINDOW = dt.timedelta(days=1)
+WINDOW_GROWTH = 8
+
+
+def newest_page(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any], *, limit: int,
+                offset: int) -> pd.DataFrame:
+    """One page of a newest-first case list (kpi_case_page.sql, bound to [$start, $end)) reading
+    only the newest report days it needs: the page is asked of [end - w, end) for a window w that
+    starts at a day before as_of and grows WINDOW_GROWTH times until the window yields a full page
+    or covers the period. A full page from a window is the page of the whole period (every case
+    outside it was reported earlier than every case inside), so on a year of cases sorted by report
+    time (zone maps) the first page reads a day, not the year."""
+    start, end = params["start"], params["end"]
+    top = min(end, max(start, params["as_of"]))
+    span = FIRST_WINDOW
+    while True:
+        low = max(start, top - span)
+        df = queries.frame(con, sql, {**params, "start": low, "limit": int(limit), "offset": int(offset)})
+        if len(df) >= limit or low <= start:
+            return df
+        span *= WINDOW_GROWTH
+
+
 def case_list(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -68,31 +127,28 @@ def case_list(
     limit: int = 100,
     offset: int = 0,
 ) -> CaseList:
-    """The cases counted by `metric`'s numerator (or denominator), newest first, paged."""
+    """The cases counted by `metric`'s numerator (or denominator), newest first, paged; the total
+    from the aggregates when they can answer (else counted), the page from the newest days only."""
     if metric not in PREDICATES:
         raise engine.MetricError(f"unknown metric {metric!r}")
+    if end <= start:
+        raise engine.MetricError("empty period: 'to' must be after 'from'")
     predicate = PREDICATES[metric][0 if part == "numerator" else 1]
-    params: dict[str, Any] = {"limit": int(limit), "offset": int(offset)}
+    params: dict[str, Any] = {}
+    list_unit = unit
     if group_by is not None:
         extra, extra_params, group_unit = _group_condition(group_by, group_value)
         predicate = f"({predicate}) AND {extra}"
         params.update(extra_params)
         if group_unit is not None:
-            unit = group_unit
-    unit = engine.check_unit(con, unit)
+            list_unit = group_unit
+    list_unit = engine.check_unit(con, list_unit)
     scope, group, _ = engine.scope_and_group(None)
-    sql = queries.named(
-        "case_list", scope=scope, cohort=queries.fragment("cohort", group=group), predicate=predicate
-    )
-    params.update({"unit": unit, "start": start, "end": end, "as_of": as_of})
-    df = queries.frame(con, sql, params)
-    total = int(df["total"].iloc[0]) if len(df) else _count_when_paged_past_end(con, sql, params, offset)
-    return CaseList(total, df.drop(columns=["total"]))
-
-
-def _count_when_paged_past_end(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any], offset: int) -> int:
-    """An empty page past the end still needs the total: ask for the first row."""
-    if offset == 0:
-        return 0
-    df = queries.frame(con, sql, {**params, "limit": 1, "offset": 0})
-    return int(df["total"].iloc[0]) if len(df) else 0
+    fragments = {"scope": scope, "cohort": queries.fragment("cohort", group=group), "predicate": predicate}
+    params.update({"unit": list_unit, "start": start, "end": end, "as_of": as_of})
+    total = aggregate_count(con, metric, part, start=start, end=end, as_of=as_of, unit=engine.check_unit(con, unit),
+                            group_by=group_by, group_value=group_value)
+    if total is None:
+        total = int(queries.rows(con, queries.named("kpi_case_count", **fragments), params)[0]["total"])
+    rows = newest_page(con, queries.named("kpi_case_page", **fragments), params, limit=limit, offset=offset)
+    return CaseList(total, rows)

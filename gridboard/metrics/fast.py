@@ -116,9 +116,18 @@ def _hist_durations(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, A
     return out
 
 
+def _days(params: dict[str, Any]) -> dict[str, Any]:
+    return {**params, "start_day": params["start"].date(), "end_day": params["end"].date()}
+
+
+def counts(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The counts and rates of kpis.sql per group from the aggregates, without the durations."""
+    return _count_rows(con, p, _days(params))
+
+
 def rows(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> list[dict[str, Any]]:
     """The rows kpis.sql would give (grp, counts, durations, rates), from the aggregates."""
-    params = {**params, "start_day": params["start"].date(), "end_day": params["end"].date()}
+    params = _days(params)
     found = _count_rows(con, p, params)
     if not found:
         return found

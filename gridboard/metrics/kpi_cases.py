@@ -96,8 +96,16 @@ def count(
     unit: str | None = None, text: str = "",
 ) -> int:
     """How many cases `q` counts in the cohort of [start, end) under `unit` (narrowed by `text`);
-    without a text filter this is the number on screen."""
+    without a text filter this is the number on screen, read from the aggregates when they can
+    answer (drill.aggregate_count), else counted."""
     sql, params = _sql_and_params(con, q, "kpi_case_count", start=start, end=end, as_of=as_of, unit=unit, text=text)
+    if not text.strip() and not q.values and q.what in drill.PREDICATES and q.what not in EXTRA:
+        part = "numerator" if q.part == "numerator" else "denominator"
+        found = drill.aggregate_count(con, q.what, part, start=start, end=end, as_of=as_of,
+                                      unit=engine.check_unit(con, unit), group_by=q.group_by,
+                                      group_value=q.group_value)
+        if found is not None:
+            return found
     return int(queries.rows(con, sql, params)[0]["total"])
 
 
@@ -105,9 +113,10 @@ def page(
     con: duckdb.DuckDBPyConnection, q: Query, *, start: dt.datetime, end: dt.datetime, as_of: dt.datetime,
     unit: str | None = None, text: str = "", limit: int = PAGE_SIZE, offset: int = 0,
 ) -> pd.DataFrame:
-    """One page of those cases, newest first (columns of drill.case_list)."""
+    """One page of those cases, newest first (columns of drill.case_list), read from the newest
+    report days only (drill.newest_page)."""
     sql, params = _sql_and_params(con, q, "kpi_case_page", start=start, end=end, as_of=as_of, unit=unit, text=text)
-    return queries.frame(con, sql, {**params, "limit": int(limit), "offset": int(offset)})
+    return drill.newest_page(con, sql, params, limit=limit, offset=offset)
 
 
 def cases(
