@@ -22,8 +22,9 @@ def test_bench_reports_pages_wall_drill_pandas_and_writes(tmp_path):
     r = bench.report(path, repeat=1, presets=("last30",), as_of=AS_OF)
     names = {t.name for t in r.timings}
     assert {f"{page}/last30" for page in bench.PAGES} <= names
-    assert {"bigscreen_refresh", "drill_click/this_year", "case_list_page/this_year"} <= names
+    assert {"bigscreen_refresh", "drill_click/this_year", "case_list_page/this_year", "case_list_ui/this_year"} <= names
     assert r.cases == 3000 and r.aggregates_current and r.db_size_mb > 0 and r.peak_rss_mb > 0
+    assert all(t.cold_cpu_ms > 0 for t in r.timings) and len(r.load_before) == len(r.load_after) == 3
     ratio = r.extra["pandas_grid_table"]
     assert ratio["pandas_ms"] > 0 and ratio["engine_ms"] > 0
     writes = bench.write_costs(path, load_rows=500, batch_rows=200)
@@ -40,6 +41,7 @@ def test_bench_cli_prints_one_json_object(tmp_path):
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["cases"] == 1500 and "overview/today" in data["timings"]
+    assert data["timings"]["overview/today"]["cold_cpu_ms"] > 0 and data["extra"]["demo_build_cpu_s"] > 0
     bad = subprocess.run([sys.executable, "-m", "gridboard", "bench", "--db", str(path), "--only", "nosuchpage"],
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert bad.returncode != 0 and "nosuchpage" in bad.stderr and "Traceback" not in bad.stderr

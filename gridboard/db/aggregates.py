@@ -8,7 +8,9 @@ Three tables (db/sql/agg_tables.sql), all keyed by report day:
   of those timestamps over the row's cases;
 - agg_dims: the same per day x town unit x category x source;
 - agg_hist: per day x town unit x duration measure, a histogram of the durations in 1 % log bins
-  (count, min, max), for the medians and P90 of large cohorts.
+  (count, min, max), for the medians and P90 of large cohorts;
+- agg_hist_month: agg_hist summed per month (a year reads ~12 x fewer rows); a month's row is used
+  only when every one of its day rows is settled, so it answers exactly as its days would.
 
 A row answers for an evaluation time as_of exactly when max_settle < as_of (every predicate has
 reached its final value); the engine counts the cases of the other rows from the cases table, so
@@ -35,6 +37,7 @@ from gridboard.core import catalog
 from gridboard.db import queries, store
 
 TABLES: tuple[str, ...] = ("agg_units", "agg_dims", "agg_hist")
+MONTHS = "agg_hist_month"  # agg_hist summed per month, refilled from agg_hist after it
 FILL: dict[str, str] = {"agg_units": "agg_fill_units", "agg_dims": "agg_fill_dims", "agg_hist": "agg_fill_hist"}
 FOREVER = dt.datetime(9999, 12, 31)
 _AS_OF_COLUMN = re.compile(r"k\.([a-z_]+)\s*(?:<=|<|>=|>|=)\s*\$as_of|\$as_of\s*(?:<=|<|>=|>|=)\s*k\.([a-z_]+)")
@@ -114,6 +117,18 @@ def _fill(con: duckdb.DuckDBPyConnection, days: list[dt.date] | None) -> None:
         queries.run(con, _fill_sql(table, day_filter), params)
 
 
+def _fill_months(con: duckdb.DuckDBPyConnection, days: list[dt.date] | None) -> None:
+    """Recompute agg_hist_month from agg_hist for the months of `days` (None: every month)."""
+    if days is None:
+        con.execute(queries.named("agg_clear", table=MONTHS, days="TRUE"))
+        con.execute(queries.named("agg_fill_months", months="TRUE"))
+        return
+    months = sorted({d.replace(day=1) for d in days})
+    queries.run(con, queries.named("agg_clear", table=MONTHS, days="list_contains($months, report_day)"),
+                {"months": months})
+    queries.run(con, queries.named("agg_fill_months", months="list_contains($months, m)"), {"months": months})
+
+
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     """Recompute every aggregate from the cases (new database, units changed, migration).
 
@@ -124,6 +139,7 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     for table in TABLES:
         con.execute(queries.named("agg_clear", table=table, days="TRUE"))
     _fill(con, None)
+    _fill_months(con, None)
 
 
 def refresh_days(con: duckdb.DuckDBPyConnection, days: Iterable[dt.date]) -> None:
@@ -135,6 +151,11 @@ def refresh_days(con: duckdb.DuckDBPyConnection, days: Iterable[dt.date]) -> Non
         queries.run(con, queries.named("agg_clear", table=table, days="list_contains($days, report_day)"),
                     {"days": chosen})
     _fill(con, chosen)
+    if con.execute(queries.text("agg_month_exists")).fetchone()[0]:
+        _fill_months(con, chosen)
+    else:  # a database from before agg_hist_month: create it whole
+        create_tables(con)
+        _fill_months(con, None)
 
 
 def staged_days(con: duckdb.DuckDBPyConnection, stage_table: str) -> list[dt.date]:

@@ -36,6 +36,7 @@ class Plan:
     cube_group: str
     raw_group: str
     hist: bool  # durations of large cohorts may come from agg_hist
+    months: bool = False  # ... and whole settled months from agg_hist_month (groupings a month keeps)
 
 
 def _whole_day(t: dt.datetime) -> bool:
@@ -66,11 +67,11 @@ def plan(con: duckdb.DuckDBPyConnection, unit: str, by: str | None, start: dt.da
             return None
         hist = hist and (by is None or by == "town" or (by == "child" and level == "county"))
         return Plan("agg_units", "agg_unit", scope, "s.grp_unit" if by else "CAST(NULL AS TEXT)",
-                    "s.grp_unit" if by else "CAST(NULL AS TEXT)", hist)
+                    "s.grp_unit" if by else "CAST(NULL AS TEXT)", hist, hist)
     if by in schema.TIME_DIMENSIONS:
         grain = schema.TIME_DIMENSIONS[by]
         return Plan("agg_units", "agg_unit", scope, f"CAST(date_trunc('{grain}', a.report_day) AS DATE)",
-                    f"CAST(date_trunc('{grain}', c.reported_at) AS DATE)", hist)
+                    f"CAST(date_trunc('{grain}', c.reported_at) AS DATE)", hist, hist and by == "month")
     if by in ("category", "source") and level in _HIST_LEVELS:
         col = schema.CASE_DIMENSIONS[by]
         return Plan("agg_dims", "town_unit", scope, f"a.{col}", f"c.{col}", False)
@@ -84,10 +85,15 @@ def _raw_start(con: duckdb.DuckDBPyConnection, table: str, params: dict[str, Any
     return dt.datetime.combine(row[0], dt.time()) if row and row[0] else params["end"]
 
 
+def _parts(p: Plan, unit: str, cube_rows: str) -> str:
+    """agg_parts.sql (scope, cube, pending, settled, raw) over the aggregate rows `cube_rows`."""
+    return queries.fragment("agg_parts", scope=p.scope, cube_rows=cube_rows, unit=unit, raw_group=p.raw_group)
+
+
 def _count_rows(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> list[dict[str, Any]]:
-    sql = queries.named("kpis_agg", scope=p.scope, cube=p.cube, unit=p.unit_col, cube_group=p.cube_group,
-                        raw_group=p.raw_group, sums=aggregates.sums_sql(), counts=catalog.count_sql(),
-                        rates=catalog.rate_sql())
+    cube_rows = queries.fragment("agg_cube_rows", cube=p.cube, unit=p.unit_col, cube_group=p.cube_group)
+    sql = queries.named("kpis_agg", parts=_parts(p, p.unit_col, cube_rows), sums=aggregates.sums_sql(),
+                        counts=catalog.count_sql(), rates=catalog.rate_sql())
     return queries.rows(con, sql, {**params, "raw_start": max(params["start"], _raw_start(con, p.cube, params))})
 
 
@@ -105,15 +111,39 @@ def _hist_durations(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, A
                       f"WHERE {catalog.COUNT_BY_KEY[name].predicate}")
     wanted = ", ".join(f"('{k}', '{catalog.METRIC_BY_KEY[k].numerator}', {catalog.METRIC_BY_KEY[k].quantile})"
                        for k in catalog.DURATION_KEYS)
-    cube_group = p.cube_group
-    sql = queries.named("kpis_agg_durations", scope=p.scope, cube_group=cube_group, raw_group=p.raw_group,
+    cube_rows = queries.fragment("agg_hist_rows", cube_group=p.cube_group)
+    sql = queries.named("kpis_agg_durations", parts=_parts(p, "town_unit", cube_rows),
                         values="\n    UNION ALL\n    ".join(values), bin=aggregates.bin_sql(),
                         wanted=f"VALUES {wanted}")
     out: dict[Any, dict[str, Any]] = {}
-    raw_start = max(params["start"], _raw_start(con, "agg_hist", params))
+    params = {**params, **(_month_span(con, params) if p.months else _no_months(params))}
+    # the first pending day lies before the months read whole or from open_from on
+    raw_start = min(_raw_start(con, "agg_hist", {**params, "end_day": params["month_from"]}),
+                    _raw_start(con, "agg_hist", {**params, "start_day": params["open_from"]}))
+    raw_start = max(params["start"], raw_start)
     for r in queries.rows(con, sql, {**params, "raw_start": raw_start}):
         out.setdefault(r["grp"], {})[r["metric"]] = r["value"]
     return out
+
+
+def _no_months(params: dict[str, Any]) -> dict[str, Any]:
+    return {"month_from": params["start_day"], "open_from": params["start_day"]}
+
+
+def _month_span(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> dict[str, Any]:
+    """month_from / open_from of agg_hist_rows.sql: the whole months [month_from, open_from) of
+    the period whose histogram rows are all settled at as_of (read from agg_hist_month)."""
+    first, end_day = params["start_day"], params["end_day"]
+    month_from = first if first.day == 1 else (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    month_to = end_day.replace(day=1)
+    if month_from >= month_to:
+        return _no_months(params)
+    try:
+        row = queries.run(con, queries.text("agg_month_open"),
+                          {**params, "month_from": month_from, "month_to": month_to}).fetchone()
+    except duckdb.CatalogException:  # a database from before agg_hist_month: days only
+        return _no_months(params)
+    return {"month_from": month_from, "open_from": row[0] if row and row[0] else month_to}
 
 
 def _days(params: dict[str, Any]) -> dict[str, Any]:

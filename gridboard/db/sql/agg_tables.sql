@@ -4,7 +4,8 @@
 -- the catalogue's counts as they stand once every timestamp of the row has passed, and max_settle,
 -- the latest such timestamp: a row answers for an evaluation time as_of only when
 -- max_settle < as_of. agg_hist: per report day x town unit x duration measure x log bin (1 %),
--- the number of values, their min and max. Fragment {counts}: one BIGINT column per catalogue count.
+-- the number of values, their min and max; agg_hist_month: the same summed per month (report_day:
+-- the month's first day). Fragment {counts}: one BIGINT column per catalogue count.
 CREATE TABLE IF NOT EXISTS agg_unit_map (
     unit_id TEXT PRIMARY KEY,
     agg_unit TEXT NOT NULL,
@@ -25,6 +26,16 @@ CREATE TABLE IF NOT EXISTS agg_dims (
     {counts}
 );
 CREATE TABLE IF NOT EXISTS agg_hist (
+    report_day DATE NOT NULL,
+    town_unit TEXT NOT NULL,
+    measure TEXT NOT NULL,
+    b INTEGER NOT NULL,
+    n BIGINT NOT NULL,
+    vmin DOUBLE NOT NULL,
+    vmax DOUBLE NOT NULL,
+    max_settle TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS agg_hist_month (
     report_day DATE NOT NULL,
     town_unit TEXT NOT NULL,
     measure TEXT NOT NULL,

@@ -4,43 +4,11 @@
 -- their cases, binned the same way. Quantiles are interpolated like quantile_cont: position
 -- h = (n - 1) q, value(floor h) + (h - floor h) (value(ceil h) - value(floor h)), a value at
 -- position p inside a bin spread evenly between the bin's min and max.
--- Fragments (fixed texts from gridboard.metrics.engine): scope, cube_group / raw_group, values
--- (one SELECT per measure over cohort rows k: grp, measure, v), bin (agg_bin.sql), wanted
--- (a VALUES list: metric key, measure, quantile).
-WITH scope AS (
-    {scope}
-),
-cube AS (
-    SELECT {cube_group} AS grp, a.*
-    FROM agg_hist AS a
-    JOIN scope AS s ON s.unit_id = a.town_unit
-    WHERE a.report_day >= $start_day AND a.report_day < $end_day
-),
-pending AS (
-    SELECT DISTINCT report_day, town_unit
-    FROM cube
-    WHERE max_settle IS NULL OR max_settle >= $as_of
-),
-settled AS (
-    SELECT cube.grp, cube.measure, cube.b, cube.n, cube.vmin, cube.vmax
-    FROM cube
-    LEFT JOIN pending AS p ON p.report_day = cube.report_day AND p.town_unit = cube.town_unit
-    WHERE p.town_unit IS NULL
-),
-recent AS MATERIALIZED (
-    SELECT c.*, m.town_unit AS key_unit, CAST(c.reported_at AS DATE) AS key_day
-    FROM cases AS c
-    JOIN agg_unit_map AS m ON m.unit_id = c.unit_id
-    WHERE c.reported_at >= $raw_start
-      AND c.reported_at < $end
-      AND c.status <> 'cancelled'
-),
-raw AS (
-    SELECT {raw_group} AS grp, c.*
-    FROM recent AS c
-    JOIN pending AS p ON p.report_day = c.key_day AND p.town_unit = c.key_unit
-    JOIN scope AS s ON s.unit_id = c.key_unit
-),
+-- Fragments (fixed texts from gridboard.metrics.fast): parts (agg_parts.sql over agg_hist_rows.sql:
+-- whole settled months from agg_hist_month, other days from agg_hist), values (one SELECT per
+-- measure over cohort rows k: grp, measure, v), bin (agg_bin.sql), wanted (a VALUES list: metric
+-- key, measure, quantile).
+WITH {parts},
 raw_values AS (
     {values}
 ),

@@ -1,0 +1,37 @@
+-- agg_parts: the CTEs kpis_agg.sql and kpis_agg_durations.sql share (fragment, after WITH).
+-- scope: the units of {scope}; cube: the aggregate rows of the period ({cube_rows}: SELECT grp, a.*
+-- over an aggregate table, joined to scope on its unit column); pending: the (report day, unit) of
+-- rows not settled at $as_of (max_settle IS NULL OR >= $as_of); settled: the other rows; recent /
+-- raw: the cases of the pending (day, unit) pairs from $raw_start on, grouped by {raw_group}, to be
+-- counted from the cases table with the catalogue's predicates. {unit}: agg_unit or town_unit.
+scope AS (
+    {scope}
+),
+cube AS (
+    {cube_rows}
+),
+pending AS (
+    SELECT DISTINCT report_day, {unit} AS pending_unit
+    FROM cube
+    WHERE max_settle IS NULL OR max_settle >= $as_of
+),
+settled AS (
+    SELECT cube.*
+    FROM cube
+    LEFT JOIN pending AS p ON p.report_day = cube.report_day AND p.pending_unit = cube.{unit}
+    WHERE p.pending_unit IS NULL
+),
+recent AS MATERIALIZED (
+    SELECT c.*, m.{unit} AS key_unit, CAST(c.reported_at AS DATE) AS key_day
+    FROM cases AS c
+    JOIN agg_unit_map AS m ON m.unit_id = c.unit_id
+    WHERE c.reported_at >= $raw_start
+      AND c.reported_at < $end
+      AND c.status <> 'cancelled'
+),
+raw AS (
+    SELECT {raw_group} AS grp, c.*
+    FROM recent AS c
+    JOIN pending AS p ON p.report_day = c.key_day AND p.pending_unit = c.key_unit
+    JOIN scope AS s ON s.unit_id = c.key_unit
+)
