@@ -76,18 +76,20 @@ def test_fixture_counts_equal_raw_for_every_as_of(fixture_con, monkeypatch):
     # as_of before, inside and after every timestamp of the fixture, on and off day boundaries
     for as_of in (dt.datetime(2026, 3, 2, 9, 30), dt.datetime(2026, 3, 5), dt.datetime(2026, 3, 10, 12, 0),
                   dt.datetime(2026, 3, 11), dt.datetime(2026, 4, 1, 8, 15)):
-        for unit in units:
-            same(engine.kpis(con, start=start, end=end, as_of=as_of, unit=unit, detail=True),
-                 raw(monkeypatch, engine.kpis, con, start=start, end=end, as_of=as_of, unit=unit, detail=True))
-        for by in BREAKDOWNS:
-            same(engine.breakdown(con, by, start=start, end=end, as_of=as_of, detail=True),
-                 raw(monkeypatch, engine.breakdown, con, by, start=start, end=end, as_of=as_of, detail=True))
+        for stop in (end, dt.datetime(2026, 3, 10, 12, 0), dt.datetime(2026, 3, 6, 7, 45)):  # and cut inside a day
+            for unit in units:
+                same(engine.kpis(con, start=start, end=stop, as_of=as_of, unit=unit, detail=True),
+                     raw(monkeypatch, engine.kpis, con, start=start, end=stop, as_of=as_of, unit=unit, detail=True))
+            for by in BREAKDOWNS:
+                same(engine.breakdown(con, by, start=start, end=stop, as_of=as_of, detail=True),
+                     raw(monkeypatch, engine.breakdown, con, by, start=start, end=stop, as_of=as_of, detail=True))
 
 
-def test_sub_day_periods_and_stale_aggregates_scan_the_cases(fixture_con):
+def test_sub_day_starts_and_stale_aggregates_scan_the_cases(fixture_con):
     con = fixture_con
     aggregates.build_and_mark(con)
     assert not used_aggregates(con, None, None, dt.datetime(2026, 3, 1, 8), dt.datetime(2026, 3, 11))
+    assert used_aggregates(con, None, None, dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 10, 12, 30))
     store.bump_data_version(con)  # a change the aggregates did not see
     assert not aggregates.current(con)
     assert not used_aggregates(con, None, None, dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 11))

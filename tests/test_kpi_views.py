@@ -153,17 +153,6 @@ def test_score_period_choices():
         kpi_views.score_period("fortnight", shared)
 
 
-def test_child_scores_worst_first(con):
-    rows = kpi_views.child_scores(con, {"closure_rate": 0.8, "median_close_hours": 12.0}, **W)
-    assert [r["group_id"] for r in rows] == ["T1", "T2"]  # 0.875 before 0.958
-    t1, t2 = rows
-    assert t1["ratios"]["closure_rate"] == pytest.approx(0.6 / 0.8)
-    assert t1["ratios"]["median_close_hours"] == pytest.approx(1.0)  # median 12 h
-    assert t1["overall"] == pytest.approx((0.75 + 1.0) / 2)
-    assert t2["ratios"]["median_close_hours"] == pytest.approx(1.5)  # 1 h: capped at RATIO_CAP
-    assert t2["overall"] == pytest.approx(((1 / 3) / 0.8 + 1.5) / 2)
-
-
 # --- columns, text filter, display ---------------------------------------------------------------
 
 

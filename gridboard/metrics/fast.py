@@ -1,7 +1,8 @@
 """Answering kpis()/breakdown() from the aggregates (gridboard/db/aggregates.py) when they can.
 
-`plan` says whether a question can be answered from the aggregates and how: the period must be
-whole days, the aggregates current (same data version), and the unit and grouping ones the
+`plan` says whether a question can be answered from the aggregates and how: the period must
+start at midnight (one ending inside a day, like every 环比/同比 period cut at the time of day of
+as_of, takes its last day's cases from the cases table), the aggregates current (same data version), and the unit and grouping ones the
 aggregates keep (agg_units: any unit except a micro-grid, grouped by unit level down to grids, or
 by day/week/month; agg_dims: the county or a town, grouped by category or source). Counts and rates
 come out exactly equal to the raw query (db/sql/kpis_agg.sql counts the cases of the rows not yet
@@ -51,7 +52,7 @@ def _unit_level(con: duckdb.DuckDBPyConnection, unit: str) -> str | None:
 def plan(con: duckdb.DuckDBPyConnection, unit: str, by: str | None, start: dt.datetime, end: dt.datetime,
          scope: str) -> Plan | None:
     """The aggregate plan for a question, or None when it must scan the raw cases."""
-    if not (_whole_day(start) and _whole_day(end)):
+    if not _whole_day(start):
         return None
     try:
         if not aggregates.current(con):
@@ -94,7 +95,8 @@ def _count_rows(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any])
     cube_rows = queries.fragment("agg_cube_rows", cube=p.cube, unit=p.unit_col, cube_group=p.cube_group)
     sql = queries.named("kpis_agg", parts=_parts(p, p.unit_col, cube_rows), sums=aggregates.sums_sql(),
                         counts=catalog.count_sql(), rates=catalog.rate_sql())
-    return queries.rows(con, sql, {**params, "raw_start": max(params["start"], _raw_start(con, p.cube, params))})
+    raw_start = max(params["start"], min(_raw_start(con, p.cube, params), params["tail_start"]))
+    return queries.rows(con, sql, {**params, "raw_start": raw_start})
 
 
 def _exact_durations(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> dict[Any, dict[str, Any]]:
@@ -120,7 +122,7 @@ def _hist_durations(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, A
     # the first pending day lies before the months read whole or from open_from on
     raw_start = min(_raw_start(con, "agg_hist", {**params, "end_day": params["month_from"]}),
                     _raw_start(con, "agg_hist", {**params, "start_day": params["open_from"]}))
-    raw_start = max(params["start"], raw_start)
+    raw_start = max(params["start"], min(raw_start, params["tail_start"]))
     for r in queries.rows(con, sql, {**params, "raw_start": raw_start}):
         out.setdefault(r["grp"], {})[r["metric"]] = r["value"]
     return out
@@ -147,7 +149,10 @@ def _month_span(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> dict[
 
 
 def _days(params: dict[str, Any]) -> dict[str, Any]:
-    return {**params, "start_day": params["start"].date(), "end_day": params["end"].date()}
+    """Whole report days [start_day, end_day) from the aggregates; a period ending inside a day
+    takes that day's cases [tail_start, end) from the cases table."""
+    tail = dt.datetime.combine(params["end"].date(), dt.time())
+    return {**params, "start_day": params["start"].date(), "end_day": tail.date(), "tail_start": tail}
 
 
 def counts(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> list[dict[str, Any]]:

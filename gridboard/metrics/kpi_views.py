@@ -1,6 +1,6 @@
 """The numbers of the KPI pages beyond the metric engine: the closed-loop funnel, overdue ageing
 buckets, duration distributions (median, P90, histogram bins computed in DuckDB), the scorecard's
-windows and each sub-unit's score, and the map from a table column to the cases it counts.
+windows, and the map from a table column to the cases it counts.
 
 Every count here has a case list behind it (gridboard.kpi_cases) built from the same SQL text,
 and tests/test_kpi_views.py checks that each list is as long as its number. No streamlit here.
@@ -19,7 +19,7 @@ import pandas as pd
 
 from gridboard.core import catalog, fmt, periods
 from gridboard.db import queries
-from gridboard.metrics import engine, scorecard
+from gridboard.metrics import engine
 
 # --- the closed loop -----------------------------------------------------------------------------
 
@@ -166,7 +166,7 @@ def distribution(
     )
 
 
-# --- scorecard windows and sub-unit scores -------------------------------------------------------
+# --- scorecard windows ---------------------------------------------------------------------------
 
 SCORE_WINDOWS: tuple[str, ...] = ("filter", "yesterday", "last7", "this_month", "this_quarter", "this_year", "custom")
 
@@ -190,27 +190,6 @@ def period_label(p: periods.Period) -> str:
         last = p.end - dt.timedelta(days=1)
         return p.start.date().isoformat() if last.date() == p.start.date() else f"{p.start:%Y-%m-%d} – {last:%Y-%m-%d}"
     return f"{p.start:%Y-%m-%d} – {p.end:%Y-%m-%d %H:%M}"
-
-
-def child_scores(
-    con: duckdb.DuckDBPyConnection, targets: Mapping[str, float], *, start: dt.datetime, end: dt.datetime,
-    as_of: dt.datetime, unit: str | None = None, by: str = "child",
-) -> list[dict[str, Any]]:
-    """Each group's ratio to target per metric (scorecard.ratio), its overall score (the mean of
-    its ratios, as scorecard.build) and received; worst overall first (one breakdown query)."""
-    rows = engine.breakdown(con, by, start=start, end=end, as_of=as_of, unit=unit)
-    keyed = [m for m in catalog.METRICS if m.key in targets]
-    out = []
-    for r in rows:
-        ratios = {m.key: scorecard.ratio(r[m.key], float(targets[m.key]), m.higher_is_better) for m in keyed}
-        have = [v for v in ratios.values() if v is not None]
-        out.append({
-            "group_id": r["group_id"], "group_name": r["group_name"], "received": r["received"],
-            "overall": sum(have) / len(have) if have else None, "ratios": ratios,
-            "values": {m.key: r[m.key] for m in keyed},
-        })
-    out.sort(key=lambda x: (x["overall"] is None, x["overall"] or 0.0))
-    return out
 
 
 # --- table columns and the cases they count ------------------------------------------------------

@@ -2,8 +2,10 @@
 -- scope: the units of {scope}; cube: the aggregate rows of the period ({cube_rows}: SELECT grp, a.*
 -- over an aggregate table, joined to scope on its unit column); pending: the (report day, unit) of
 -- rows not settled at $as_of (max_settle IS NULL OR >= $as_of); settled: the other rows; recent /
--- raw: the cases of the pending (day, unit) pairs from $raw_start on, grouped by {raw_group}, to be
--- counted from the cases table with the catalogue's predicates. {unit}: agg_unit or town_unit.
+-- raw: the cases of the pending (day, unit) pairs from $raw_start on, and every case of the cut last
+-- day [$tail_start, $end) of a period ending inside a day (e.g. 环比 up to the same time of day),
+-- grouped by {raw_group}, to be counted from the cases table with the catalogue's predicates.
+-- {unit}: agg_unit or town_unit.
 scope AS (
     {scope}
 ),
@@ -32,6 +34,7 @@ recent AS MATERIALIZED (
 raw AS (
     SELECT {raw_group} AS grp, c.*
     FROM recent AS c
-    JOIN pending AS p ON p.report_day = c.key_day AND p.pending_unit = c.key_unit
     JOIN scope AS s ON s.unit_id = c.key_unit
+    LEFT JOIN pending AS p ON p.report_day = c.key_day AND p.pending_unit = c.key_unit
+    WHERE p.pending_unit IS NOT NULL OR c.reported_at >= $tail_start
 )
