@@ -151,7 +151,7 @@ def refresh_days(con: duckdb.DuckDBPyConnection, days: Iterable[dt.date]) -> Non
         queries.run(con, queries.named("agg_clear", table=table, days="list_contains($days, report_day)"),
                     {"days": chosen})
     _fill(con, chosen)
-    if con.execute(queries.text("agg_month_exists")).fetchone()[0]:
+    if queries.rows(con, queries.text("agg_month_exists"), {})[0]["n"]:
         _fill_months(con, chosen)
     else:  # a database from before agg_hist_month: create it whole
         create_tables(con)

@@ -100,8 +100,7 @@ def count(
     answer (drill.aggregate_count), else counted."""
     sql, params = _sql_and_params(con, q, "kpi_case_count", start=start, end=end, as_of=as_of, unit=unit, text=text)
     if not text.strip() and not q.values and q.what in drill.PREDICATES and q.what not in EXTRA:
-        part = "numerator" if q.part == "numerator" else "denominator"
-        found = drill.aggregate_count(con, q.what, part, start=start, end=end, as_of=as_of,
+        found = drill.aggregate_count(con, q.what, "numerator" if q.part == "numerator" else "denominator", start=start, end=end, as_of=as_of,
                                       unit=engine.check_unit(con, unit), group_by=q.group_by,
                                       group_value=q.group_value)
         if found is not None:
