@@ -38,7 +38,7 @@ def test_xlsx_cells_are_text_not_formulas() -> None:
     wb = load_workbook(io.BytesIO(export.to_xlsx_bytes(df, "单位/网格")))
     ws = wb.active
     assert ws.title == "单位_网格"
-    assert ws["A2"].value == "'=1+1" and ws["A2"].data_type == "s"
+    assert ws["A2"].value == "=1+1" and ws["A2"].data_type == "s"  # text, no apostrophe
     assert ws["A3"].value == "ab"
     assert ws["C3"].value == -2.0
 

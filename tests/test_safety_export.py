@@ -66,7 +66,9 @@ def test_xlsx_holds_no_formula():
     book = openpyxl.load_workbook(io.BytesIO(export.to_xlsx_bytes(df)))
     cells = [c for row in book.active.iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells)
-    assert [c.value for c in cells if c.column == 1][1:] == ["'" + h for h in HOSTILE]
+    # string cells of type text: shown as written (no apostrophe), never evaluated
+    assert [(c.value, c.data_type, c.number_format) for c in cells if c.column == 1][1:] == \
+        [(h, "s", "@") for h in HOSTILE]
 
 
 def test_streamlit_table_download_is_off():
