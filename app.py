@@ -10,7 +10,7 @@ import streamlit as st
 from gridboard import ui
 from gridboard.core import auth, fmt, i18n, throttle
 from gridboard.db import store
-from gridboard.ui import search
+from gridboard.ui import printing, search
 
 
 def login_page() -> None:
@@ -118,6 +118,7 @@ with st.sidebar:
     ui.cookie_sync()  # after a login: the browser fetches its session cookie
 
 ui.show_ignored()  # a bad parameter of the URL: a notice above the page
+printing.print_styles()  # print media only: light page, no sidebar, tables whole
 ui.mark_shell_ran()
 with ui.errors.shielded(pg.url_path or "home"):
     pg.run()

@@ -2,7 +2,9 @@
 
 Figures use one dark layout fit for the wall screen (transparent over the navy page, CJK
 font stack, light text); pages render them with `PLOTLY_CONFIG` (no plotly logo, nothing
-fetched from a CDN: Streamlit bundles plotly.js). Free text reaching a label is escaped.
+fetched from a CDN: Streamlit bundles plotly.js; no toolbar "download as png", which would save
+the dark screen figure on a transparent background — gridboard/render/chart_export.py draws the
+image for paper, offered beside each chart). Free text reaching a label is escaped.
 """
 
 from __future__ import annotations
@@ -29,8 +31,7 @@ COLORS = {
 PLOTLY_CONFIG: dict[str, Any] = {
     "displaylogo": False,
     "responsive": True,
-    "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "toggleSpikelines"],
-    "toImageButtonOptions": {"format": "png", "scale": 2},
+    "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "toggleSpikelines", "toImage"],
 }
 
 

@@ -21,6 +21,7 @@ from gridboard import ui
 from gridboard.core import catalog, config, export, fmt
 from gridboard.metrics import engine, gaps, kpi_cases, kpi_views
 from gridboard.render import charts, charts_kpi, kpi_tables
+from gridboard.ui import widgets
 
 Step = tuple[str, str]  # (unit_id, short name)
 Fetch = Callable[[str, int, int], tuple[int, pd.DataFrame]]  # (text filter, limit, offset) -> (total, shown rows)
@@ -88,11 +89,16 @@ def clear_selection(key: str, kind: str = "cells") -> None:
         st.session_state[key] = {"selection": {"rows": [], "columns": [], "cells": []}}
 
 
-def chart_pick(fig: Any, key: str) -> Any:
-    """Render a plotly figure whose bars can be clicked; the clicked point's customdata (its first
-    item when it is a list), or None."""
+def drilled_unit(page: str) -> str:  # "县 / 镇 / 社区": the unit the page has drilled to
+    return " / ".join(name for _, name in drill_path(page, ui.filters()))
+
+
+def chart_pick(fig: Any, key: str, title: str | None = None, page: str | None = None) -> Any:
+    """Render a plotly figure whose bars can be clicked, with its PNG download (`title`, the unit
+    `page` drilled to); the clicked point's customdata (its first item when a list), or None."""
     event = st.plotly_chart(fig, theme=None, config=charts.PLOTLY_CONFIG, key=key, width="stretch",
                             on_select="rerun", selection_mode="points")
+    widgets.chart_download(fig, key, cap=widgets.download_caption(title, unit=drilled_unit(page) if page else None))
     points = event.selection.points if event is not None else []
     if not points:
         return None
@@ -183,18 +189,19 @@ def case_panel(key: str, title: str, options: Sequence[tuple[str, Fetch]], *,
         if matching > kpi_cases.EXPORT_MAX:
             st.caption(ui.t("kpi_cases_export_cap", n=f"{kpi_cases.EXPORT_MAX:,}"))
 
+        cap = widgets.download_caption(f"{title} · {pick}" if len(options) > 1 else title)
+
         def whole(kind: str) -> bytes:
             _, everything = fetch(text, kpi_cases.EXPORT_MAX, 0)
             frame = kpi_cases.display_frame(everything, lang, columns)
-            return export.to_csv_bytes(frame) if kind == "csv" else export.to_xlsx_bytes(frame)
+            return export.to_csv_bytes(frame) if kind == "csv" else export.to_xlsx_bytes(frame, ui.t("exp_sheet"), cap)
 
         buttons = st.container(horizontal=True, gap="small")
-        with buttons:
-            st.download_button(ui.t("download_csv"), lambda: whole("csv"), file_name=f"{name}.csv", mime="text/csv",
-                               icon=":material/download:", on_click="ignore", key=f"{key}_csv")
-            st.download_button(ui.t("download_xlsx"), lambda: whole("xlsx"), file_name=f"{name}.xlsx",
-                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                               icon=":material/table_view:", on_click="ignore", key=f"{key}_xlsx")
+        with buttons:  # files named after the caption
+            st.download_button(ui.t("download_csv"), lambda: whole("csv"), file_name=cap.file_name("csv"),
+                               mime="text/csv", icon=":material/download:", on_click="ignore", key=f"{key}_csv")
+            st.download_button(ui.t("download_xlsx"), lambda: whole("xlsx"), file_name=cap.file_name("xlsx"),
+                               mime=widgets.XLSX_MIME, icon=":material/table_view:", on_click="ignore", key=f"{key}_xlsx")
         _bring_into_view(key)
     return total
 
@@ -314,7 +321,8 @@ def group_table(page: str, rows: Sequence[dict[str, Any]], keys: Sequence[str], 
                  for r in rows]
     frame = kpi_views.metric_frame(rows, keys, name_label, lang, names=names)
     picked = cell_table(no_none(frame, keys), table_key, column_config=column_config(keys), height=table_height(len(frame)))
-    ui.download_table(frame, table_key)
+    title = ui.t("kpi_by_unit", level=ui.child_level_label(str(window["unit"]))) if by == "child" else ui.t(f"kpi_dim_{by}")
+    ui.download_table(frame, table_key, caption=widgets.download_caption(title, unit=drilled_unit(page)))
     if picked is None:
         return
     row, column = rows[picked[0]], picked[1]
@@ -350,7 +358,7 @@ def trend_section(page: str, f: ui.Filters, window: dict[str, Any], stamp: str, 
     st.caption(ui.t(hint))
     series = ui.cached(engine.breakdown, grain, **window)
     chart_key = f"{page}_trend_{stamp}_{grain}"
-    bucket = chart_pick(figure(series, lang=ui.lang(), grain=grain), chart_key)
+    bucket = chart_pick(figure(series, lang=ui.lang(), grain=grain), chart_key, ui.t(heading), page)
     if bucket:
         options = [o for key in cases for o in metric_options(key, window, group_by=grain, group_value=bucket)]
         case_panel(f"{chart_key}_{bucket}", f"{unit_name} · {bucket}", options, name=f"{chart_key}_{bucket}")
@@ -368,7 +376,7 @@ def dimension_section(page: str, window: dict[str, Any], stamp: str, *, bar_metr
     chart_key = f"{page}_dimbars_{stamp}_{dim}"
     st.caption(ui.t("kpi_chart_hint"))
     fig = charts_kpi.rate_bars(rows, bar_metric, lang=lang, label=lambda r: charts_kpi.group_label(dim, r["group_id"], lang))
-    hit = chart_pick(fig, chart_key)
+    hit = chart_pick(fig, chart_key, f"{ui.t(f'kpi_dim_{dim}')} · {fmt.metric_label(bar_metric, lang)}", page)
     st.caption(ui.t("kpi_cell_hint"))
     group_table(page, rows, columns, f"{page}_{dim}_{stamp}", dim, window, names=names)
     if hit is not None:
@@ -400,7 +408,7 @@ def gaps_section(page: str, window: dict[str, Any], stamp: str) -> None:
     st.caption(ui.t("kpi_cell_hint"))
     picked = cell_table(frame, table_key, column_config=column_config(
         ("received", "closure_rate", "satisfaction_rate", "reopen_rate", "reopened")), height=table_height(len(frame)))
-    ui.download_table(frame, table_key)
+    ui.download_table(frame, table_key, caption=widgets.download_caption(ui.t("kpi_tab_gaps"), unit=drilled_unit(page)))
     if picked is None or picked[1] not in clickable:
         return
     row, what = shown[picked[0]], clickable[picked[1]]

@@ -1,4 +1,10 @@
-"""Small rendering helpers the pages share: page header, plotly charts, tables and their downloads.
+"""Small rendering helpers the pages share: page header, plotly charts with their PNG download,
+tables with their CSV/.xlsx downloads and printed copy.
+
+Downloads are named and captioned from what is on screen: the page title (page_header keeps it for
+the run), the shared filters' unit and period (last day included) and as-of time, and the chart's
+or table's title (`title=`, else the page's); `caption=` overrides it all for a table or chart
+that is not about the sidebar's period (a year, an assessment month).
 """
 
 from __future__ import annotations
@@ -13,15 +19,20 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from gridboard.core import catalog, export, fmt
-from gridboard.render import charts
-from gridboard.ui.filters import Filters
+from gridboard.render import chart_export, charts
+from gridboard.ui import printing
+from gridboard.ui.filters import FILTERS_KEY, Filters
 from gridboard.ui.session import lang, t
+
+PAGE_TITLE_KEY = "_gridboard_page_title"  # the page_header title of this run (downloads' names)
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # --- rendering helpers ---------------------------------------------------------------------------
 
 
 def page_header(title: str, f: Filters) -> None:
     """Page title with the area, period and as-of stamp under it (free text escaped)."""
+    st.session_state[PAGE_TITLE_KEY] = title
     st.title(title)
     st.caption(
         f"{fmt.escape_md(f.unit_name)} · {fmt.escape_md(f.label)} · "
@@ -29,22 +40,50 @@ def page_header(title: str, f: Filters) -> None:
     )
 
 
-def plotly(fig: Any, *, key: str | None = None) -> None:
+def download_caption(title: str | None = None, *, unit: str | None = None) -> export.Caption:
+    """The caption of a download on this page: its title (the page's when None), the page, the
+    shared filters' unit (or `unit`), period and as-of time, in the session's language."""
+    page = st.session_state.get(PAGE_TITLE_KEY, "")
+    f: Filters | None = st.session_state.get(FILTERS_KEY)
+    if f is None:
+        return export.Caption(title or page, unit or "", lang=lang(), page=page)
+    return export.caption(title or page, unit or f.unit_name, f.start, f.end, f.as_of, lang(), page=page)
+
+
+def chart_download(fig: Any, key: str, title: str | None = None, cap: export.Caption | None = None) -> None:
+    """A small "download image" button under a chart: the figure as a PNG for white paper (title,
+    unit, period, source line), drawn only when clicked, named unit_page_title_period.png."""
+    if not chart_export.available():
+        return
+    cap = cap or download_caption(title)
+    st.download_button(t("download_png"), lambda: chart_export.png_bytes(fig, cap), file_name=cap.file_name("png"),
+                       mime="image/png", icon=":material/image:", on_click="ignore", key=f"dl_png_{key}",
+                       type="tertiary")
+
+
+def plotly(fig: Any, *, key: str | None = None, title: str | None = None,
+           caption: export.Caption | None = None) -> None:
+    """A plotly figure (dark, for the screen) with its PNG download (light, for paper)."""
     st.plotly_chart(fig, theme=None, config=charts.PLOTLY_CONFIG, key=key, width="stretch")
+    chart_download(fig, key or f"chart_{id(fig)}", title, caption)
 
 
-def download_table(df: pd.DataFrame, name: str) -> None:
-    """CSV (UTF-8 with BOM, opens in Excel) and .xlsx download buttons for a table; the files are
-    made by gridboard.export (formula-safe) only when a button is clicked."""
+def download_table(df: pd.DataFrame, name: str, *, title: str | None = None,
+                   caption: export.Caption | None = None) -> None:
+    """CSV (UTF-8 with BOM, opens in Excel) and .xlsx download buttons for a table, named
+    unit_page_title_start至last; the .xlsx has the caption's title rows. The files are made by
+    gridboard.export (formula-safe) only when a button is clicked. The whole table is also put on
+    the page as a static copy that only printing shows (the grid above prints ~10 rows)."""
+    cap = caption or download_caption(title)
     row = st.container(horizontal=True, gap="small")
     with row:
-        st.download_button(t("download_csv"), lambda: export.to_csv_bytes(df), file_name=f"{name}.csv",
+        st.download_button(t("download_csv"), lambda: export.to_csv_bytes(df), file_name=cap.file_name("csv"),
                            mime="text/csv", icon=":material/download:", on_click="ignore", key=f"dl_csv_{name}")
         st.download_button(
-            t("download_xlsx"), lambda: export.to_xlsx_bytes(df), file_name=f"{name}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            icon=":material/table_view:", on_click="ignore", key=f"dl_xlsx_{name}",
+            t("download_xlsx"), lambda: export.to_xlsx_bytes(df, t("exp_sheet"), cap), file_name=cap.file_name("xlsx"),
+            mime=XLSX_MIME, icon=":material/table_view:", on_click="ignore", key=f"dl_xlsx_{name}",
         )
+    printing.print_table(df, cap)
 
 
 def metrics_table(df: pd.DataFrame) -> None:
