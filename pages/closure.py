@@ -61,12 +61,14 @@ with loop_tab:
             st.subheader(ui.t("kpi_ageing_heading"))
             buckets = ui.cached(kpi_views.ageing, **window)
             st.caption(ui.t("kpi_chart_hint") if sum(buckets.values()) else ui.t("kpi_no_overdue"))
-            age = drill.chart_pick(charts_kpi.ageing_bars(buckets, lang=lang), f"closure_ageing_{stamp}")
+            age = drill.chart_pick(charts_kpi.ageing_bars(buckets, lang=lang), f"closure_ageing_{stamp}",
+                                     ui.t("kpi_ageing_heading"), PAGE)
         with right:
             st.subheader(ui.t("kpi_funnel_heading"))
             stages = ui.cached(kpi_views.funnel, **window)
             st.caption(ui.t("kpi_funnel_caption") + ui.t("kpi_chart_hint"))
-            stage = drill.chart_pick(charts_kpi.funnel_bars(stages, lang=lang), f"closure_funnel_{stamp}")
+            stage = drill.chart_pick(charts_kpi.funnel_bars(stages, lang=lang), f"closure_funnel_{stamp}",
+                                       ui.t("kpi_funnel_heading"), PAGE)
         if age in kpi_views.AGE_BUCKETS:
             label = (kpi_views.AGE_LABELS_EN if lang == "en" else kpi_views.AGE_LABELS_ZH)[age]
             q = kpi_cases.Query("age_bucket", values=(("bucket", age),))

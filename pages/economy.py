@@ -7,9 +7,11 @@ from gridboard import ui
 
 ui.page_guard()
 
+import datetime as dt
+
 import streamlit as st
 
-from gridboard.core import config
+from gridboard.core import config, export
 from gridboard.people import economy
 from gridboard.render import charts_people
 
@@ -34,6 +36,12 @@ if not now["villages"]:
     st.info(ui.t("eco_no_villages"))
     st.stop()
 labels = economy.band_labels(settings.edges, lang)
+
+
+def year_caption(title: str) -> export.Caption:  # downloads of the chosen year, not the sidebar's period
+    return export.Caption(title, f.unit_name, dt.date(year, 1, 1), dt.date(year, 12, 31), f.as_of, lang, ui.t("page_economy"))
+
+
 names = economy.label_values(settings, lang)
 
 st.subheader(ui.t("eco_heading", year=year))
@@ -67,11 +75,12 @@ left, right = st.columns(2)
 with left:
     st.subheader(ui.t("eco_bands"))
     bands = ui.cached(economy.bands, year=year, unit=f.unit_id, settings=settings, lang=lang)
-    ui.plotly(charts_people.bands_figure(bands, year=year, lang=lang), key="eco_bands")
+    ui.plotly(charts_people.bands_figure(bands, year=year, lang=lang), key="eco_bands", caption=year_caption(ui.t("eco_bands")))
 with right:
     st.subheader(ui.t("eco_history"))
     history = ui.cached(economy.history, year=year, unit=f.unit_id, settings=settings)
-    ui.plotly(charts_people.economy_history_figure(history, lang=lang), key="eco_history")
+    ui.plotly(charts_people.economy_history_figure(history, lang=lang), key="eco_history",
+              caption=export.Caption(ui.t("eco_history"), f.unit_name, as_of=f.as_of, lang=lang, page=ui.t("page_economy")))
 
 st.subheader(ui.t("eco_weak_list", year=year, n=now["weak"]))
 weak = [v for v in villages if v["weak"]]
@@ -93,4 +102,5 @@ with st.expander(ui.t("eco_all_villages", n=len(villages))):
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={ui.t("eco_col_trend"): st.column_config.LineChartColumn(ui.t("eco_col_trend"),
                                                                                        y_min=0)})
-    ui.download_table(table.drop(columns=[ui.t("eco_col_trend")]), f"collective_economy_{f.unit_id}_{year}")
+    ui.download_table(table.drop(columns=[ui.t("eco_col_trend")]), f"collective_economy_{f.unit_id}_{year}",
+                      caption=year_caption(ui.t("eco_all_villages", n=len(villages))))

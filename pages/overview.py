@@ -50,18 +50,20 @@ left, right = st.columns([3, 2])
 with left:
     st.subheader(ui.t(f"trend_{grain}"))
     series = ui.cached(engine.breakdown, grain, **f.window())
-    ui.plotly(charts.trend_figure(series, lang=lang, start=f.start.date(), end=shown_end, grain=grain), key="trend")
+    ui.plotly(charts.trend_figure(series, lang=lang, start=f.start.date(), end=shown_end, grain=grain), key="trend",
+              title=ui.t(f"trend_{grain}"))
 with right:
     st.subheader(ui.t("by_category"))
     categories = ui.cached(engine.breakdown, "category", **f.window())
-    ui.plotly(charts.category_figure(categories, lang=lang), key="categories")
+    ui.plotly(charts.category_figure(categories, lang=lang), key="categories", title=ui.t("by_category"))
 
 children = ui.cached(engine.breakdown, "child", complete=True, **f.window())
-st.subheader(ui.t("by_child", level=ui.child_level_label(f.unit_id)))
+by_child = ui.t("by_child", level=ui.child_level_label(f.unit_id))
+st.subheader(by_child)
 if any(not r["direct"] for r in children):
     shown = [{**r, "group_name": ui.t("kpi_direct_row", name=r["group_name"])} if r["direct"] else r for r in children]
     table = fmt.metrics_frame(shown, ui.t("group_name"), lang)
     ui.metrics_table(table)
-    ui.download_table(table, f"overview_{f.unit_id}_{f.start:%Y%m%d}_{f.end:%Y%m%d}")
+    ui.download_table(table, f"overview_{f.unit_id}_{f.start:%Y%m%d}_{f.end:%Y%m%d}", title=by_child)
 else:
     st.info(ui.t("no_children"))

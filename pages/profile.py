@@ -99,13 +99,14 @@ left, right = st.columns([3, 2])
 with left:
     st.subheader(ui.t("by_category"))
     if p["categories"]:
-        ui.plotly(charts.category_figure(p["categories"], lang=lang), key="prof_categories")
+        ui.plotly(charts.category_figure(p["categories"], lang=lang), key="prof_categories", title=ui.t("by_category"))
     else:
         st.info(ui.t("no_cases"))
 with right:
     st.subheader(ui.t("prof_index_parts"))
     if idx is not None and idx["components"]:
-        ui.plotly(charts_people.index_components_figure(idx["components"], lang=lang), key="prof_index_parts")
+        ui.plotly(charts_people.index_components_figure(idx["components"], lang=lang), key="prof_index_parts",
+                  title=ui.t("prof_index_parts"))
         st.caption(ui.t("prof_index_parts_note"))
     else:
         st.info(ui.t("prof_index_county") if idx is None else ui.t("prof_not_ranked"))

@@ -145,7 +145,7 @@ with tab_table:
         width="stretch", height=min(38 + 35 * len(frame), 560), column_config=columns,
     )
     st.caption(t("rk_table_hint", band=band))
-    ui.download_table(frame, file_stem)
+    ui.download_table(frame, file_stem, title=t("page_ranking"))
 
     picked = event.selection.rows if event and event.selection else []
     if picked and st.session_state.get("rk_picked") != picked[0]:
@@ -173,14 +173,15 @@ with tab_table:
     with left:
         st.markdown(f"**{t('rk_radar')}**")
         ui.plotly(charts_ranking.radar_figure(u.components, u.parent_raw, name=u.name, lang=lang,
-                                              parent_name=t("rk_radar_parent", name=parent_name)), key="rk_radar")
+                                              parent_name=t("rk_radar_parent", name=parent_name)), key="rk_radar",
+                  title=f"{u.name} · {t('rk_radar')}")
     with right:
         st.markdown(f"**{t('rk_trend')}**")
         last_day = min(f.end.date() - dt.timedelta(days=1), f.as_of.date())
         t_start, t_end = league.trend_window(last_day)
         monthly = ui.cached(league.monthly_rows, u.unit_id, u.parent_id, start=t_start, end=t_end, as_of=f.as_of)
         ui.plotly(charts_ranking.trend_figure(league.trend(monthly, settings, start=t_start, end=t_end), lang=lang),
-                  key="rk_trend")
+                  key="rk_trend", title=f"{u.name} · {t('rk_trend')}")
         st.caption(t("rk_trend_note"))
     st.markdown(f"**{t('rk_components')}**")
     st.dataframe(tables.styled(tables.components_frame(u, settings, lang=lang), lang=lang), hide_index=True,
@@ -204,7 +205,7 @@ with tab_table:
                + (f" · {t('rk_response_missed', target=f'{settings.response_target_min:g}')}"
                   if component == "response" and which == "missed" else ""))
     st.dataframe(cases, hide_index=True, placeholder="—", width="stretch", height=min(38 + 35 * len(cases), 420))
-    ui.download_table(cases, f"ranking_cases_{unit_id}_{component}_{which}")
+    ui.download_table(cases, f"ranking_cases_{unit_id}_{component}_{which}", title=t("rk_cases_title"))
 
 # --- honour and red lists -----------------------------------------------------------------------
 
@@ -218,7 +219,7 @@ with tab_lists:
                 st.subheader(t(key, n=min(league.LIST_SIZE, len(units))))
                 listed = tables.list_frame(units, rows, weights, lang=lang, parent_names=parent_names)
                 st.dataframe(tables.styled(listed, lang=lang), hide_index=True, placeholder="—", width="stretch")
-                ui.download_table(listed, f"{file_stem}_{key}")
+                ui.download_table(listed, f"{file_stem}_{key}", title=t(key, n=min(league.LIST_SIZE, len(units))))
 
 # --- explain a difference -----------------------------------------------------------------------
 

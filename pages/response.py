@@ -61,7 +61,7 @@ for column, d, heading, goal in zip(st.columns(2), (response, close), ("kpi_hist
         st.caption(ui.t("kpi_hist_caption", n=f"{d.n:,}", median=fmt.duration(d.median, kind, lang),
                         p90=fmt.duration(d.p90, kind, lang)) + " · " + ui.t("kpi_chart_hint"))
         chart_key = f"response_hist_{d.measure}_{stamp}"
-        hit = drill.chart_pick(charts_kpi.histogram(d, lang=lang, target=goal), chart_key)
+        hit = drill.chart_pick(charts_kpi.histogram(d, lang=lang, target=goal), chart_key, ui.t(heading), PAGE)
         chosen = next((b for b in d.histogram if b.index == hit), None) if hit is not None else None
         if chosen is not None:
             upper = f"≥ {fmt.number(chosen.lo)}" if chosen.hi is None else f"{fmt.number(chosen.lo)}–{fmt.number(chosen.hi)}"

@@ -36,7 +36,7 @@ else:
 counts = {c: sum(1 for ln in card.lines if ln.rag == c) for c in ("green", "amber", "red")}
 left, right = st.columns([1, 2])
 with left:
-    ui.plotly(charts_kpi.overall_gauge(card.overall, lang=lang), key="score_gauge")
+    ui.plotly(charts_kpi.overall_gauge(card.overall, lang=lang), key="score_gauge", title=ui.t("page_scorecard"))
     st.markdown(f"**{fmt.escape_md(ui.t('kpi_score_counts', **counts))}**")
     sep = "、" if lang == "zh" else ", "
     misses = sep.join(f"{kpi_tables.score_label(ln, lang)} {fmt.number(ln.ratio, 2)}" for ln in card.misses)
@@ -45,7 +45,7 @@ with left:
 with right:
     st.subheader(ui.t("kpi_score_ratio_heading"))
     st.caption(ui.t("kpi_score_ratio_caption") + ui.t("kpi_chart_hint"))
-    bar = drill.chart_pick(charts_kpi.ratio_bars(card.lines, lang=lang), f"score_bars_{stamp}")
+    bar = drill.chart_pick(charts_kpi.ratio_bars(card.lines, lang=lang), f"score_bars_{stamp}", ui.t("kpi_score_ratio_heading"))
 if bar:
     drill.case_panel(f"score_bars_{stamp}_{bar}", f"{f.unit_name.split(' / ')[-1]} · "
                      f"{fmt.metric_label(scorecard.within.metric_of(bar), lang)}",
@@ -56,7 +56,7 @@ if bar:
 st.subheader(ui.t("kpi_score_table_heading"))
 frame, styled, numbers = kpi_tables.score_frame(card, lang)
 picked = drill.cell_table(styled, f"score_table_{stamp}", column_config=drill.right_aligned(numbers))
-ui.download_table(frame, f"scorecard_{stamp}")
+ui.download_table(frame, f"scorecard_{stamp}", title=ui.t("kpi_score_table_heading"))
 if picked is not None:
     line = card.lines[picked[0]]
     drill.case_panel(f"score_table_{stamp}_{line.key}", f"{f.unit_name.split(' / ')[-1]} · "

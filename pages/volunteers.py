@@ -52,12 +52,12 @@ left, right = st.columns([3, 2])
 with left:
     st.subheader(ui.t("vol_trend"))
     ui.plotly(charts_people.volunteer_trend_figure(ui.cached(volunteers.trend, end=f.end, unit=f.unit_id), lang=lang),
-              key="vol_trend")
+              key="vol_trend", title=ui.t("vol_trend"))
 with right:
     st.subheader(ui.t("vol_activity"))
     acts = ui.cached(volunteers.activity, **period)
     if acts:
-        ui.plotly(charts_people.activity_figure(acts, lang=lang), key="vol_activity")
+        ui.plotly(charts_people.activity_figure(acts, lang=lang), key="vol_activity", title=ui.t("vol_activity"))
     else:
         st.info(ui.t("vol_no_services"))
 
@@ -65,7 +65,7 @@ left, right = st.columns([2, 3])
 with left:
     st.subheader(ui.t("vol_stars"))
     ui.plotly(charts_people.stars_figure(ui.cached(volunteers.stars, end=f.end, unit=f.unit_id, edges=edges), lang=lang),
-              key="vol_stars")
+              key="vol_stars", title=ui.t("vol_stars"))
     st.caption(ui.t("vol_stars_note", edges=" / ".join(f"{e:g}" for e in edges)))
 with right:
     st.subheader(ui.t("vol_leaderboard"))
@@ -75,7 +75,8 @@ with right:
         st.dataframe(table, hide_index=True, width="stretch", height=min(36 * len(table) + 40, 420))
         if role not in volunteers.FULL_NAME_ROLES:
             st.caption(ui.t("vol_names_masked"))
-        ui.download_table(table, f"volunteer_points_{f.unit_id}_{f.start:%Y%m%d}_{f.end:%Y%m%d}")
+        ui.download_table(table, f"volunteer_points_{f.unit_id}_{f.start:%Y%m%d}_{f.end:%Y%m%d}",
+                          title=ui.t("vol_leaderboard"))
     else:
         st.info(ui.t("vol_no_services"))
 
@@ -104,4 +105,5 @@ else:
 with st.expander(ui.t("vol_all_units", n=len(rows))):
     table = volunteers.units_frame(rows, lang=lang)
     st.dataframe(table, hide_index=True, width="stretch")
-    ui.download_table(table, f"volunteers_{by}_{f.unit_id}_{f.start:%Y%m%d}_{f.end:%Y%m%d}")
+    ui.download_table(table, f"volunteers_{by}_{f.unit_id}_{f.start:%Y%m%d}_{f.end:%Y%m%d}",
+                      title=ui.t("vol_by_unit"))

@@ -101,7 +101,7 @@ st.caption(ui.t("kpi_chart_hint"))
 steps = charts_kpi.waterfall_steps(e.contributions, TOP)
 fig = charts_kpi.waterfall(e.before, e.after, steps, metric=metric, lang=lang, name_of=name_of,
                            before_label=before_label)
-step = drill.chart_pick(fig, f"{table_key}_waterfall")
+step = drill.chart_pick(fig, f"{table_key}_waterfall", ui.t("kpi_why_waterfall"))
 if isinstance(step, int) and 0 <= step < len(steps) and steps[step][0] != "__rest__":
     show_cases(next(i for i, c in enumerate(e.contributions) if c.group_id == steps[step][0]))
 st.caption(ui.t("kpi_why_sum", sum=f"{e.explained * scale:+,.2f}{unit}", change=f"{e.change * scale:+,.2f}{unit}")
@@ -116,6 +116,6 @@ formats = {before_label: level, ui.t("kpi_col_after"): level, ui.t("kpi_col_cont
            ui.t("kpi_col_weight_before"): "%.1f", ui.t("kpi_col_weight_after"): "%.1f"}
 picked = drill.cell_table(table, table_key, height=drill.table_height(len(table)), column_config={
     k: st.column_config.NumberColumn(k, format=v) for k, v in formats.items() if k in table.columns})
-ui.download_table(table, table_key)
+ui.download_table(table, table_key, title=ui.t("kpi_why_table"))
 if picked is not None:
     show_cases(picked[0], on_close=lambda: drill.clear_selection(table_key))
