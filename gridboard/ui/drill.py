@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from gridboard import ui
-from gridboard.core import catalog, config, export, fmt
+from gridboard.core import catalog, config, fmt
 from gridboard.metrics import engine, gaps, kpi_cases, kpi_views
 from gridboard.render import charts, charts_kpi, kpi_tables
 from gridboard.ui import widgets
@@ -189,19 +189,9 @@ def case_panel(key: str, title: str, options: Sequence[tuple[str, Fetch]], *,
         if matching > kpi_cases.EXPORT_MAX:
             st.caption(ui.t("kpi_cases_export_cap", n=f"{kpi_cases.EXPORT_MAX:,}"))
 
-        cap = widgets.download_caption(f"{title} · {pick}" if len(options) > 1 else title)
-
-        def whole(kind: str) -> bytes:
-            _, everything = fetch(text, kpi_cases.EXPORT_MAX, 0)
-            frame = kpi_cases.display_frame(everything, lang, columns)
-            return export.to_csv_bytes(frame) if kind == "csv" else export.to_xlsx_bytes(frame, ui.t("exp_sheet"), cap)
-
-        buttons = st.container(horizontal=True, gap="small")
-        with buttons:  # files named after the caption
-            st.download_button(ui.t("download_csv"), lambda: whole("csv"), file_name=cap.file_name("csv"),
-                               mime="text/csv", icon=":material/download:", on_click="ignore", key=f"{key}_csv")
-            st.download_button(ui.t("download_xlsx"), lambda: whole("xlsx"), file_name=cap.file_name("xlsx"),
-                               mime=widgets.XLSX_MIME, icon=":material/table_view:", on_click="ignore", key=f"{key}_xlsx")
+        widgets.download_buttons(  # the whole (filtered) list, made when a button is clicked
+            lambda: kpi_cases.display_frame(fetch(text, kpi_cases.EXPORT_MAX, 0)[1], lang, columns),
+            widgets.download_caption(f"{title} · {pick}" if len(options) > 1 else title), (f"{key}_csv", f"{key}_xlsx"))
         _bring_into_view(key)
     return total
 

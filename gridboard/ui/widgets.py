@@ -68,21 +68,25 @@ def plotly(fig: Any, *, key: str | None = None, title: str | None = None,
     chart_download(fig, key or f"chart_{id(fig)}", title, caption)
 
 
+def download_buttons(table: Callable[[], pd.DataFrame], cap: export.Caption, keys: tuple[str, str]) -> None:
+    """CSV (UTF-8 with BOM, opens in Excel) and .xlsx buttons side by side for the frame `table()`
+    returns, named after `cap` (the .xlsx with its title rows); `keys` are the two widget keys. The
+    files are made by gridboard.export (formula-safe) only when a button is clicked."""
+    with st.container(horizontal=True, gap="small"):
+        st.download_button(t("download_csv"), lambda: export.to_csv_bytes(table()), file_name=cap.file_name("csv"),
+                           mime="text/csv", icon=":material/download:", on_click="ignore", key=keys[0])
+        st.download_button(t("download_xlsx"), lambda: export.to_xlsx_bytes(table(), t("exp_sheet"), cap),
+                           file_name=cap.file_name("xlsx"), mime=XLSX_MIME, icon=":material/table_view:",
+                           on_click="ignore", key=keys[1])
+
+
 def download_table(df: pd.DataFrame, name: str, *, title: str | None = None,
                    caption: export.Caption | None = None) -> None:
-    """CSV (UTF-8 with BOM, opens in Excel) and .xlsx download buttons for a table, named
-    unit_page_title_start至last; the .xlsx has the caption's title rows. The files are made by
-    gridboard.export (formula-safe) only when a button is clicked. The whole table is also put on
-    the page as a static copy that only printing shows (the grid above prints ~10 rows)."""
+    """The download buttons of a table shown on the page (download_buttons; its caption from
+    `title` and the page unless `caption` is given), and the whole table as a static copy that
+    only printing shows (the grid above it prints ~10 rows)."""
     cap = caption or download_caption(title)
-    row = st.container(horizontal=True, gap="small")
-    with row:
-        st.download_button(t("download_csv"), lambda: export.to_csv_bytes(df), file_name=cap.file_name("csv"),
-                           mime="text/csv", icon=":material/download:", on_click="ignore", key=f"dl_csv_{name}")
-        st.download_button(
-            t("download_xlsx"), lambda: export.to_xlsx_bytes(df, t("exp_sheet"), cap), file_name=cap.file_name("xlsx"),
-            mime=XLSX_MIME, icon=":material/table_view:", on_click="ignore", key=f"dl_xlsx_{name}",
-        )
+    download_buttons(lambda: df, cap, (f"dl_csv_{name}", f"dl_xlsx_{name}"))
     printing.print_table(df, cap)
 
 
