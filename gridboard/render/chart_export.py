@@ -83,7 +83,7 @@ def _darken_text(node: Any, in_text: bool = False) -> Any:
         return [_darken_text(v, in_text) for v in node]
     if not isinstance(node, dict):
         return node
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in node.items():
         if key in _LINE_KEYS and isinstance(value, str):
             out[key] = _LINE_KEYS[key]
