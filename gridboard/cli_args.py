@@ -1,7 +1,9 @@
 """What every command of `python -m gridboard` shares: the one-line error (CliError), the parser
 that raises it, date and time arguments, the --db and window arguments, JSON and plain-table output.
 
-gridboard.cli (the commands) builds on it; kept apart so the command module stays small.
+gridboard.cli (the commands) and the commands defined beside their packages (bulletin) build on
+it; kept apart so the command module stays small, and low in the layers (above metrics) so a
+package's own command may import it.
 """
 
 from __future__ import annotations
@@ -32,19 +34,19 @@ class Parser(argparse.ArgumentParser):
 
 
 def parse_date(text: str) -> dt.datetime:
+    """YYYY-MM-DD as an argparse type (kpi_json.parse_date, the API's parser, with argparse's error)."""
     try:
-        return dt.datetime.strptime(text, "%Y-%m-%d")
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+        return kpi_json.parse_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def parse_time(text: str) -> dt.datetime:
-    for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    raise argparse.ArgumentTypeError(f"not a time YYYY-MM-DDTHH:MM: {text!r}")
+    """YYYY-MM-DDTHH:MM[:SS], YYYY-MM-DD HH:MM or YYYY-MM-DD as an argparse type (kpi_json.parse_time)."""
+    try:
+        return kpi_json.parse_time(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def emit_json(obj: Any) -> None:
@@ -60,8 +62,9 @@ def db_path(args: argparse.Namespace) -> Path:
     return args.db if args.db is not None else config.load().db_path
 
 
-def window_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--unit", default=None, help="unit id (default: the county root)")
+def window_args(p: argparse.ArgumentParser, *, unit_help: str = "unit id (default: the county root)") -> None:
+    """--unit, --from, --to (days, the end exclusive) and --as-of, into args.unit/start/end/as_of."""
+    p.add_argument("--unit", default=None, help=unit_help)
     p.add_argument("--from", dest="start", type=parse_date, default=None, help="first day, inclusive (YYYY-MM-DD)")
     p.add_argument("--to", dest="end", type=parse_date, default=None, help="last day, exclusive (YYYY-MM-DD)")
     p.add_argument("--as-of", dest="as_of", type=parse_time, default=None, help="evaluation time (default: now)")

@@ -1,5 +1,6 @@
 """`python -m gridboard bulletin`: the monthly bulletin as .docx and/or printable HTML from the
-command line, over the same functions the bulletin page calls. cli.py lists COMMAND; the heavy
+command line, over the same functions the bulletin page calls; its --db, --unit, --from, --to and
+--as-of are gridboard.cli_args' (the other commands' own). cli.py lists COMMAND; the heavy
 imports (matplotlib, python-docx) happen only when the command runs. Errors are one line on stderr
 and exit 2, never a traceback.
 """
@@ -7,7 +8,6 @@ and exit 2, never a traceback.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import re
@@ -17,6 +17,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from gridboard import cli_args
 from gridboard.core import config
 
 
@@ -26,29 +27,10 @@ def _month(text: str) -> str:
     return text.strip()
 
 
-def _day(text: str) -> dt.datetime:
-    try:
-        return dt.datetime.strptime(text, "%Y-%m-%d")
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
-
-
-def _time(text: str) -> dt.datetime:
-    for form in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text, form)
-        except ValueError:
-            continue
-    raise argparse.ArgumentTypeError(f"not a time YYYY-MM-DDTHH:MM: {text!r}")
-
-
 def setup(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", type=Path, default=None, help="DuckDB file (default: the configured data/gridboard.duckdb)")
+    cli_args.db_arg(p)
     p.add_argument("--month", type=_month, default=None, help="the month of the bulletin (YYYY-MM)")
-    p.add_argument("--from", dest="start", type=_day, default=None, help="or any period: first day, inclusive")
-    p.add_argument("--to", dest="end", type=_day, default=None, help="last day, exclusive (with --from)")
-    p.add_argument("--unit", default=None, help="unit id: the county (default) or a town")
-    p.add_argument("--as-of", dest="as_of", type=_time, default=None, help="evaluation time (default: now)")
+    cli_args.window_args(p, unit_help="unit id: the county (default) or a town")  # or --from/--to: any period
     p.add_argument("--out", type=Path, default=None, help="write the bulletin here (.docx, or .html for the printable page)")
     p.add_argument("--html", type=Path, default=None, help="also write the printable HTML page here")
     p.add_argument("--server", default=None, help="URL of a running gridboard server that holds the database "

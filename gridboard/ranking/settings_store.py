@@ -5,7 +5,7 @@
 (gridboard.toml, or the file named by GRIDBOARD_CONFIG) and keeps everything else in it as it
 was: other tables, keys, comments, order (`set_table` is a small writer for one flat table
 of numbers; the result is re-read with tomllib and refused unless only that table changed).
-The file is replaced atomically (temporary file + os.replace).
+The file is replaced atomically (gridboard.core.textfile: temporary file + os.replace).
 
 Every save appends one JSON line (when, who, role, old and new weights, file) to a log beside
 the config file, `<config stem>.log.jsonl` (gridboard.log.jsonl). A file beside the config,
@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import tempfile
 import threading
 import tomllib
 from collections.abc import Mapping
@@ -28,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gridboard.core import auth, config
+from gridboard.core import auth, config, textfile
 from gridboard.ranking.gridindex import COMPONENTS
 
 SAVE_ROLES: tuple[str, ...] = ("leader", "admin")
@@ -121,24 +119,6 @@ def set_table(text: str, table: str, values: Mapping[str, float]) -> str:
     return "".join(lines)
 
 
-def _read(path: Path) -> str:
-    return path.read_text(encoding="utf-8") if path.exists() else ""
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 TARGETS_TABLE = "targets"
 # Targets that are shares (0 < x ≤ 1); the others are time limits (minutes, hours) > 0.
 _DURATION_TARGETS = ("median_response_min", "p90_response_min", "median_close_hours")
@@ -184,7 +164,7 @@ def save_weights(weights: Mapping[str, float], *, user: auth.User, path: Path | 
 def _save(table: str, new: dict[str, float], old_of: Any, user: auth.User, path: Path | None) -> Change:
     path = path or config.config_path()
     with _LOCK:
-        text = _read(path)
+        text = textfile.read_text(path)
         try:
             before = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -199,7 +179,7 @@ def _save(table: str, new: dict[str, float], old_of: Any, user: auth.User, path:
         expected = {**before, table: {**(before.get(table) or {}), **new}}
         if after != expected:
             raise SettingsError(f"cannot edit the {table} in {path.name} safely; edit the file by hand")
-        _write_atomic(path, updated)
+        textfile.write_atomic(path, updated)
         change = Change(cfg.now().isoformat(), user.name, user.role, old, new, str(path), table)
         with log_path(path).open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(change.as_dict(), ensure_ascii=False) + "\n")

@@ -20,17 +20,15 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
-import tempfile
 import threading
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gridboard.core import auth, config
+from gridboard.core import auth, config, textfile
 
 SECTION = "api_tokens"
 _LOCK = threading.Lock()
@@ -79,18 +77,6 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def create(user: str, path: Path | None = None, *, now: dt.datetime | None = None) -> tuple[str, TokenInfo]:
     """A new token for `user` (printed once by the caller) and what is stored about it."""
     path = _path(path)
@@ -114,13 +100,13 @@ def mint(section: str, fields: dict[str, str], path: Path | None = None, *, now:
             token_id = secrets.token_hex(4)
         token = f"gb_{token_id}_{secrets.token_urlsafe(32)}"
         created = (now or config.load(path).now()).isoformat(timespec="seconds")
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        text = textfile.read_text(path)
         if text and not text.endswith("\n"):
             text += "\n"
         lines = "".join(f"{k} = {json.dumps(str(v), ensure_ascii=False)}\n" for k, v in fields.items())
         text += f'\n[{section}.{token_id}]\n{lines}sha256 = "{digest(token)}"\ncreated = "{created}"\n'
         _check_toml(text)
-        _write_atomic(path, text)
+        textfile.write_atomic(path, text)
     return token, token_id, created
 
 
@@ -157,7 +143,7 @@ def revoke(token_id: str, path: Path | None = None, *, section: str = SECTION, w
         _check_toml(text)
         if token_id in (tomllib.loads(text).get(section) or {}):
             raise TokenError(f"token {token_id} is not a plain [{section}.{token_id}] table; remove it by hand")
-        _write_atomic(path, text)
+        textfile.write_atomic(path, text)
     return found[token_id]
 
 
