@@ -16,7 +16,8 @@ Browser. `browser` is one headless Chromium per module; `new_page(size)` opens a
 context; `signed_in(role, path, size, lang)` opens `path` by its URL, logs in through the form as
 the demo account of `role` and switches the language; with keep=True the signed-in page is kept
 for the module and the next call with the same role, size and language navigates by the sidebar
-instead of logging in again. Contexts a test opened are closed when it ends, passed or failed.
+(or, by_url=True, loads the URL in that context: its session cookie signs in) instead of typing
+the form again. Contexts a test opened are closed when it ends, passed or failed.
 A module using them defines a module-scoped `server` fixture (browser_support.serve, or
 `small_server`, the session's one server on the small county for modules that only read).
 
@@ -151,22 +152,30 @@ def _kept_pages() -> Iterator[dict[tuple[str, str, str], object]]:
 
 @pytest.fixture
 def signed_in(browser, server: bs.Server, _kept_pages) -> Iterator[Callable[..., object]]:
-    """signed_in(role="leader", path="", size="1920x1080", lang="zh", keep=False) → a page showing
-    `path` (a url_path; "" = the role's home) signed in as `role`, settled."""
+    """signed_in(role="leader", path="", size="1920x1080", lang="zh", keep=False, by_url=False) → a
+    page showing `path` (a url_path; "" = the role's home) signed in as `role`, settled.
+
+    The first page of a (role, size, lang) logs in through the form; with keep=True it is kept for
+    the module, and the next call opens `path` from its sidebar menu (the same session), or, with
+    by_url=True or where the menu has no such entry (the wall screen hides the sidebar, the case page
+    is reached by links), loads the URL in the kept browser context, whose session cookie signs the
+    new session in without the form."""
     opened: list[object] = []
 
     def sign(role: str = "leader", path: str = "", size: str = "1920x1080", lang: str = "zh", *,
-             keep: bool = False):
+             keep: bool = False, by_url: bool = False):
         key = (role, size, lang)
         page = _kept_pages.get(key) if keep else None
-        if page is not None and bs.can_navigate(page, _title(path, role, lang)):
-            bs.navigate(page, _title(path, role, lang))
+        title = _title(path, role, lang)
+        if page is not None and not by_url and bs.can_navigate(page, title):
+            bs.navigate(page, title)
             return page
-        if page is None:  # else a kept page without its menu (the wall screen): sign in again there
+        if page is None:
             page = bs.open_page(browser, server, size)
             (_kept_pages.__setitem__(key, page) if keep else opened.append(page.context))
         bs.goto(page, server, path)
-        bs.log_in(page, role)
+        if page.locator(bs.LOGIN_FIELD).count():  # else the context's session cookie signed this session in
+            bs.log_in(page, role)
         if lang == "en":
             bs.switch_language(page, "English")
         return page

@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM, ROOT
+from browser_support import CHROMIUM, LOGIN_FIELD, ROOT, SHOTS
+from browser_support import TIMEOUT_MS as RENDER_TIMEOUT_MS
 from test_api_server import Live
-from test_browser import LOGIN_FIELD, RENDER_TIMEOUT_MS, SHOTS
 
 from gridboard.core import auth, sessions
 
