@@ -8,17 +8,15 @@ Screenshots and the PDF go to screenshots/ (git-ignored) or $GRIDBOARD_SCREENSHO
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import docx
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, small_database, streamlit_server
+from browser_support import CHROMIUM, FAILURE, SHOTS, Server, shoot
 
 from gridboard.bulletin import dates
-from gridboard.core import auth, config
+from gridboard.core import config
 from gridboard.db import store
 from gridboard.metrics import engine
 
@@ -27,52 +25,30 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (apt-get install chromium)"),
 ]
 
-SHOTS = Path(os.environ.get("GRIDBOARD_SCREENSHOTS", ROOT / "screenshots"))
-SIZES = {"1920x1080": (1920, 1080), "1366x768": (1366, 768)}
-TIMEOUT_MS = 90_000
-FAILURE = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+
+@pytest.fixture(scope="module")
+def server(small_server: Server) -> Server:
+    """The session's read-only server on the small county (the bulletin page only reads)."""
+    return small_server
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict, list[str]]]:
-    """(URL, the engine's KPIs of the last whole month, requests seen). The KPIs are read before the
-    server holds the file; that month's cases all closed or passed their due time before now."""
-    tmp = tmp_path_factory.mktemp("bulletin_browser")
-    db = small_database(tmp / "bulletin.duckdb", config.load().now())
-    expected = last_month_kpis(db)
-    cfg = tmp / "gridboard.toml"
-    cfg.write_text("", encoding="utf-8")
-    with streamlit_server({"GRIDBOARD_DB": str(db), "GRIDBOARD_CONFIG": str(cfg)}, log=tmp / "server.log") as url:
-        yield url, expected, []
+def expected(small_db_file: Path) -> dict:
+    """The engine's KPIs of the last whole month, from the file the server's copy was made of; that
+    month's cases all closed or passed their due time before now."""
+    return last_month_kpis(small_db_file)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-def open_bulletin(browser, server, size: str):
-    url, _, requests = server
-    width, height = SIZES[size]
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN", accept_downloads=True)
-    page = context.new_page()
-    page.on("request", lambda req: requests.append(req.url))
-    page.goto(f"{url}/bulletin")
-    page.get_by_label("用户名").wait_for(timeout=TIMEOUT_MS)
-    page.get_by_label("用户名").fill("analyst")
-    page.get_by_label("密码").fill(auth.DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_selector(f".gb-bulletin h1, {FAILURE}", timeout=TIMEOUT_MS)
+def open_bulletin(signed_in, size: str):
+    """The bulletin page as the analyst: the first call types the login form on its URL, the next
+    reuses that signed-in session (keep=True) and opens the page from the sidebar."""
+    page = signed_in("analyst", "bulletin", size, keep=True)
+    page.wait_for_selector(f".gb-bulletin h1, {FAILURE}")
     boxes = page.locator(FAILURE)
     assert boxes.count() == 0, boxes.first.inner_text()[:1500]
-    page.get_by_role("heading", name="月度通报").first.wait_for(timeout=TIMEOUT_MS)
+    page.get_by_role("heading", name="月度通报").first.wait_for()
     page.wait_for_function("() => [...document.querySelectorAll('.gb-figure img')].every(i => i.complete"
-                           " && i.naturalWidth > 0)", timeout=TIMEOUT_MS)
+                           " && i.naturalWidth > 0)")
     return page
 
 
@@ -87,37 +63,36 @@ def last_month_kpis(db: Path) -> dict:
         con.close()
 
 
-@pytest.mark.parametrize("size", list(SIZES))
-def test_bulletin_page_shows_the_a4_bulletin(browser, server, size):
-    page = open_bulletin(browser, server, size)
-    k = server[1]
+@pytest.mark.parametrize("size", ["1920x1080", "1366x768"])
+def test_bulletin_page_shows_the_a4_bulletin(signed_in, expected, size):
+    page = open_bulletin(signed_in, size)
+    assert page.url.split("?")[0].rstrip("/").endswith("/bulletin")  # opened straight from its URL
+    k = expected
     text = page.locator(".gb-bulletin").inner_text()
     assert f"共受理群众诉求{k['received']:,}件" in text
     assert page.locator(".gb-figure img").count() >= 2
     box = page.locator(".gb-bulletin").bounding_box()
     assert box is not None and box["width"] <= 210 / 25.4 * 96 + 2  # not wider than A4
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"bulletin_page_{size}.png"))
+    shoot(page, f"bulletin_page_{size}")
     page.locator(".gb-figure").first.scroll_into_view_if_needed()
-    page.screenshot(path=str(SHOTS / f"bulletin_page_{size}_chart.png"))
-    page.context.close()
+    shoot(page, f"bulletin_page_{size}_chart")
+    page.locator(".gb-bulletin h1").scroll_into_view_if_needed()  # the next test of this session starts at the top
 
 
-def test_downloads_and_the_printed_pdf(browser, server, tmp_path):
-    page = open_bulletin(browser, server, "1920x1080")
-    k = server[1]
-    with page.expect_download(timeout=TIMEOUT_MS) as got:
+def test_downloads_and_the_printed_pdf(signed_in, browser, expected, tmp_path):
+    page = open_bulletin(signed_in, "1920x1080")
+    k = expected
+    with page.expect_download() as got:
         page.get_by_role("button", name="下载 Word（.docx）").click()
     word_path = tmp_path / "bulletin.docx"
     got.value.save_as(word_path)
     text = "\n".join(p.text for p in docx.Document(str(word_path)).paragraphs)
     assert f"共受理群众诉求{k['received']:,}件" in text
     assert f"办结率{k['closure_rate'] * 100:.1f}%" in text
-    with page.expect_download(timeout=TIMEOUT_MS) as got:
+    with page.expect_download() as got:
         page.get_by_role("button", name="下载打印版网页（.html）").click()
     html_path = tmp_path / "bulletin.html"
     got.value.save_as(html_path)
-    page.context.close()
 
     # the printable page alone, as a county clerk opens it: from the file, offline, then Ctrl+P
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
@@ -137,6 +112,6 @@ def test_downloads_and_the_printed_pdf(browser, server, tmp_path):
 
 
 def test_nothing_left_the_server(server):
-    url, _, requests = server
-    outside = [u for u in requests if not u.startswith((url, "data:", "blob:", "about:"))]
-    assert outside == []
+    """Runs last in this module: every request of the pages above went to the local server."""
+    assert server.requests
+    assert [u for u in server.outside_requests() if not u.startswith("about:")] == []
