@@ -25,6 +25,7 @@ from gridboard.cli_args import print_table as _print_table
 from gridboard.cli_args import window_args as _window_args
 from gridboard.core import config, users
 from gridboard.db import backup, store
+from gridboard.ingest import commands as ingest_commands
 from gridboard.lake import commands as lake_commands
 from gridboard.lake.errors import LakeError
 from gridboard.metrics import engine, kpi_json
@@ -135,6 +136,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     try:
         report = pipeline.ingest(
             con, args.file, table=args.table, mapping=args.mapping, add_units_under=args.add_units_under,
+            live_history=args.live_history,
             dry_run=args.dry_run, all_or_nothing=args.all_or_nothing, user=args.user,
             rejected_path=args.rejected, on_progress=progress,
         )
@@ -256,7 +258,10 @@ def _ingest_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mapping", default=None,
                    help="mapping preset name (nyc311, baltimore311, la311, wenzheng, or a saved one) or a JSON file")
     p.add_argument("--add-units-under", dest="add_units_under", default=None,
-                   help="create unknown units as grids under this unit (and 未划分 for rows without one)")
+                   help="create unknown units as grids under this town or community (names and places must fit "
+                   "the county; rows without a unit go to its 未划分)")
+    p.add_argument("--live-history", dest="live_history", action="store_true",
+                   help="count cases open longer than history_open_days as live on the wall (default: history)")
     p.add_argument("--dry-run", action="store_true", help="check and report only; write nothing")
     p.add_argument("--all-or-nothing", action="store_true", help="load nothing when any row is rejected")
     p.add_argument("--rejected", type=Path, default=None, help="write the rejected rows with a reason column (CSV)")
@@ -338,6 +343,7 @@ COMMANDS: list[Command] = [
     kiosk.COMMAND,
     bulletin_commands.COMMAND,
     *backup.COMMANDS,
+    *ingest_commands.COMMANDS,
     users.COMMAND,
     *lake_commands.COMMANDS,
 ]

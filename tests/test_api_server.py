@@ -149,22 +149,30 @@ def test_real_la311_export_through_the_api(live):
     # "Closed"/"Referred Out" (closed, by the preset) without a close date cannot be true: rejected
     lying = [r for r in rows if r["status"] in ("Closed", "Referred Out") and not r["closeddate"].strip()]
     kept = [r for r in rows if r not in lying]
-    places = {r["ncname"].strip() for r in kept if r["ncname"].strip()}
-    blank = sum(1 for r in kept if not r["ncname"].strip())
-    path = "/api/v1/ingest?table=cases&mapping=la311&add_units_under=C"
+    # LA's neighbourhood councils are not units of this (Chinese) county: not created, their rows
+    # rejected (issue #15); rows without one go to the town's 未划分
+    placed = [r for r in kept if r["ncname"].strip()]
+    blank = len(kept) - len(placed)
+    status, report, _ = live.api("POST", "/api/v1/ingest?table=cases&mapping=la311&add_units_under=C",
+                                 live.analyst, file=(LA311.name, LA311.read_bytes()))
+    assert status == 422 and "新单位只能建在镇街或社区/村之下" in report["error"]  # never beside the towns
+    path = "/api/v1/ingest?table=cases&mapping=la311&add_units_under=T1"
     status, report, _ = live.api("POST", path, live.analyst, file=(LA311.name, LA311.read_bytes()))
     assert status == 200, report
     assert report["outcome"] == "partial" and len(lying) == 18
-    assert (report["read"], report["inserted"], report["updated"], report["rejected"]) == (len(rows), len(kept), 0, 18)
+    assert (report["read"], report["inserted"], report["updated"], report["rejected"]) == \
+        (len(rows), blank, 0, 18 + len(placed))
     assert report["unassigned"] == blank == 38
-    assert report["new_units"] == len(places) + 1  # each neighbourhood council a grid, plus 未划分
-    assert {p["row"] for p in report["problems"] if p["action"] == "拒绝"} == \
-        {i + 2 for i, r in enumerate(rows) if r in lying}  # file rows: the header is row 1
+    assert report["new_units"] == 1  # 未划分 only
+    refused = {i + 2 for i, r in enumerate(rows) if r in lying or r in placed}  # file rows: the header is row 1
+    listed = [p["row"] for p in report["problems"]]  # the first 500 problems by row
+    assert len(listed) == 500 and {p["row"] for p in report["problems"] if p["action"] == "拒绝"} == \
+        {row for row in refused if row <= max(listed)}
     health = live.health()
     assert health["data_version"] == report["data_version"]
-    assert health["last_ingest"]["file_name"] == LA311.name and health["last_ingest"]["rows_inserted"] == len(kept)
+    assert health["last_ingest"]["file_name"] == LA311.name and health["last_ingest"]["rows_inserted"] == blank
     status, again, _ = live.api("POST", path, live.analyst, file=(LA311.name, LA311.read_bytes()))
-    assert status == 200 and (again["inserted"], again["unchanged"], again["rejected"]) == (0, len(kept), 18)
+    assert status == 200 and (again["inserted"], again["unchanged"], again["rejected"]) == (0, blank, 18 + len(placed))
     assert live.health()["data_version"] == report["data_version"]  # the same file again changes nothing
 
 

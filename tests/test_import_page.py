@@ -1,6 +1,6 @@
 """The import page (pages/import.py) through AppTest, started from app.py as a session would be:
 upload → mapping → check → load, the same file twice, broken files, the Baltimore export through
-its preset with new grids, a mapping fixed and saved as a preset, the batch closed when it is no
+its preset (no US neighbourhood becomes a grid; undone from the log), a mapping fixed and saved as a preset, the batch closed when it is no
 longer needed, and the overview's numbers after a load (the data version keys every cache).
 
 AppTest uploads through `at.file_uploader[0].set_value((name, bytes, mime))` (streamlit 1.67).
@@ -224,32 +224,49 @@ def test_all_or_nothing_keeps_a_file_with_a_rejected_row_out(env: Path) -> None:
 
 
 @pytest.mark.skipif(not BALTIMORE.is_file(), reason=f"real data file {BALTIMORE} is absent")
-def test_baltimore_export_through_its_preset_with_new_grids(env: Path) -> None:
+def test_baltimore_export_cannot_flood_the_county_and_is_undone(env: Path) -> None:
+    """Issue #15: new units only under a town the analyst picks, and only with names of the county;
+    the years-old open cases come in as history; the batch is undone from the import log."""
+    before = db_state(env)
     at = open_page()
     upload(at, BALTIMORE.name, BALTIMORE.read_bytes())
     assert at.selectbox(key="imp_preset").value == "baltimore311", "the preset is picked from the headers"
     assert "已按表头自动选择" in texts(at)
+    assert "10,000 行数据" in texts(at), "a small file's rows are counted, not estimated"
     check(at)
     rejected_without = int(tiles(at)["拒绝"].replace(",", ""))
-    assert rejected_without > 5000  # neighbourhoods are not grids of this county
+    assert rejected_without == 9200  # neighbourhoods are not grids of this county
     assert "有些行的单位在数据库中不存在" in texts(at)
+    # the open cases without a neighbourhood ("NA": 13 of the 198 open, all from 2014-2019) load as history
+    assert "13 件案件上报超过 180 天仍未办结，将按历史件导入" in texts(at)
     at.checkbox(key="imp_add_units").check().run()
     assert "请重新检查" in at.info[0].value  # the earlier check no longer applies
-    assert at.selectbox(key="imp_parent").options[:2] == ["测试县", "测试县 / 城关街道"]
-    at.selectbox(key="imp_parent").set_value("T1").run()
+    parent = at.selectbox(key="imp_parent")
+    assert parent.value is None and parent.options[0] == "测试县 / 城关街道", "no default, and not the county"
+    assert "测试县" not in parent.options
+    assert at.button(key="imp_check").disabled and "先选择新网格所属的镇街或社区/村" in texts(at)
+    parent.set_value("T1").run()
     check(at)
     shown = {k: int(v.replace(",", "")) for k, v in tiles(at).items()}
-    assert shown["读取行数"] == 10_000 and shown["拒绝"] < rejected_without
-    new_units, unassigned = counted(at, r"新建单位 ([\d,]+) 个"), counted(at, r"归入“未划分” ([\d,]+) 行")
-    assert new_units > 100 and unassigned > 0
+    assert shown["读取行数"] == 10_000 and shown["拒绝"] == rejected_without
+    assert counted(at, r"新建单位 ([\d,]+) 个") == 1 and "将新建的单位（1 个）" in texts(at)
+    assert frame(at, "名称")["上级单位"].tolist() == ["测试县 / 城关街道"]
+    assert "不能新建这个单位：名称不像本县的单位" in texts(at)
     load(at)
     assert "导入完成" in at.success[0].value
-    grids = query(env, "SELECT count(*), count(DISTINCT parent_id), min(parent_id), min(level) FROM units "
-                       "WHERE unit_id LIKE 'T1-%'")[0]
-    assert grids[0] == new_units and grids[1:] == (1, "T1", "grid")  # the grids and T1's 未划分
-    loaded = query(env, "SELECT count(*) FROM cases c JOIN unit_closure u ON u.descendant_id = c.unit_id "
-                        "WHERE u.ancestor_id = 'T1' AND c.case_id NOT LIKE 'K%'")[0][0]
-    assert loaded == shown["新增"] == shown["可导入"]
+    assert query(env, "SELECT count(*) FROM units WHERE unit_id LIKE 'T1-%'") == [(1,)]  # T1's 未划分 only
+    assert query(env, "SELECT count(*) FROM history_cases") == [(13,)]
+    log_id = query(env, "SELECT max(id) FROM ingest_log")[0][0]
+    assert at.selectbox(key="imp_undo_batch").value == log_id
+    assert at.button(key="imp_undo").disabled, "undo asks for a confirmation first"
+    at.checkbox(key=f"imp_undo_sure_{log_id}").check().run()
+    at.button(key="imp_undo").click().run()
+    assert not at.exception, at.exception
+    assert f"已撤销导入 #{log_id}" in at.success[0].value
+    after = db_state(env)
+    assert {k: v for k, v in after[0].items() if k not in ("ingest_log", "meta")} == \
+        {k: v for k, v in before[0].items() if k not in ("ingest_log", "meta")}
+    assert after[1] == before[1] + 2 and frame(at, "结果")["结果"].iloc[0] == "已撤销"
 
 
 # --- mapping ---------------------------------------------------------------------------------------
@@ -326,6 +343,7 @@ def test_the_batch_is_closed_when_no_longer_needed(env: Path, monkeypatch: pytes
     at.checkbox(key="imp_add_units").check().run()
     assert mine(closed) == ["a.csv", "b.csv"], "a changed option closes it"
     assert "请重新检查" in at.info[0].value and "imp_load" not in [b.key for b in at.button]
+    at.selectbox(key="imp_parent").set_value("T1").run()  # new units need a parent chosen explicitly
     check(at)
     load(at)
     assert mine(closed) == ["a.csv", "b.csv", "b.csv"], "the load closes it"
@@ -371,7 +389,7 @@ def test_the_overview_shows_the_new_cases_after_a_load(env: Path) -> None:
 def test_history_and_parent_choices(tmp_path: Path) -> None:
     con = small_county(tmp_path / "db.duckdb")
     assert pipeline.history(con).empty
-    assert pipeline.parent_choices(con) == [("C1", "测试县"), ("T1", "测试县 / 城关镇")]
+    assert pipeline.parent_choices(con) == [("T1", "测试县 / 城关镇")]  # never the county beside its towns
     for i in range(3):
         pipeline.ingest(con, csv_bytes(f"H{i},G1,12345热线,环境卫生,2024-05-0{i + 1} 08:00,,待处理,"),
                       table="cases", file_name=f"h{i}.csv", user="me")

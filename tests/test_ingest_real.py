@@ -2,7 +2,8 @@
 median close time the app then computes equal an independent pandas computation on the raw file.
 
 The pandas reference applies the import's documented semantics on its own: cancelled = a status
-marked Duplicate or Cancelled; rows closed (or due) before they were reported are rejected;
+marked Duplicate or Cancelled; a close given as a bare date (midnight) on the day of the report is
+the end of that day (23:59:59); other rows closed (or due) before they were reported are rejected;
 1900-01-01 close dates are placeholders (no close date); a status that says open next to a close
 date, or "Closed" with an empty close date, is rejected; as_of = one day after the latest date.
 """
@@ -59,6 +60,9 @@ def reference(path: Path, spec: tuple) -> dict:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     created = _parse(raw[created_col], fmt)
     closed = _parse(raw[closed_col], fmt)
+    day = created.dt.normalize()
+    same_day_date_only = (closed == closed.dt.normalize()) & (closed == day) & (closed < created)
+    closed = closed.mask(same_day_date_only, day + pd.Timedelta(seconds=86_399))
     ok = created.notna() & ~(closed < created)
     if due_col:
         ok &= ~(_parse(raw[due_col], fmt) < created)
@@ -135,20 +139,30 @@ def test_wenzheng_csv_and_xlsx_load_identically(tmp_path: Path) -> None:
     assert len(tables[0]) == 2816
 
 
-def test_la_2017_closed_before_created_rows_are_rejected_and_downloadable(tmp_path: Path) -> None:
+def test_la_2017_date_only_closes_on_the_report_day_are_the_end_of_that_day(tmp_path: Path) -> None:
+    """Issue #15: LA 311 stores same-day closes as "12/27/2017 12:00:00 AM": not "closed before
+    reported" (the 12 rows were rejected before) but closed at 23:59:59 that day, with a warning."""
+    path = REAL_DATA / "la311/la311_2017_subset.csv"
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    created = pd.to_datetime(raw["CreatedDate"], format=US)
+    closed = pd.to_datetime(raw["ClosedDate"].replace("", None), format=US)
+    same_day = raw[(closed < created) & (closed == created.dt.normalize())]
+    assert len(same_day) == 12  # every "closed before created" row of this file is such a date-only close
     con = store.connect(tmp_path / "db.duckdb", create=True)
-    batch = pipeline.prepare(con, REAL_DATA / "la311/la311_2017_subset.csv", table="cases", mapping="la311")
+    batch = pipeline.prepare(con, path, table="cases", mapping="la311")
     try:
-        assert batch.report.rows_rejected == 12
-        rejected = batch.rejected_rows()
-        assert len(rejected) == 12
-        assert list(rejected.columns[:2]) == ["行号", "SRNumber"]
-        assert rejected["拒绝原因"].str.contains("办结时间早于上报时间").all()
-        created = pd.to_datetime(rejected["CreatedDate"], format=US)
-        closed = pd.to_datetime(rejected["ClosedDate"], format=US)
-        assert (closed < created).all()
+        assert batch.report.rows_rejected == 0
+        warned = batch.problems(None, "warning")
+        date_only = warned[warned["问题"].str.startswith("只有日期、与上报同一天")]
+        assert sorted(date_only["行号"]) == sorted(same_day.index + 2)  # file rows: the header is row 1
+        batch.commit()
     finally:
         batch.close()
+    got = dict(con.execute("SELECT case_id, closed_at FROM cases WHERE list_contains($ids, case_id)",
+                           {"ids": list(same_day["SRNumber"])}).fetchall())
+    want = {sr: dt.datetime.strptime(c, US).replace(hour=23, minute=59, second=59)
+            for sr, c in zip(same_day["SRNumber"], same_day["ClosedDate"], strict=True)}
+    assert got == want
     con.close()
 
 

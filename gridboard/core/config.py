@@ -150,6 +150,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("demo_feed_rate", 1.0, "Speed of the demo feed: 1 = the county's own daily rhythm", POSITIVE),
     Setting("kiosk_token", "", "Token for ?kiosk=TOKEN wall-screen sign-in as role 'wall' (empty: kiosk sign-in off)",
             TEXT),
+    # imports (gridboard/ingest): open cases older than this are history, kept off the wall's live counts
+    Setting("history_open_days", 180, "An imported case still open this many days after it was reported is flagged "
+            "as history and kept off the wall's live counts unless the analyst confirms it is live", whole(1)),
     Setting("min_cases_for_rank", 20, "Units with fewer cohort cases show 数据不足 instead of a rank", whole(0)),
     Setting("shrink_k", 20, "Pseudo-count k of the shrinkage toward the parent unit's rate", NON_NEGATIVE),
     # rankings and the scorecard (issue #12): assessment period, rank bands, stars

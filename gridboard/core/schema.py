@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-SCHEMA_VERSION = 2  # 2: case aggregates (gridboard/db/aggregates.py)
+SCHEMA_VERSION = 3  # 2: case aggregates (gridboard/db/aggregates.py); 3: import history flags and undo copies
 
 # --- enums (stored as English codes, shown as Chinese labels) -------------------------------
 
@@ -223,6 +223,24 @@ DATA_TABLES: dict[str, Table] = {
     t.name: t for t in (UNITS, CASES, VOLUNTEERS, VOLUNTEER_SERVICES, COLLECTIVE_ECONOMY)
 }
 ALL_TABLES: dict[str, Table] = {**DATA_TABLES, INGEST_LOG.name: INGEST_LOG}
+
+# Import bookkeeping beside the contract (gridboard/ingest/undo.py): cases an import flagged as
+# history (open longer than the history_open_days setting: kept off the wall's live counts), and
+# per data table the undo copy of each batch (keys of the rows it inserted, old rows it updated).
+HISTORY_CASES = "history_cases"
+HISTORY_DDL = (f"CREATE TABLE IF NOT EXISTS {HISTORY_CASES} (case_id TEXT PRIMARY KEY, log_id INTEGER NOT NULL)")
+UNDO_TABLES: dict[str, str] = {name: f"ingest_undo_{name}" for name in DATA_TABLES}
+
+
+def undo_table_sql(table: Table) -> str:
+    """The undo copy of `table`: its columns (nullable, no checks) plus the batch and the kind of change."""
+    cols = ", ".join(f"{c.name} {c.sql_type}" for c in table.columns)
+    return f"CREATE TABLE IF NOT EXISTS {UNDO_TABLES[table.name]} (_log_id INTEGER NOT NULL, _kind TEXT NOT NULL, {cols})"
+
+
+def import_tables_sql() -> list[str]:
+    """DDL of the import bookkeeping tables (idempotent)."""
+    return [HISTORY_DDL, *(undo_table_sql(t) for t in DATA_TABLES.values())]
 
 
 def create_table_sql(table: Table) -> str:

@@ -71,6 +71,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(schema.create_table_sql(table))
     con.execute(CLOSURE_DDL)
     con.execute(INGEST_SEQ_DDL)
+    for ddl in schema.import_tables_sql():
+        con.execute(ddl)
     from gridboard.db import aggregates  # aggregates builds on this module's meta helpers
 
     aggregates.create_tables(con)
@@ -96,7 +98,8 @@ def check_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Bring an older database up to SCHEMA_VERSION in one transaction (version 2: the case
-    aggregates of gridboard/db/aggregates.py, built from the cases already there)."""
+    aggregates of gridboard/db/aggregates.py, built from the cases already there; version 3: the
+    import's history flags and undo copies, created empty by ensure_schema)."""
     version = int(get_meta(con, "schema_version", "0") or 0)
     if version >= schema.SCHEMA_VERSION:
         return

@@ -65,11 +65,17 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "no_parent_for_unassigned": (ERROR, "所属网格为空，且数据库中没有可挂靠“未划分”网格的上级单位"),
     "unknown_parent": (ERROR, "上级单位不存在"),
     "unknown_volunteer": (ERROR, "志愿者不存在（请先导入志愿者表）"),
+    "new_unit_name": (ERROR, "不能新建这个单位：名称不像本县的单位"),
+    "new_unit_outside": (ERROR, "不能新建这个单位：位置不在本县范围内"),
     "placeholder_date": (WARNING, "占位日期（如 1900-01-01），按空值处理"),
     "placeholder_coords": (WARNING, "占位坐标（如 39,-77 或 0,0）或坐标不全，按空值处理"),
     "unassigned": (WARNING, "所属网格为空，归入“未划分”网格"),
     "new_unit": (WARNING, "单位不存在，将新建为网格"),
     "dup_merged": (WARNING, "与文件中另一行完全相同，已合并"),
+    "history_case": (WARNING, "长期未办结，按历史件导入，不计入大屏实时数"),
+    "date_soon_future": (WARNING, "时间晚于当前时间（一天以内，已保留）：请核对来源系统的时钟或时区"),
+    "phone_odd": (WARNING, "电话号码不像有效号码（已保留）"),
+    "date_only_same_day": (WARNING, "只有日期、与上报同一天：按当天结束（23:59:59）记"),
 }
 
 PROBLEM_FRAME_COLUMNS = ("row", "col", "value", "code", "detail")
@@ -213,7 +219,7 @@ def check_chunk(plan: Plan, chunk: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataF
         text = values.clean(raw, plan.missing.get(name))
         value, bad, code, placeholder = _convert(plan, col, text, out)
         if code is not None:
-            probs.add(bad, name, raw, code)
+            probs.add(bad, name, raw, code, values.allowed_values(name) if col.enum else None)
         out[name] = value
         if placeholder is not None and not col.required:
             probs.add(placeholder, name, raw, "placeholder_date")
@@ -284,7 +290,9 @@ def _row_rules(plan: Plan, typed: pd.DataFrame, raw: dict[str, pd.Series], probs
     _dates_in_window(plan, typed, raw, probs)
     _numbers_in_bounds(typed, raw, probs)
     if name == "cases":
-        _timeline(typed, raw, probs, placeholders.get("closed_at"))
+        _timeline(plan, typed, raw, probs, placeholders.get("closed_at"))
+        if "reporter_phone" in raw:
+            probs.add(values.odd_phones(typed["reporter_phone"]), "reporter_phone", raw["reporter_phone"], "phone_odd")
     elif name == "units":
         probs.add(typed["parent_id"] == typed["unit_id"], "parent_id", raw.get("parent_id"), "own_parent")
         probs.add(typed["parent_id"].isna() & typed["level"].notna() & (typed["level"] != "county"),
@@ -297,12 +305,13 @@ def _row_rules(plan: Plan, typed: pd.DataFrame, raw: dict[str, pd.Series], probs
                       raw["party_led_cooperatives"], "party_led_over_total")
 
 
-def _timeline(typed: pd.DataFrame, raw: dict[str, pd.Series], probs: _Collector,
+def _timeline(plan: Plan, typed: pd.DataFrame, raw: dict[str, pd.Series], probs: _Collector,
               close_placeholder: pd.Series | None) -> None:
     """reported ≤ dispatched ≤ responded ≤ closed ≤ callback (each pair where both are known),
     due after reported, and a status that agrees with the close time (a placeholder close date,
     already warned about, is not held against a closed status)."""
     rep = typed["reported_at"]
+    _date_only_same_day(plan, typed, raw, probs)
     for col, code in (("closed_at", "closed_before_reported"), ("due_at", "due_before_reported"),
                       ("dispatched_at", "dispatched_before_reported"),
                       ("responded_at", "responded_before_reported")):
@@ -326,6 +335,29 @@ def _timeline(typed: pd.DataFrame, raw: dict[str, pd.Series], probs: _Collector,
                   "open_with_close_time")
 
 
+LATER_EVENTS = ("dispatched_at", "responded_at", "closed_at", "callback_at")
+
+
+def _date_only_same_day(plan: Plan, typed: pd.DataFrame, raw: dict[str, pd.Series], probs: _Collector) -> None:
+    """A later event given as a bare date (midnight, e.g. LA 311's "12/27/2017 12:00:00 AM") on the
+    day of the report happened some time that day, not before the report: it is taken as the end of
+    that day (23:59:59; at most now), with a warning. Its duration is then an upper bound, never
+    negative; DESIGN.md's durations count it like any other close."""
+    rep = typed["reported_at"]
+    day = rep.dt.normalize()
+    now = pd.Timestamp(plan.now)
+    for col in LATER_EVENTS:
+        if col not in raw:
+            continue
+        v = typed[col]
+        hit = (v.notna() & rep.notna() & (v == v.dt.normalize()) & (v == day) & (v < rep)).fillna(False)
+        if not hit.any():
+            continue
+        end = (day + pd.Timedelta(hours=23, minutes=59, seconds=59)).where(lambda e: e <= now, now)
+        typed.loc[hit, col] = end[hit].where(end[hit] >= rep[hit], rep[hit]).astype(v.dtype)
+        probs.add(hit, col, raw[col], "date_only_same_day")
+
+
 def _dates_in_window(plan: Plan, typed: pd.DataFrame, raw: dict[str, pd.Series], probs: _Collector) -> None:
     latest = pd.Timestamp(plan.now) + FUTURE_SLACK
     for col in plan.table.columns:
@@ -335,6 +367,7 @@ def _dates_in_window(plan: Plan, typed: pd.DataFrame, raw: dict[str, pd.Series],
         probs.add(v < EARLIEST.get(col.name, EARLIEST_DEFAULT), col.name, raw[col.name], "date_too_early")
         if col.name not in NOT_EVENTS:
             probs.add(v > latest, col.name, raw[col.name], "date_in_future")
+            probs.add((v > pd.Timestamp(plan.now)) & (v <= latest), col.name, raw[col.name], "date_soon_future")
 
 
 def _numbers_in_bounds(typed: pd.DataFrame, raw: dict[str, pd.Series], probs: _Collector) -> None:

@@ -27,9 +27,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from gridboard.core import schema
+from gridboard.core import config, i18n, schema
 from gridboard.db import aggregates, store
-from gridboard.ingest import checks, tree
+from gridboard.ingest import checks, newunits, tree
 from gridboard.ingest.mapping import Mapping, MappingError, load_preset, suggest
 from gridboard.ingest.readers import ReadError, Source, open_source
 from gridboard.ingest.report import IngestError, Report, history, parent_choices
@@ -71,6 +71,7 @@ def inspect(data: bytes | str | Path, table: str, *, file_name: str | None = Non
         else:
             m = suggest(src.headers, table)
         sample = next(iter(src.iter_chunks(sample_rows)), (0, pd.DataFrame()))[1]
+        src.count_rows()  # exact when the file is small (the 2,816-row file is not "约 17,284")
     except (ReadError, MappingError) as exc:
         raise IngestError(str(exc)) from None
     sample = sample.head(sample_rows)
@@ -88,11 +89,19 @@ class Batch:
         self.report = report
         self.stage = Stage(self.cur, plan)
         self.committed = False
+        self.history_cutoff: dt.datetime | None = None  # open cases reported before it are history
 
     # views for the page
-    def problems(self, limit: int | None = 1000, severity: str | None = None) -> pd.DataFrame:
-        """Problems by row and column, Chinese headers (行号, 字段, 原始值, 问题, 处理)."""
+    def problems(self, limit: int | None = 1000, severity: str | None = None, lang: str = "zh") -> pd.DataFrame:
+        """Problems by row and column: 行号, 字段, 原始值, 问题, 处理 (Row, Field, Value, Problem, Action
+        in English, the field then named by its contract column and the file's header)."""
         df = self.stage.problems(limit, severity)
+        if lang == "en":
+            field_name = [f"{c} ({self.plan.header_of(c)})" if self.plan.header_of(c) else c for c in df["col"]]
+            texts = [i18n.text(f"prob_{code}", "en") for code in df["code"]]
+            text = [f"{t} ({d})" if isinstance(d, str) and d else t for t, d in zip(texts, df["detail"], strict=True)]
+            return pd.DataFrame({"Row": df["row"], "Field": field_name, "Value": df["value"], "Problem": text,
+                                 "Action": [i18n.text(f"prob_sev_{s}", "en") for s in df["severity"]]})
         field_name = [self.plan.field_label(col) for col in df["col"]]
         text = [f"{t}（{d}）" if isinstance(d, str) and d else t for t, d in zip(df["text"], df["detail"], strict=True)]
         return pd.DataFrame({"行号": df["row"], "字段": field_name, "原始值": df["value"], "问题": text,
@@ -148,15 +157,19 @@ class Batch:
         if r.rows_accepted == 0 or (all_or_nothing and r.rows_rejected):
             r.outcome = "rejected"
             if all_or_nothing and r.rows_rejected:
-                r.notes.append("已选择“全部成功才导入”：有被拒绝的行，整个文件未导入")
+                r.add_note("rep_note_all_or_nothing")
             return r
         cur = self.cur
         cur.begin()
         try:
+            r.log_id = cur.execute("SELECT nextval('ingest_log_id')").fetchone()[0]
             token = aggregates.before_write(cur, self.plan.table.name, self.stage.stage)
-            units_added = self.stage.insert_new_units()
-            applied = self.stage.upsert()
-            changed = units_added + applied["new"] + applied["updated"] > 0
+            units_added = self.stage.insert_new_units(r.log_id)
+            applied = self.stage.upsert(r.log_id)
+            flagged = 0
+            if self.history_cutoff is not None and not r.live_history and r.rows_history:
+                flagged = self.stage.insert_history(self.history_cutoff, r.log_id)
+            changed = units_added + applied["new"] + applied["updated"] + flagged > 0
             if units_added or (self.plan.table.name == "units" and changed):
                 store.rebuild_unit_closure(cur)
             if changed:
@@ -164,7 +177,6 @@ class Batch:
                 aggregates.after_write(cur, token, units_changed=bool(units_added or self.plan.table.name == "units"))
             r.new, r.updated, r.unchanged = applied["new"], applied["updated"], applied["unchanged"]
             r.outcome = "partial" if r.rows_rejected else ("loaded" if changed else "unchanged")
-            r.log_id = cur.execute("SELECT nextval('ingest_log_id')").fetchone()[0]
             cur.execute(
                 "INSERT INTO ingest_log (id, table_name, file_name, sha256, rows_read, rows_inserted, rows_updated, "
                 "rows_rejected, user_name, started_at, finished_at, outcome) "
@@ -202,6 +214,11 @@ def _effective_parent(
     preset_parent = mapping.units.get("parent_id")
     parent, add = None, False
     if add_units_under:
+        if n_units:
+            try:
+                newunits.check_parent(con, add_units_under)  # a town or community, never the county beside its towns
+            except newunits.ParentError as exc:
+                raise IngestError(str(exc)) from None
         parent, add = add_units_under, True
     elif preset_parent and (n_units == 0 or con.execute(
             "SELECT 1 FROM units WHERE unit_id = $u", {"u": preset_parent}).fetchone()):
@@ -226,6 +243,7 @@ def prepare(
     file_name: str | None = None,
     mapping: Mapping | str | Path | None = None,
     add_units_under: str | None = None,
+    live_history: bool = False,
     on_progress: Progress | None = None,
     chunk_rows: int = 50_000,
 ) -> Batch:
@@ -242,11 +260,11 @@ def prepare(
         plan = checks.Plan(schema.DATA_TABLES[table], m, src.headers)  # refuses duplicate header names
     except (ReadError, MappingError) as exc:
         raise IngestError(str(exc)) from None
-    report = Report(table, src.name, src.sha256, src.describe(),
+    report = Report(table, src.name, src.sha256, src.describe(), src.describe("en"),
                     mapping={c: plan.header_of(c) for c in schema.DATA_TABLES[table].column_names if plan.header_of(c)},
                     ignored_headers=[h for h in src.headers if h not in m.columns.values()])
     if plan.derive_status:
-        report.notes.append("文件没有状态列：有办结时间的记为已办结，其余记为待处理")
+        report.add_note("rep_note_no_status")
     parent, add, root = (None, False, None)
     if plan.unit_ref:
         parent, add, root = _effective_parent(con, m, add_units_under)
@@ -258,6 +276,8 @@ def prepare(
         batch.stage.finish(parent, add, root)
         if table == "units":
             tree.refuse_broken(batch.cur, batch.stage)  # one root, no cycle, parents above: or nothing
+        if table == "cases":
+            _plan_history(batch, live_history)
         _fill_report(batch)
     except ReadError as exc:
         batch.close()
@@ -267,6 +287,18 @@ def prepare(
         raise
     report.seconds = (dt.datetime.now() - t0).total_seconds()
     return batch
+
+
+def _plan_history(batch: Batch, live: bool) -> None:
+    """Cases still open longer than the history_open_days setting: flagged as history (kept off the
+    wall's live counts) unless the analyst confirmed them as live."""
+    days = int(config.load()["history_open_days"])  # type: ignore[call-overload]
+    batch.history_cutoff = (batch.plan.now or dt.datetime.now()) - dt.timedelta(days=days)
+    batch.report.history_days = days
+    batch.report.live_history = live
+    if not live:
+        batch.stage.flag_history(batch.history_cutoff, days)
+    batch.report.rows_history = batch.stage.count_history(batch.history_cutoff)
 
 
 def _stage_file(batch: Batch, chunk_rows: int, on_progress: Progress | None) -> None:
@@ -291,7 +323,7 @@ def _fill_report(batch: Batch) -> None:
         setattr(r, k, v)
     r.new_units = [asdict(u) for u in st.new_units]
     r.problem_summary = [
-        {"column": batch.plan.field_label(row.col), "code": row.code, "message": row.text, "severity": row.severity, "rows": int(row.rows),
+        {"column": batch.plan.field_label(row.col), "col": row.col, "code": row.code, "message": row.text, "severity": row.severity, "rows": int(row.rows),
          "first_row": int(row.first_row)}
         for row in st.problem_summary().itertuples()
     ]
@@ -305,6 +337,7 @@ def ingest(
     file_name: str | None = None,
     mapping: Mapping | str | Path | None = None,
     add_units_under: str | None = None,
+    live_history: bool = False,
     dry_run: bool = False,
     all_or_nothing: bool = False,
     user: str | None = None,
@@ -313,7 +346,7 @@ def ingest(
 ) -> Report:
     """prepare() then commit() (unless dry_run); optionally writes the rejected rows as CSV."""
     batch = prepare(con, data, table=table, file_name=file_name, mapping=mapping,
-                    add_units_under=add_units_under, on_progress=on_progress)
+                    add_units_under=add_units_under, live_history=live_history, on_progress=on_progress)
     try:
         if rejected_path is not None and batch.report.rows_rejected:
             Path(rejected_path).write_bytes(batch.rejected_csv())

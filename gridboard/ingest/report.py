@@ -12,16 +12,23 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from gridboard.core import schema
+from gridboard.core import i18n, schema
 from gridboard.db import queries
-from gridboard.ingest import checks
 
 OUTCOME_ZH = {"dry_run": "预检（未写入）", "loaded": "已导入", "partial": "部分导入", "unchanged": "无变化",
-              "rejected": "未导入"}
+              "rejected": "未导入", "undone": "已撤销"}
 
 
 class IngestError(Exception):
-    """The file as a whole cannot be imported (unreadable, unmappable, bad options); Chinese text."""
+    """The file as a whole cannot be imported (unreadable, unmappable, bad options), or a batch cannot
+    be undone; Chinese text, and `en` an English one where it was given (else the Chinese)."""
+
+    def __init__(self, message: str, en: str | None = None) -> None:
+        super().__init__(message)
+        self.en = en or message
+
+    def text(self, lang: str = "zh") -> str:
+        return self.en if lang == "en" else str(self)
 
 
 @dataclass
@@ -32,6 +39,7 @@ class Report:
     file_name: str
     sha256: str
     source: str = ""
+    source_en: str = ""
     mapping: dict[str, str] = field(default_factory=dict)
     ignored_headers: list[str] = field(default_factory=list)
     rows_read: int = 0
@@ -39,12 +47,16 @@ class Report:
     rows_merged: int = 0
     rows_warned: int = 0
     rows_unassigned: int = 0
+    rows_history: int = 0  # accepted cases still open after history_days: flagged as history unless live_history
+    history_days: int = 0
+    live_history: bool = False
     new: int = 0
     updated: int = 0
     unchanged: int = 0
     new_units: list[dict[str, Any]] = field(default_factory=list)
     problem_summary: list[dict[str, Any]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # Chinese; the first len(note_keys) come from note_keys
+    note_keys: list[str] = field(default_factory=list)
     outcome: str = "dry_run"
     log_id: int | None = None
     data_version: int | None = None
@@ -57,28 +69,45 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "rows_accepted": self.rows_accepted}
 
-    def summary_lines(self) -> list[str]:
-        """The summary in Chinese, one fact per line (CLI prints it, the page shows it)."""
+    def add_note(self, key: str) -> None:
+        """A note of the report by its string key (gridboard/core/strings/ingest_messages.py)."""
+        self.note_keys.append(key)
+        self.notes.append(i18n.text(key, "zh"))
+
+    def summary_lines(self, lang: str = "zh") -> list[str]:
+        """The summary, one fact per line (CLI prints it, the page shows it), in Chinese or English."""
+        def tr(key: str, **v: object) -> str:
+            return i18n.text(key, lang, **v)
+
         t = schema.DATA_TABLES[self.table]
         lines = [
-            f"文件：{self.file_name}（{self.source}）→ 数据表：{t.zh}（{self.table}）",
-            f"读取 {self.rows_read} 行：接受 {self.rows_accepted} 行，拒绝 {self.rows_rejected} 行"
-            + (f"，重复合并 {self.rows_merged} 行" if self.rows_merged else "")
-            + (f"，带警告 {self.rows_warned} 行" if self.rows_warned else ""),
-            f"变更：新增 {self.new} 行，更新 {self.updated} 行，无变化 {self.unchanged} 行",
+            tr("rep_file", file=self.file_name, source=self.source_en if lang == "en" and self.source_en else self.source,
+               table=t.zh if lang == "zh" else self.table,
+               code=self.table),
+            tr("rep_read", read=self.rows_read, accepted=self.rows_accepted, rejected=self.rows_rejected)
+            + (tr("rep_merged", n=self.rows_merged) if self.rows_merged else "")
+            + (tr("rep_warned", n=self.rows_warned) if self.rows_warned else ""),
+            tr("rep_changes", new=self.new, updated=self.updated, unchanged=self.unchanged),
         ]
         if self.rows_unassigned:
-            lines.append(f"无位置信息、归入“未划分”网格：{self.rows_unassigned} 行")
+            lines.append(tr("rep_unassigned", n=self.rows_unassigned))
+        if self.rows_history:
+            lines.append(tr("rep_history_live" if self.live_history else "rep_history", days=self.history_days,
+                            n=self.rows_history))
         if self.new_units:
-            names = "、".join(u["name"] for u in self.new_units[:8])
-            more = f" 等 {len(self.new_units)} 个" if len(self.new_units) > 8 else ""
-            lines.append(f"新建单位 {len(self.new_units)} 个：{names}{more}")
+            names = ("、" if lang == "zh" else ", ").join(u["name"] for u in self.new_units[:8])
+            more = tr("rep_more", n=len(self.new_units)) if len(self.new_units) > 8 else ""
+            lines.append(tr("rep_new_units", n=len(self.new_units), names=names, more=more))
         for p in self.problem_summary[:12]:
-            sev = checks.SEVERITY_ZH[p["severity"]]
-            lines.append(f"  [{sev}] {p['column']}：{p['message']} — {p['rows']} 行（首见第 {p['first_row']} 行）")
-        lines.extend(self.notes)
-        lines.append(f"结果：{OUTCOME_ZH[self.outcome]}"
-                     + (f"（导入记录 #{self.log_id}，数据版本 {self.data_version}）" if self.log_id else ""))
+            message = p["message"] if lang == "zh" else tr(f"prob_{p['code']}")
+            column = p["column"] if lang == "zh" else p.get("col", p["column"])
+            lines.append(tr("rep_problem", sev=tr(f"prob_sev_{p['severity']}"), column=column, message=message,
+                            rows=p["rows"], first=p["first_row"]))
+        keyed = {i18n.text(k, "zh") for k in self.note_keys}
+        lines.extend(tr(k) for k in self.note_keys)
+        lines.extend(n for n in self.notes if n not in keyed)  # notes added without a key (Chinese only)
+        lines.append(tr("rep_outcome", outcome=tr(f"rep_outcome_{self.outcome}"))
+                     + (tr("rep_logged", log_id=self.log_id, version=self.data_version) if self.log_id else ""))
         return lines
 
     def describe(self) -> str:
@@ -100,6 +129,10 @@ def history(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:
 
 
 def parent_choices(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    """(unit_id, "县 / 镇街 / 社区") of the units new grids may go under, in tree order."""
+    """(unit_id, "县 / 镇街 / 社区") of the units new grids may go under, in tree order: towns and
+    communities/villages (the county root only while it has no towns: gridboard.ingest.newunits)."""
     rows = queries.run(con, queries.text("ingest_parents"), {"levels": list(PARENT_LEVELS)}).fetchall()
+    counties = {r[0] for r in con.execute("SELECT unit_id FROM units WHERE level = 'county'").fetchall()}
+    if len(rows) > len(counties):
+        rows = [r for r in rows if r[0] not in counties]
     return [(r[0], r[1]) for r in rows]

@@ -37,6 +37,7 @@ class Source:
     sheet: str | None = None
     width: int = 0  # widest record among the first rows (CSV): at least len(headers)
     total_rows: int | None = None  # estimate for progress: lines (CSV) or the sheet's dimension (.xlsx)
+    rows_exact: bool = False  # total_rows was counted (count_rows), not estimated
     _opener: Callable[[], IO[bytes]] = field(repr=False, default=lambda: io.BytesIO(b""))
     _chunker: Callable[[Source, int], Iterator[tuple[int, pd.DataFrame]]] | None = field(repr=False, default=None)
     _loaded: Any = field(repr=False, default=None)  # a reader's already loaded data, used by the first read
@@ -46,11 +47,29 @@ class Source:
         """File row number (1-based, as Excel shows it) of the first data row."""
         return self.header_row + 2
 
-    def describe(self) -> str:
+    def describe(self, lang: str = "zh") -> str:
+        if lang == "en":
+            if self.kind == "xlsx":
+                return f"Excel sheet “{self.sheet}”"
+            sep = {",": "comma", "\t": "tab", ";": "semicolon"}.get(self.delimiter or ",", self.delimiter)
+            return f"CSV (encoding {self.encoding}, separator {sep})"
         if self.kind == "xlsx":
             return f"Excel 工作表「{self.sheet}」"
         sep = {",": "逗号", "\t": "制表符", ";": "分号"}.get(self.delimiter or ",", self.delimiter)
         return f"CSV（编码 {self.encoding}，分隔符 {sep}）"
+
+    def count_rows(self, max_bytes: int = 8 << 20) -> None:
+        """Count the data rows exactly (non-blank records, as the check reads them) when the file
+        is small enough to read twice quickly; otherwise total_rows stays an estimate."""
+        if self.size > (max_bytes if self.kind == "csv" else max_bytes // 4):
+            return
+        n = 0
+        for _, chunk in self.iter_chunks():
+            filled = pd.Series(False, index=chunk.index)
+            for c in chunk.columns:
+                filled |= chunk[c].str.strip().ne("").fillna(False).astype(bool)
+            n += int(filled.sum())
+        self.total_rows, self.rows_exact = n, True
 
     def iter_chunks(self, chunk_rows: int = 100_000) -> Iterator[tuple[int, pd.DataFrame]]:
         """Yield (file row number of the chunk's first row, frame of strings).

@@ -17,7 +17,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from gridboard.ingest import checks
+from gridboard.core import schema
+from gridboard.ingest import checks, newunits
 from gridboard.ingest.checks import ERROR, WARNING, Plan
 
 UNASSIGNED_NAME = "未划分"
@@ -29,6 +30,8 @@ class NewUnit:
     parent_id: str | None
     level: str
     name: str
+    lon: float | None = None
+    lat: float | None = None
 
 
 def new_grid_id(parent_id: str, name: str) -> str:
@@ -143,25 +146,73 @@ class Stage:
         # Unknown names become grids only when some otherwise good row uses them.
         unknown = cur.execute(f"SELECT ref FROM {umap} WHERE how = 'unknown' AND used ORDER BY ref").fetchall()
         if unknown and add_unknown and parent is not None:
-            # One grid per distinct name, case-insensitively (the id is derived from the lower-case name).
-            seen: dict[str, NewUnit] = {}
-            rows = []
-            for (ref,) in unknown:
-                unit = NewUnit(new_grid_id(parent, ref), parent, "grid", ref)
-                seen.setdefault(unit.unit_id, unit)
-                rows.append((ref, unit.unit_id))
-            self.new_units.extend(seen.values())
-            cur.register("_newref_df", pd.DataFrame(rows, columns=["ref", "unit_id"]))
-            cur.execute(f"UPDATE {umap} AS m SET unit_id = n.unit_id, how = 'new' FROM _newref_df n WHERE m.ref = n.ref")
-            cur.unregister("_newref_df")
-        else:
-            self._flag("unknown_unit", f"s._unit_ref IN (SELECT ref FROM {umap} WHERE how = 'unknown')",
-                       "unit_id", "s._unit_ref")
+            self._plan_new_units(umap, parent, [ref for (ref,) in unknown])
+        self._flag("unknown_unit", f"s._unit_ref IN (SELECT ref FROM {umap} WHERE how = 'unknown')",
+                   "unit_id", "s._unit_ref")
         cur.execute(f"UPDATE {st} AS s SET unit_id = m.unit_id FROM {umap} m "
                     "WHERE s._unit_ref = m.ref AND m.unit_id IS NOT NULL")
         cur.execute(f"DROP TABLE {umap}")
         if self.table.name == "cases":
             self._unassigned(parent)
+
+    def _plan_new_units(self, umap: str, parent: str, unknown: list[str]) -> None:
+        """One grid per distinct name (case-insensitively: the id comes from the lower-case name)
+        when its name and place fit the county (gridboard.ingest.newunits); rows of the others
+        are rejected with the reason."""
+        cur, st = self.cur, self.stage
+        fit = newunits.Fit.of(cur)
+        where = {}
+        if "lon" in self.present and "lat" in self.present:
+            where = {r[0]: (r[1], r[2]) for r in cur.execute(
+                f"SELECT _unit_ref, median(lon), median(lat) FROM {st} WHERE NOT _reject AND _unit_ref IS NOT NULL "
+                "AND lon IS NOT NULL AND lat IS NOT NULL GROUP BY _unit_ref").fetchall()}
+        seen: dict[str, NewUnit] = {}
+        rows, bad = [], []
+        for ref in unknown:
+            lon, lat = where.get(ref, (None, None))
+            name_problem = fit.name_problem(ref)
+            place_problem = None if name_problem else fit.place_problem(lon, lat)
+            if name_problem or place_problem:
+                bad.append((ref, "new_unit_name" if name_problem else "new_unit_outside", name_problem or place_problem))
+                continue
+            unit = NewUnit(new_grid_id(parent, ref), parent, "grid", ref, lon, lat)
+            seen.setdefault(unit.unit_id, unit)
+            rows.append((ref, unit.unit_id))
+        self.new_units.extend(seen.values())
+        if rows:
+            cur.register("_newref_df", pd.DataFrame(rows, columns=["ref", "unit_id"]))
+            cur.execute(f"UPDATE {umap} AS m SET unit_id = n.unit_id, how = 'new' FROM _newref_df n WHERE m.ref = n.ref")
+            cur.unregister("_newref_df")
+        if bad:
+            cur.register("_badref_df", pd.DataFrame(bad, columns=["ref", "code", "detail"]))
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE {umap}_bad AS SELECT * FROM _badref_df")
+            cur.unregister("_badref_df")
+            for code in ("new_unit_name", "new_unit_outside"):
+                self._flag(code, f"s._unit_ref IN (SELECT ref FROM {umap}_bad WHERE code = '{code}')", "unit_id",
+                           "s._unit_ref", f"(SELECT b.detail FROM {umap}_bad b WHERE b.ref = s._unit_ref)")
+            cur.execute(f"UPDATE {umap} SET how = 'refused' WHERE ref IN (SELECT ref FROM {umap}_bad)")
+            cur.execute(f"DROP TABLE {umap}_bad")
+
+    def history_where(self) -> str:
+        """Staged rows that are history: still open and reported before $cutoff."""
+        return ("NOT s._reject AND NOT s._drop AND s.closed_at IS NULL AND s.status IN ('open', 'in_progress') "
+                "AND s.reported_at < $cutoff")
+
+    def flag_history(self, cutoff: object, days: int) -> None:
+        """Warn about the rows that would be imported as history (open for more than `days` days)."""
+        self._flag("history_case", self.history_where(), "reported_at", "CAST(s.reported_at AS TEXT)",
+                   f"'超过 {int(days)} 天仍未办结'", {"cutoff": cutoff})
+
+    def count_history(self, cutoff: object) -> int:
+        return self.cur.execute(f"SELECT count(*) FROM {self.stage} s WHERE {self.history_where()}",
+                                {"cutoff": cutoff}).fetchone()[0]
+
+    def insert_history(self, cutoff: object, log_id: int) -> int:
+        """Flag the history rows of this batch (cases flagged before keep their first batch)."""
+        return self.cur.execute(
+            f"INSERT INTO {schema.HISTORY_CASES} (case_id, log_id) SELECT DISTINCT s.case_id, $id FROM {self.stage} s "
+            f"WHERE {self.history_where()} ON CONFLICT (case_id) DO NOTHING", {"cutoff": cutoff, "id": log_id}
+        ).fetchone()[0]
 
     def _unassigned(self, parent: str | None) -> None:
         cur, st = self.cur, self.stage
@@ -279,24 +330,43 @@ class Stage:
 
     # --- writing (the caller holds the transaction) --------------------------------------------
 
-    def insert_new_units(self) -> int:
+    def insert_new_units(self, log_id: int | None = None) -> int:
+        """Insert the planned units not yet there; their ids go into the undo copy of batch `log_id`."""
         n = 0
         for u in self.new_units:
-            n += self.cur.execute(
-                "INSERT INTO units (unit_id, parent_id, level, name, grid_type) VALUES ($i, $p, $l, $n, $g) "
-                "ON CONFLICT (unit_id) DO NOTHING",
+            added = self.cur.execute(
+                "INSERT INTO units (unit_id, parent_id, level, name, grid_type, lon, lat) "
+                "VALUES ($i, $p, $l, $n, $g, $x, $y) ON CONFLICT (unit_id) DO NOTHING",
                 {"i": u.unit_id, "p": u.parent_id, "l": u.level, "n": u.name,
-                 "g": "general" if u.level == "grid" else None}).fetchone()[0]
+                 "g": "general" if u.level == "grid" else None, "x": u.lon, "y": u.lat}).fetchone()[0]
+            if added and log_id is not None:
+                self.cur.execute(f"INSERT INTO {schema.UNDO_TABLES['units']} (_log_id, _kind, unit_id) "
+                                 "VALUES ($id, 'inserted', $u)", {"id": log_id, "u": u.unit_id})
+            n += added
         return n
 
-    def upsert(self) -> dict[str, int]:
+    def upsert(self, log_id: int | None = None) -> dict[str, int]:
         """Insert new rows, update changed ones (plain INSERT for new keys is much faster than
-        ON CONFLICT on a million rows); returns the counts it applied."""
+        ON CONFLICT on a million rows); returns the counts it applied. With `log_id`, the keys of
+        the new rows and the stored rows before their update go into the table's undo copy."""
         cur, t, pk = self.cur, self.table.name, self.table.primary_key
         d = f"{self.stage}_diff"
         cur.execute(f"CREATE OR REPLACE TEMP TABLE {d} AS {self.diff_sql()}")
         found = dict(cur.execute(f"SELECT kind, count(*) FROM {d} GROUP BY kind").fetchall())
         counts = {k: int(found.get(k, 0)) for k in ("new", "updated", "unchanged")}
+        if log_id is not None:
+            undo, keys = schema.UNDO_TABLES[t], ", ".join(pk)
+            if counts["new"]:
+                cur.execute(f"INSERT INTO {undo} (_log_id, _kind, {keys}) SELECT $id, 'inserted', "
+                            f"{', '.join('s.' + k for k in pk)} FROM {self.stage} s JOIN {d} USING (_row) "
+                            f"WHERE {d}.kind = 'new'", {"id": log_id})
+            if counts["updated"]:
+                cols = ", ".join(self.table.column_names)
+                on = " AND ".join(f"t.{k} = s.{k}" for k in pk)
+                cur.execute(f"INSERT INTO {undo} (_log_id, _kind, {cols}) SELECT $id, 'updated', "
+                            f"{', '.join('t.' + c for c in self.table.column_names)} FROM {t} t "
+                            f"JOIN (SELECT st.* FROM {self.stage} st JOIN {d} USING (_row) WHERE {d}.kind = 'updated') s "
+                            f"ON {on}", {"id": log_id})
         cols = ", ".join(self.present)
         select = ", ".join("s." + c for c in self.present)
         if counts["new"]:

@@ -341,3 +341,21 @@ def map_enum(
     bad = s.notna() & codes.isna()
     codes = codes.mask(codes == NULL)
     return codes.astype("str"), bad
+
+
+def allowed_values(column: str) -> str:
+    """The values an enum column takes, code and label: "允许：open 待处理、in_progress 办理中、…"."""
+    col = next(c for t in schema.DATA_TABLES.values() for c in t.columns if c.name == column and c.enum)
+    return "允许：" + "、".join(f"{code} {schema.label(column, code)}" for code in col.enum or ())
+
+
+# Phone numbers that can be real: mainland mobile, landline with area code, local landline,
+# 400/800 service numbers; "*" stands for a digit already masked by the exporting system.
+_PHONE_OK = re.compile(r"^(?:1[3-9][\d*]{9}|0[\d*]{9,11}|[2-9][\d*]{6,7}|[48]00[\d*]{7})$")
+_PHONE_NOISE = re.compile(r"[\s\-()（）]|^(?:\+86|0086)")
+
+
+def odd_phones(text: pd.Series) -> pd.Series:
+    """Mask of phone texts that cannot be a reporter's number ("12345", "110", "abc")."""
+    t = text.str.replace(_PHONE_NOISE, "", regex=True)
+    return text.notna() & ~t.str.fullmatch(_PHONE_OK).fillna(False).astype(bool)

@@ -18,8 +18,8 @@ import pandas as pd
 import streamlit as st
 
 from gridboard import ui
-from gridboard.core import export, fmt, schema
-from gridboard.ingest import mapping, pipeline
+from gridboard.core import config, export, fmt, schema
+from gridboard.ingest import mapping, pipeline, undo
 
 BATCH = "import_batch"  # ui.hold slot of the checked upload
 UPLOAD_N = "imp_upload_n"  # uploader generation: a new key empties the uploader after a load
@@ -81,16 +81,25 @@ def release() -> None:
 
 def step_check(table: str, uploaded: Any, m: mapping.Mapping, ready: bool) -> Checked | None:
     st.subheader(ui.t("imp_step3"), anchor=False)
-    parent = None
+    parent, add, live = None, False, False
     if table != "units":
         choices = dict(ui.cached(pipeline.parent_choices))
         cols = st.columns([2, 3], vertical_alignment="bottom")
         add = cols[0].checkbox(ui.t("imp_add_units"), key="imp_add_units", help=ui.t("imp_add_units_help"))
         if add and choices:
-            if st.session_state.get("imp_parent") not in choices:
-                st.session_state["imp_parent"] = next(iter(choices))
-            parent = cols[1].selectbox(ui.t("imp_parent"), list(choices), format_func=choices.get, key="imp_parent")
-    sig = signature(uploaded.file_id, table, m.to_dict(), parent)
+            # No default: the analyst names the town or community new grids belong to (issue #15).
+            if st.session_state.get("imp_parent") not in (None, *choices):
+                st.session_state["imp_parent"] = None
+            parent = cols[1].selectbox(ui.t("imp_parent"), list(choices), format_func=choices.get, key="imp_parent",
+                                       index=None, placeholder=ui.t("imp_parent_pick"))
+            if parent is None:
+                st.caption(ui.t("imp_parent_needed"))
+    if table == "cases":
+        days = config.load()["history_open_days"]
+        live = st.checkbox(ui.t("imp_live_history", days=days), key="imp_live_history",
+                           help=ui.t("imp_live_history_help", days=days))
+    ready = ready and not (add and parent is None)
+    sig = signature(uploaded.file_id, table, m.to_dict(), add, parent, live)
     checked: Checked | None = ui.held(BATCH)
     if checked is not None and checked.signature != sig:
         release()
@@ -99,13 +108,14 @@ def step_check(table: str, uploaded: Any, m: mapping.Mapping, ready: bool) -> Ch
     if st.button(ui.t("imp_check"), type="primary", disabled=not ready, key="imp_check", icon=":material/fact_check:"):
         release()
         st.session_state.pop(RESULT, None)
-        checked = run_check(table, uploaded, m, parent, sig)
+        checked = run_check(table, uploaded, m, parent, sig, live)
     elif checked is None and ready:
         st.caption(ui.t("imp_check_help"))
     return checked
 
 
-def run_check(table: str, uploaded: Any, m: mapping.Mapping, parent: str | None, sig: str) -> Checked | None:
+def run_check(table: str, uploaded: Any, m: mapping.Mapping, parent: str | None, sig: str,
+              live: bool = False) -> Checked | None:
     bar = st.progress(0.0, text=ui.t("imp_progress_start"))
 
     def progress(done: int, total: int | None) -> None:
@@ -115,7 +125,7 @@ def run_check(table: str, uploaded: Any, m: mapping.Mapping, parent: str | None,
     cur = ui.cursor()
     try:
         batch = pipeline.prepare(cur, uploaded.getvalue(), table=table, file_name=uploaded.name, mapping=m,
-                               add_units_under=parent, on_progress=progress)
+                               add_units_under=parent, live_history=live, on_progress=progress)
     except pipeline.IngestError as exc:
         cur.close()
         bar.empty()
@@ -146,12 +156,15 @@ def show_check(checked: Checked) -> None:
                                                ("imp_x_units", len(r.new_units))) if v]
     if extras:
         st.caption(" · ".join(extras))
+    if r.rows_history:
+        key = "imp_history_live" if r.live_history else "imp_history_flagged"
+        st.warning(ui.t(key, n=f"{r.rows_history:,}", days=r.history_days), icon=":material/history:")
     with st.expander(ui.t("imp_report")):
-        st.markdown("\n".join(f"- {fmt.escape_md(line.strip())}" for line in r.summary_lines()))
+        st.markdown("\n".join(f"- {fmt.escape_md(line.strip())}" for line in r.summary_lines(ui.lang())))
     if r.new_units:
-        with st.expander(ui.t("imp_new_units", n=len(r.new_units))):
-            units = pd.DataFrame(r.new_units).rename(columns={c.name: c.zh for c in schema.UNITS.columns})
-            st.dataframe(units, hide_index=True, width="stretch")
+        st.markdown(f"**{ui.t('imp_new_units', n=len(r.new_units))}**")
+        st.dataframe(new_units_frame(r.new_units), hide_index=True, width="stretch",
+                     height=min(38 + 35 * len(r.new_units), 283))
     if any(p["code"] == "unknown_unit" for p in r.problem_summary):
         st.info(ui.t("imp_hint_add_units"), icon=":material/lightbulb:")
     show_problems(checked)
@@ -167,6 +180,20 @@ def show_check(checked: Checked) -> None:
                 st.caption(ui.t("imp_preview_more", n=PREVIEW_ROWS, total=f"{counts[kind]:,}"))
 
 
+def new_units_frame(units: list[dict[str, Any]]) -> pd.DataFrame:
+    """The units a load would create, with their parent's name, in the page's language."""
+    names = dict(ui.cached(pipeline.parent_choices))
+    df = pd.DataFrame(units)
+    return pd.DataFrame({
+        ui.t("imp_nu_name"): df["name"],
+        ui.t("imp_nu_level"): [schema.label("level", v, ui.lang()) for v in df["level"]],
+        ui.t("imp_nu_parent"): [names.get(p, p) if isinstance(p, str) else ui.t("imp_nu_root") for p in df["parent_id"]],
+        ui.t("imp_nu_id"): df["unit_id"],
+        ui.t("imp_nu_place"): [f"{x:.5f}, {y:.5f}" if pd.notna(x) and pd.notna(y) else "—"
+                               for x, y in zip(df.get("lon", [None] * len(df)), df.get("lat", [None] * len(df)), strict=True)],
+    })
+
+
 def show_problems(checked: Checked) -> None:
     batch, r = checked.batch, checked.batch.report
     if not r.problem_summary:
@@ -175,18 +202,23 @@ def show_problems(checked: Checked) -> None:
     st.markdown(f"**{ui.t('imp_problems')}**")
     summary = pd.DataFrame(r.problem_summary)
     summary["severity"] = summary["severity"].map(lambda s: ui.t(f"imp_sev_{s}"))
+    if ui.lang() == "en":
+        summary["message"] = summary["code"].map(lambda c: ui.t(f"prob_{c}"))
+        summary["column"] = summary["col"]
     summary = summary[["column", "message", "severity", "rows", "first_row"]]
     summary.columns = [ui.t(k) for k in ("imp_p_field", "imp_p_problem", "imp_p_action", "imp_p_rows", "imp_p_first")]
     st.dataframe(summary, hide_index=True, width="stretch", column_config={ui.t("imp_p_rows"): COUNT})
     cols = st.columns([1, 2, 2], vertical_alignment="bottom")
     labels = {s: ui.t(f"imp_sev_{s}") for s in ("error", "warning")}
     severity = cols[0].segmented_control(ui.t("imp_severity"), list(labels), key="imp_severity", format_func=labels.get)
-    fields = cols[1].multiselect(ui.t("imp_fields"), sorted({p["column"] for p in r.problem_summary}),
+    english = ui.lang() == "en"
+    fields = cols[1].multiselect(ui.t("imp_fields"), sorted({p["col" if english else "column"] for p in r.problem_summary}),
                                  key="imp_fields", placeholder=ui.t("imp_fields_all"))
-    rows = checked.view(batch.problems, PROBLEM_ROWS, severity)
+    rows = checked.view(batch.problems, PROBLEM_ROWS, severity, ui.lang())
     stem = r.file_name.rsplit(".", 1)[0] or "import"
     if fields:
-        rows = rows[rows["字段"].isin(fields)]
+        field = rows.columns[1]  # 字段 / Field ("closed_at (ClosedDate)" in English)
+        rows = rows[(rows[field].str.split(" ").str[0] if english else rows[field]).isin(fields)]
     with cols[2]:
         row = st.container(horizontal=True, gap="small")
         with row:
@@ -198,7 +230,8 @@ def show_problems(checked: Checked) -> None:
                                checked.download(lambda: export.to_csv_bytes(batch.problems(None))),
                                file_name=ui.t("imp_problems_file", stem=stem), mime="text/csv", on_click="ignore",
                                icon=":material/download:", key="imp_dl_problems")
-    rows = rows.assign(原始值=rows["原始值"].fillna(ui.t("imp_empty_value")))
+    value = rows.columns[2]  # 原始值 / Value
+    rows = rows.assign(**{value: rows[value].fillna(ui.t("imp_empty_value"))})
     st.dataframe(rows, hide_index=True, width="stretch", height=min(38 + 35 * max(len(rows), 1), 388))
     total = sum(p["rows"] for p in r.problem_summary)
     if total > PROBLEM_ROWS:
@@ -247,3 +280,36 @@ def show_history() -> None:
     else:
         counts = {c: COUNT for c in history.columns[3:7]}  # rows read / inserted / updated / rejected
         st.dataframe(history, hide_index=True, width="stretch", column_config=counts)
+        undo_controls()
+
+
+def undo_controls() -> None:
+    """Undo one batch of the import log (the page is for analysts and admins only)."""
+    done = st.session_state.pop("imp_undone", None)
+    if done:
+        st.success(done, icon=":material/undo:")
+    cur = ui.cursor()
+    try:
+        can = undo.undoable(cur)
+    finally:
+        cur.close()
+    if not can:
+        st.caption(ui.t("imp_undo_none"))
+        return
+    cols = st.columns([2, 1, 3], vertical_alignment="bottom")
+    batch = cols[0].selectbox(ui.t("imp_undo_pick"), can, key="imp_undo_batch", format_func=lambda i: f"#{i}",
+                              help=ui.t("imp_undo_help"))
+    sure = cols[2].checkbox(ui.t("imp_undo_sure", n=batch), key=f"imp_undo_sure_{batch}")
+    if cols[1].button(ui.t("imp_undo"), key="imp_undo", icon=":material/undo:", disabled=not sure):
+        cur = ui.cursor()
+        try:
+            result = undo.undo(cur, int(batch))
+        except pipeline.IngestError as exc:
+            st.error(ui.t("imp_error", reason=exc.text(ui.lang())), icon=":material/error:")
+            return
+        finally:
+            cur.close()
+        log.info("import #%s undone by %s", batch, getattr(ui.current_user(), "name", None))
+        st.session_state["imp_undone"] = result.describe(ui.lang())
+        st.session_state.pop(RESULT, None)  # the load it reported is gone
+        st.rerun()

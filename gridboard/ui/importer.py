@@ -99,7 +99,7 @@ def opened_file(uploaded: Any, table: str) -> dict[str, Any]:
     try:
         src, suggested, sample = pipeline.inspect(uploaded.getvalue(), table, file_name=uploaded.name)
         found = {"key": key, "headers": src.headers, "suggested": suggested, "sample": sample,
-                 "describe": src.describe(), "rows": src.total_rows, "best": mapping.best_preset(src.headers, table, suggested)}
+                 "describe": src.describe(ui.lang()), "rows": src.total_rows, "exact": src.rows_exact, "best": mapping.best_preset(src.headers, table, suggested)}
     except pipeline.IngestError as exc:
         found = {"key": key, "error": str(exc)}
     st.session_state[OPENED] = found
@@ -118,7 +118,8 @@ def first_value(sample: pd.DataFrame, headers: list[str], header: str) -> str:
 def step_mapping(opened: dict[str, Any], table: str, file_id: str) -> tuple[mapping.Mapping, bool]:
     st.subheader(ui.t("imp_step2"), anchor=False)
     headers, sample = opened["headers"], opened["sample"]
-    st.caption(ui.t("imp_file_read", describe=fmt.escape_md(opened["describe"]), columns=len(headers),
+    st.caption(ui.t("imp_file_read_exact" if opened.get("exact") else "imp_file_read",
+                    describe=fmt.escape_md(opened["describe"]), columns=len(headers),
                     rows=f"{opened['rows']:,}" if opened["rows"] is not None else "?"))
     presets = {p["name"]: p for p in mapping.list_presets(table)}
     if PENDING_PRESET in st.session_state:
@@ -212,6 +213,7 @@ def render() -> None:
         # hand the kept choices back (as ui does for the shared filters).
         for key in [k for k in st.session_state if str(k).startswith(("imp_table", PRESET, "imp_col_", "imp_severity"))]:
             st.session_state[key] = st.session_state[key]
+        st.session_state.pop("imp_fields", None)  # field names differ between the languages
     st.session_state["imp_lang"] = lang
     st.title(ui.t("page_import"))
     st.caption(ui.t("imp_intro"))

@@ -41,8 +41,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     # step 2
     "imp_step2": ("② 核对列映射", "② Column mapping"),
     "imp_file_read": (
-        "已读取文件：{describe}，{columns} 列，约 {rows} 行。",
-        "File read: {describe}, {columns} columns, about {rows} rows.",
+        "已读取文件：{describe}，{columns} 列，约 {rows} 行（估计值，检查时逐行计数）。",
+        "File read: {describe}, {columns} columns, about {rows} rows (an estimate; the check counts every row).",
+    ),
+    "imp_file_read_exact": (
+        "已读取文件：{describe}，{columns} 列，{rows} 行数据。",
+        "File read: {describe}, {columns} columns, {rows} data rows.",
     ),
     "imp_preset": ("映射方式", "Mapping"),
     "imp_preset_auto": ("自动识别（按字段名和中文别名）", "Automatic (contract names and Chinese aliases)"),
@@ -84,6 +88,42 @@ STRINGS: dict[str, tuple[str, str]] = {
         "you pick.",
     ),
     "imp_parent": ("新网格挂在", "New grids go under"),
+    "imp_parent_pick": ("请选择镇街或社区/村", "Choose a town or community"),
+    "imp_parent_needed": ("先选择新网格所属的镇街或社区/村，才能检查。", "Choose the town or community the new grids "
+                          "belong to before checking."),
+    "imp_live_history": ("超过 {days} 天仍未办结的案件也计入大屏实时数", "Count cases open for more than {days} days "
+                         "as live on the wall"),
+    "imp_live_history_help": (
+        "默认把上报超过 {days} 天仍未办结的案件作为历史件导入：可以查询和统计，但不进入大屏的在办、超期等实时数。"
+        "只有确认这些案件确实仍在办理时才勾选。",
+        "By default, cases still open {days} days after they were reported are imported as history: they can be "
+        "searched and counted, but stay off the wall's live counts (open, overdue…). Tick only when you know they "
+        "are really still being handled.",
+    ),
+    "imp_history_flagged": (
+        "{n} 件案件上报超过 {days} 天仍未办结，将按历史件导入，不计入大屏的在办、超期等实时数。",
+        "{n} cases have been open for more than {days} days: they will be imported as history, off the wall's live "
+        "counts (open, overdue…).",
+    ),
+    "imp_history_live": (
+        "{n} 件案件上报超过 {days} 天仍未办结，已确认计入大屏实时数。",
+        "{n} cases have been open for more than {days} days and are confirmed as live: they count on the wall.",
+    ),
+    "imp_nu_name": ("名称", "Name"),
+    "imp_nu_level": ("层级", "Level"),
+    "imp_nu_parent": ("上级单位", "Parent"),
+    "imp_nu_id": ("编码", "Code"),
+    "imp_nu_place": ("位置（经度, 纬度）", "Place (lon, lat)"),
+    "imp_nu_root": ("（新建为县级根单位）", "(new county root)"),
+    "imp_undo_pick": ("撤销一次导入", "Undo an import"),
+    "imp_undo_help": (
+        "删除这次导入新增的行、恢复它更新前的行、删除它新建的单位，在一个事务中完成。之后又改动同一张表的导入须先撤销。",
+        "Deletes the rows the import added, restores the rows it updated and removes the units it created, in one "
+        "transaction. Later imports that changed the same table must be undone first.",
+    ),
+    "imp_undo_sure": ("确认撤销导入 #{n}", "Yes, undo import #{n}"),
+    "imp_undo": ("撤销", "Undo"),
+    "imp_undo_none": ("目前没有可以撤销的导入。", "No import can be undone now."),
     "imp_check": ("开始检查", "Check the file"),
     "imp_check_help": (
         "检查会逐行核对类型、必填项、取值范围和单位，并与数据库比较；不写入任何数据。",
