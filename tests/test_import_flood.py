@@ -290,3 +290,12 @@ def test_history_open_days_is_a_checked_setting(tmp_path: Path) -> None:
         config.load(path)
     path.write_text("history_open_days = 30\n", encoding="utf-8")
     assert config.load(path)["history_open_days"] == 30
+
+
+def test_a_reupload_that_changes_nothing_does_not_block_the_undo(con) -> None:
+    data = case_csv("A1,网格一,12345热线,环境卫生,2026-11-01 08:00,,,待处理,",
+                    "A2,Nowhere,12345热线,环境卫生,2026-11-01 08:00,,,待处理,")
+    first = pipeline.ingest(con, data, table="cases", file_name="a.csv")
+    again = pipeline.ingest(con, data, table="cases", file_name="a.csv")
+    assert (first.outcome, again.outcome, again.rows_rejected) == ("partial", "unchanged", 1)
+    assert undo.undoable(con) == [first.log_id]

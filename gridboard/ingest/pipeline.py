@@ -176,7 +176,9 @@ class Batch:
                 store.bump_data_version(cur)
                 aggregates.after_write(cur, token, units_changed=bool(units_added or self.plan.table.name == "units"))
             r.new, r.updated, r.unchanged = applied["new"], applied["updated"], applied["unchanged"]
-            r.outcome = "partial" if r.rows_rejected else ("loaded" if changed else "unchanged")
+            # nothing changed is "unchanged" even with rejected rows: such a batch has nothing to undo
+            # and must not stand in the way of undoing the one before it
+            r.outcome = ("partial" if r.rows_rejected else "loaded") if changed else "unchanged"
             cur.execute(
                 "INSERT INTO ingest_log (id, table_name, file_name, sha256, rows_read, rows_inserted, rows_updated, "
                 "rows_rejected, user_name, started_at, finished_at, outcome) "
