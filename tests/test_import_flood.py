@@ -30,7 +30,7 @@ from gridboard.wall import board
 BALTIMORE = REAL_DATA / "baltimore311/baltimore311_2014-2019_sample.csv"
 WENZHENG = REAL_DATA / "china_wenzheng_tipdm2020/tipdm2020_attachment4_messages_with_replies.csv"
 OPEN_STATUSES = {"Open", "New", "Pending", "In Progress"}  # the preset's open words (Duplicates are cancelled)
-AGG_TABLES = ("agg_units", "agg_dims", "agg_hist", "agg_unit_map")
+AGG_TABLES = ("agg_units", "agg_dims", "agg_hist", "agg_hist_month", "agg_unit_map")
 CJK = re.compile("[\u3400-\u9fff]")
 needs_real = pytest.mark.skipif(not BALTIMORE.is_file(), reason=f"real data file {BALTIMORE} is absent")
 
