@@ -102,3 +102,11 @@ def test_png_is_opaque_white_paper_with_dark_text():
 
 def test_png_file_name():
     assert CAPTION.file_name("png") == "泗水县_总览_每日受理与办结_2026-11-01至2026-11-28.png"
+
+
+def test_reference_lines_in_the_screen_text_colour_turn_dark_coloured_ones_stay():
+    fig = charts.trend_figure(DAYS, start=START.date(), end=END.date())
+    fig.add_vline(x="2026-11-10", line={"color": charts.TEXT})
+    fig.add_vline(x="2026-11-20", line={"color": charts.COLORS["closed"]})
+    shapes = chart_export.print_figure(fig, CAPTION).layout.shapes
+    assert [s.line.color for s in shapes] == [chart_export.INK, charts.COLORS["closed"]]

@@ -34,6 +34,7 @@ WIDTH = 1400  # layout pixels; drawn at SCALE
 SCALE = 2
 TOP, BOTTOM = 118, 96  # px above the plot for title and subtitle (and a legend), below it for the source
 LIGHT = 0.4  # relative luminance above which a text colour is too light for white paper (the muted #9fb3cf is 0.44)
+PALE = 0.7  # above which a reference line (drawn in the screen's text colour) is too pale: coloured lines stay
 
 _LOCK = threading.Lock()
 _CHROMIUM = ("chromium", "chromium-browser", "google-chrome", "chrome")
@@ -101,7 +102,7 @@ def _darken_lines(fig: go.Figure) -> None:
     """Reference lines drawn in the light text colour (targets, 1 = on target) and a gauge's bar
     and threshold become dark."""
     for shape in fig.layout.shapes or ():
-        if _is_light(shape.line.color):
+        if isinstance(shape.line.color, str) and (luminance(shape.line.color) or 0) > PALE:
             shape.line.color = INK
     for trace in fig.data:
         if trace.type == "indicator" and trace.gauge is not None:
