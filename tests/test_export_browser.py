@@ -93,6 +93,9 @@ def test_printed_page_holds_every_row_and_no_sidebar(signed_in, path, size):
         assert sum(histogram[:90]) > 500  # dark text on it
         assert not page.locator('[data-testid="stSidebar"]').is_visible()
         assert page.locator(".gb-print-only").first.is_visible()
+        # each grid with a printed copy is left out of print (no table twice); here every grid has one
+        assert page.locator('[data-testid="stDataFrame"]').count() >= 1
+        assert page.locator('[data-testid="stDataFrame"]:visible').count() == 0
     finally:
         page.emulate_media(media="screen")
 

@@ -55,8 +55,11 @@ CSS = """
   .js-plotly-plot .gridlayer path, .js-plotly-plot .zerolinelayer path { stroke: #dfe4ea !important; }
   .js-plotly-plot .main-svg .bg { fill: #ffffff !important; }
   .stElementContainer:has(.gb-print-only) { display: block !important; }
-  .stElementContainer:has([data-testid="stDataFrame"]):has(~ .stElementContainer .gb-print-only),
-  .stElementContainer:has([data-testid="stDataFrame"]):has(~ div .gb-print-only) { display: none !important; }
+  /* the grid a printed copy stands for: right before its download buttons, which the copy follows
+     (a grid with anything else between keeps printing its first rows, besides the copy) */
+  .stElementContainer:has([data-testid="stDataFrame"]):has(+ * + .stElementContainer .gb-print-only) {
+    display: none !important;
+  }
   .gb-print-only { display: block !important; }
   table.gb-print-table { border-collapse: collapse; width: 100%; font-size: 9.5pt; }
   table.gb-print-table thead { display: table-header-group; }
