@@ -55,6 +55,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
                  "--disable-backgrounding-occluded-windows"]
 PORTS = range(8660, 8680)
+WAIT_S = 300  # the longest a condition is waited for (a loaded shared machine), not a speed limit
 # Records each new fragment run of the wall as it reaches the DOM: [browser ms, data-run, data-version, state].
 OBSERVER = """
 window.__gb = {marks: [], last: null};
@@ -85,7 +86,8 @@ class Result:
     machine: str = ""
     started: str = ""
     first_render_s: dict[str, float | None] = field(default_factory=dict)
-    refresh_interval_s: dict[str, float | None] = field(default_factory=dict)
+    refresh_interval_s: dict[str, float | None] = field(default_factory=dict)  # once every wall had drawn
+    refresh_interval_all_s: dict[str, float | None] = field(default_factory=dict)  # the start's stampede too
     refreshes: int = 0
     walls_refreshed: int = 0
     import_status: int | None = None
@@ -97,8 +99,10 @@ class Result:
     errors: list[str] = field(default_factory=list)
     rss_mb: dict[str, float | None] = field(default_factory=dict)
     load_average: dict[str, float | None] = field(default_factory=dict)
-    wall_computations: int | None = None
-    ticks: int | None = None
+    server_cpu_s: float | None = None  # CPU seconds the server process used while the walls were open
+    wall_clock_s: float | None = None  # how long that was
+    wall_runs: int = 0  # fragment runs the walls drew (first renders and refreshes)
+    wall_computations: int | None = None  # live computations the server ran meanwhile (shared)
 
 
 def quantiles(values: list[float]) -> dict[str, float | None]:
@@ -177,6 +181,21 @@ def get_json(url: str, token: str | None = None) -> dict[str, Any]:
         return json.loads(resp.read())
 
 
+def until(pages: list[Any], condition: str, arg: Any, errors: list[str], failure: str) -> float:
+    """Wait (at most WAIT_S in all) until `condition` holds on every page; a page where it does not
+    is an error. The seconds waited."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    t0 = time.monotonic()
+    for i, page in enumerate(pages):
+        left = max(1.0, WAIT_S - (time.monotonic() - t0))
+        try:
+            page.wait_for_function(condition, arg=arg, timeout=left * 1000)
+        except PlaywrightTimeout:
+            errors.append(f"wall {i}: {failure} within {WAIT_S} s")
+    return time.monotonic() - t0
+
+
 def free_port() -> int:
     import socket
 
@@ -191,11 +210,11 @@ def free_port() -> int:
 
 
 class Sampler(threading.Thread):
-    """VmRSS of one process and the 1-minute load average, every second."""
+    """VmRSS and CPU time of one process and the 1-minute load average, every second."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
-        self.pid, self.rss_kb, self.load = pid, [], []
+        self.pid, self.rss_kb, self.load, self.cpu_s = pid, [], [], []
         self.stop = threading.Event()
 
     def run(self) -> None:
@@ -207,6 +226,11 @@ class Sampler(threading.Thread):
             except OSError:
                 pass
             self.load.append(os.getloadavg()[0])
+            try:  # utime + stime of the server process (fields 14 and 15 of /proc/PID/stat), seconds
+                fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+                self.cpu_s.append((time.monotonic(), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")))
+            except (OSError, IndexError, ValueError):
+                pass
             self.stop.wait(1.0)
 
 
@@ -248,7 +272,10 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 def run(walls: int = 30, refresh: int = 5, seconds: float = 120, rows: int = 20_000, import_after: float = 40,
         db: Path | None = None, cases: int = 100_000, port: int | None = None, keep: Path | None = None,
-        progress: bool = False) -> Result:
+        progress: bool = False, size: tuple[int, int] = (1920, 1080), wait_for_walls: bool = False) -> Result:
+    """One load run (see the module's docstring). With `wait_for_walls` (the test) the clock starts
+    once every wall has drawn, and the end waits (up to WAIT_S) until every wall has refreshed and
+    shown the import: conditions, not durations, decide."""
     from playwright.sync_api import sync_playwright
 
     result = Result(walls, refresh, seconds, rows, machine=f"{os.cpu_count()} cores, {os.uname().machine}",
@@ -275,7 +302,7 @@ def run(walls: int = 30, refresh: int = 5, seconds: float = 120, rows: int = 20_
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+                context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
                 context.route("**/*", lambda route: route.abort() if route.request.resource_type == "image"
                               else route.continue_())
                 context.add_init_script(OBSERVER)
@@ -294,8 +321,11 @@ def run(walls: int = 30, refresh: int = 5, seconds: float = 120, rows: int = 20_
                     page.goto(f"{url}/bigscreen?kiosk={wall_token}&refresh={refresh}", wait_until="commit")
                     pages.append(page)
                 say(f"{walls} walls opened")
+                if wait_for_walls:
+                    waited = until(pages, "() => window.__gb.marks.length > 0", None, errors, "never drew")
+                    say(f"every wall has drawn ({waited:.0f} s after the last was opened)")
                 t_open = time.monotonic()
-                done: dict[str, Any] = {}
+                done: dict[str, Any] = {"clock": time.time()}
 
                 def analyst() -> None:
                     done["start"] = time.time()
@@ -304,17 +334,16 @@ def run(walls: int = 30, refresh: int = 5, seconds: float = 120, rows: int = 20_
                     done["end"] = time.time()
 
                 importer = threading.Thread(target=analyst, daemon=True)
-                next_note = time.monotonic() + 15
                 while time.monotonic() - t_open < seconds:
-                    if progress and time.monotonic() >= next_note:
-                        next_note += 15
-                        shown = sum(bool(p.evaluate("window.__gb.marks.length")) for p in pages)
-                        say(f"{shown} of {walls} walls have drawn their stamp")
                     if not importer.is_alive() and "start" not in done and time.monotonic() - t_open >= import_after:
                         importer.start()
                         say(f"import of {rows:,} rows started")
                     pages[0].wait_for_timeout(500)  # lets Playwright deliver the pages' events meanwhile
                 importer.join(timeout=600)
+                version = (done.get("report") or {}).get("data_version")
+                if wait_for_walls and version is not None:
+                    until(pages, "v => window.__gb.marks.length > 1 && window.__gb.marks.some(m => m[2] >= v)",
+                          version, errors, "did not show the import")
                 say("collecting")
                 marks = [page.evaluate("window.__gb.marks") for page in pages]
                 if keep is not None:
@@ -332,7 +361,7 @@ def run(walls: int = 30, refresh: int = 5, seconds: float = 120, rows: int = 20_
             sampler.join()
             stop_server(proc)
         result.errors = errors
-        summarise(result, marks, opened_at, done, sampler, refresh)
+        summarise(result, marks, opened_at, done, sampler)
         if computed_before is not None and computed_after is not None:
             result.wall_computations = computed_after - computed_before
         return result
@@ -342,8 +371,8 @@ def run(walls: int = 30, refresh: int = 5, seconds: float = 120, rows: int = 20_
 
 
 def summarise(result: Result, marks: list[list[list[Any]]], opened_at: list[float], done: dict[str, Any],
-              sampler: Sampler, refresh: int) -> None:
-    firsts, intervals = [], []
+              sampler: Sampler) -> None:
+    firsts, intervals, steady = [], [], []
     seen_answer, seen_start = [], []
     version = (done.get("report") or {}).get("data_version")
     result.import_status = done.get("status")
@@ -351,13 +380,13 @@ def summarise(result: Result, marks: list[list[list[Any]]], opened_at: list[floa
     if "end" in done:
         result.import_seconds = round(done["end"] - done["start"], 2)
     showing = refreshed = 0
-    runs: set[int] = set()
     for i, wall in enumerate(marks):
         times = [m[0] / 1000 for m in wall]
-        runs.update(int(m[1] // 1000 // max(1, refresh)) for m in wall)
+        result.wall_runs += len(times)
         if times:
             firsts.append(times[0] - opened_at[i])
         intervals.extend(b - a for a, b in zip(times, times[1:], strict=False))
+        steady.extend(b - a for a, b in zip(times, times[1:], strict=False) if a >= done["clock"])
         refreshed += len(times) > 1
         result.refreshes += max(0, len(times) - 1)
         result.errors.extend(f"wall {i}: red stamp ({m[3]})" for m in wall if m[3] in ("error",))
@@ -368,14 +397,17 @@ def summarise(result: Result, marks: list[list[list[Any]]], opened_at: list[floa
                 seen_answer.append(max(0.0, hit - done["end"]))
                 seen_start.append(hit - done["start"])
     result.first_render_s = quantiles(firsts)
-    result.refresh_interval_s = quantiles(intervals)
+    result.refresh_interval_s = quantiles(steady)
+    result.refresh_interval_all_s = quantiles(intervals)
     result.walls_refreshed = refreshed
     result.walls_showing_import = showing
     result.import_seen_after_answer_s = quantiles(seen_answer)
     result.import_seen_after_start_s = quantiles(seen_start)
-    result.ticks = len(runs)
     rss = [kb / 1024 for kb in sampler.rss_kb]
     result.rss_mb = {"max": round(max(rss), 1) if rss else None, "last": round(rss[-1], 1) if rss else None}
+    if len(sampler.cpu_s) > 1:
+        result.server_cpu_s = round(sampler.cpu_s[-1][1] - sampler.cpu_s[0][1], 1)
+        result.wall_clock_s = round(sampler.cpu_s[-1][0] - sampler.cpu_s[0][0], 1)
     result.load_average = {"mean": round(statistics.mean(sampler.load), 2) if sampler.load else None,
                            "max": round(max(sampler.load), 2) if sampler.load else None}
 
@@ -390,7 +422,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", type=Path, default=None, help="database to copy (default: build the demo county)")
     p.add_argument("--cases", type=int, default=100_000, help="cases of the demo county built without --db")
     p.add_argument("--port", type=int, default=None, choices=PORTS, metavar=f"PORT ({PORTS.start}-{PORTS.stop - 1})")
-    p.add_argument("--keep", type=Path, default=None, help="work folder to keep (server log, config)")
+    p.add_argument("--keep", type=Path, default=None, help="work folder to keep (server log, config, screenshots)")
+    p.add_argument("--size", default="1920x1080", help="viewport of each wall, WIDTHxHEIGHT (the wall zooms to fit)")
+    p.add_argument("--no-wait", dest="no_wait", action="store_true",
+                   help="start the clock when the pages are opened, not when every wall has drawn")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     if not 0 < args.seconds <= 1800 or not 0 < args.rows <= 200_000:
@@ -399,8 +434,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.db is not None and not args.db.is_file():
         print(f"error: no database file {args.db}", file=sys.stderr)
         return 2
+    try:
+        size = tuple(int(v) for v in args.size.lower().split("x"))
+        assert len(size) == 2 and all(320 <= v <= 3840 for v in size)
+    except (ValueError, AssertionError):
+        print("error: --size must be WIDTHxHEIGHT, each 320-3840", file=sys.stderr)
+        return 2
     result = run(args.walls, args.refresh, args.seconds, args.rows, args.import_after, args.db, args.cases,
-                 args.port, args.keep, progress=not args.json)
+                 args.port, args.keep, progress=not args.json, size=size,  # type: ignore[arg-type]
+                 wait_for_walls=not args.no_wait)
     print(json.dumps(asdict(result), ensure_ascii=False, indent=None if args.json else 1))
     return 0 if not result.errors else 1
 
