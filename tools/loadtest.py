@@ -24,6 +24,7 @@ computations the server ran (/api/v1/health `wall_computations`) against the tic
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -346,12 +347,15 @@ def run(walls: int = 30, refresh: int = 5, seconds: float = 120, rows: int = 20_
                           version, errors, "did not show the import")
                 say("collecting")
                 marks = [page.evaluate("window.__gb.marks") for page in pages]
-                if keep is not None:
-                    for i in (0, len(pages) // 2, len(pages) - 1):
-                        pages[i].screenshot(path=str(work / f"wall{i}.png"))
+                (work / "marks.json").write_text(json.dumps({"marks": marks, "opened_at": opened_at, "done": done},
+                                                            default=str), encoding="utf-8")
                 for i, page in enumerate(pages):
-                    if page.locator('[data-testid="stException"]').count():
+                    if page.evaluate("!!document.querySelector('[data-testid=\"stException\"]')"):
                         errors.append(f"wall {i}: Streamlit exception on the page")
+                if keep is not None:  # best effort: a starved renderer may not answer in time
+                    for i in (0, len(pages) - 1):
+                        with contextlib.suppress(Exception):
+                            pages[i].screenshot(path=str(work / f"wall{i}.png"), timeout=60_000)
                 closing.set()
                 computed_after = get_json(url + "/api/v1/health").get("wall_computations")
                 context.close()

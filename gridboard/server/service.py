@@ -106,7 +106,7 @@ class Service:
             self.feed.start()
         if self.url:
             marker_path(self.db_path).write_text(json.dumps({"url": self.url, "pid": os.getpid()}), encoding="utf-8")
-        LOG.info("gridboard server: worker on %s, inbox %s, demo feed %s", self.db_path, self.inbox_dir,
+        LOG.info("gridboard server on %s: worker on %s, inbox %s, demo feed %s", self.url or "-", self.db_path, self.inbox_dir,
                  "on" if self.feed_on else "off")
 
     def stop(self) -> None:
