@@ -139,8 +139,9 @@ def test_thirty_wall_sessions_share_one_computation_per_tick(wall_env: Path) -> 
     versions = {v for v, _ in shown}
     ticks = {t for _, t in shown}
     assert len(versions) == 1
-    # 30 sessions, one computation per tick they saw (a minute boundary may fall inside the run)
-    assert board.SHARED.computed - before == len(ticks) <= 2, (shown, board.SHARED.computed - before)
+    # 30 sessions, one computation per tick they saw (on a loaded machine the 30 runs may span a few
+    # minute ticks: still exactly one computation for each, however many sessions shared it)
+    assert board.SHARED.computed - before == len(ticks), (shown, board.SHARED.computed - before)
     con = store.connect(wall_env)  # same process as the app's connection: same DuckDB instance
     try:
         store.bump_data_version(con)  # what an import does last
