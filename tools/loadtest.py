@@ -323,8 +323,9 @@ def run(walls: int = 30, refresh: int = 5, seconds: float = 120, rows: int = 20_
                     pages.append(page)
                 say(f"{walls} walls opened")
                 if wait_for_walls:
+                    before = len(errors)
                     waited = until(pages, "() => window.__gb.marks.length > 0", None, errors, "never drew")
-                    say(f"every wall has drawn ({waited:.0f} s after the last was opened)")
+                    say(f"{walls - (len(errors) - before)} of {walls} walls have drawn ({waited:.0f} s after the last was opened)")
                 t_open = time.monotonic()
                 done: dict[str, Any] = {"clock": time.time()}
 
