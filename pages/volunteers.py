@@ -8,7 +8,7 @@ ui.page_guard()
 
 import streamlit as st
 
-from gridboard.core import config
+from gridboard.core import config, export
 from gridboard.people import profile, volunteers
 from gridboard.render import charts_people
 
@@ -52,7 +52,8 @@ left, right = st.columns([3, 2])
 with left:
     st.subheader(ui.t("vol_trend"))
     ui.plotly(charts_people.volunteer_trend_figure(ui.cached(volunteers.trend, end=f.end, unit=f.unit_id), lang=lang),
-              key="vol_trend", title=ui.t("vol_trend"))
+              key="vol_trend", caption=export.caption(  # its own window: the 12 months up to the period's end
+                  ui.t("vol_trend"), f.unit_name, volunteers.months_back(f.end), f.end, f.as_of, lang, ui.t("page_volunteers")))
 with right:
     st.subheader(ui.t("vol_activity"))
     acts = ui.cached(volunteers.activity, **period)
