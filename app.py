@@ -80,6 +80,29 @@ def attempt(name: str, password: str) -> None:
     st.rerun()
 
 
+def chinese_widgets() -> None:
+    """Streamlit's own English in its widgets, said in Chinese where no option sets it: the file
+    uploader's button and limit line, the menu's "View N more / View less" (CSS: the English text
+    is hidden or sized 0, the Chinese drawn in its place; the button stays clickable; English mode
+    keeps Streamlit's texts)."""
+    if ui.lang() != "zh":
+        return
+    limit = st.get_option("server.maxUploadSize")
+    hide = "visibility: hidden; font-size: 0 !important;"
+    show = "visibility: visible; font-size: 0.875rem;"
+    nav = '[data-testid="stSidebarNav"]'
+    st.html(f"""<style>
+    [data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] p {{ {hide} }}
+    [data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] p::after {{ {show} content: "选择文件"; }}
+    [data-testid="stFileUploaderDropzoneInstructions"] span {{ {hide} }}
+    [data-testid="stFileUploaderDropzoneInstructions"] span::after {{ {show} content: "拖放文件到此处，单个文件不超过 {limit} MB"; }}
+    [data-testid="stSidebarNavViewButton"] {{ font-size: 0 !important; }}
+    [data-testid="stSidebarNavViewButton"]::after {{ font-size: 0.875rem; content: "展开全部页面"; }}
+    {nav}:has([data-testid="stSidebarNavItems"] > :nth-child(11)) [data-testid="stSidebarNavViewButton"]::after {{
+        content: "收起"; }}
+    </style>""")
+
+
 st.set_page_config(
     page_title=i18n.text("app_title", ui.lang()),
     page_icon="🛡️",
@@ -88,6 +111,7 @@ st.set_page_config(
 )
 ui.require_settings()  # a wrong gridboard.toml: its error in Chinese on the page, and nothing else
 ui.url_language()  # ?lang=en of a shared link, before the language switch (the login form too)
+chinese_widgets()
 
 user = ui.current_user()
 if user is None:

@@ -6,6 +6,7 @@ from gridboard import ui
 
 ui.page_guard()
 
+import datetime as dt
 from dataclasses import replace
 
 import streamlit as st
@@ -28,7 +29,9 @@ with right:
                          disabled=mode != "month")
 start, end = dates.month_bounds(month) if mode == "month" else (f.start, f.end)
 with header:  # the bulletin's own period under the title (the sidebar's is not used in month mode)
-    ui.page_header(ui.t("page_bulletin"), replace(f, label=dates.period_label(start, end)))
+    label = dates.period_label(start, end) if ui.lang() == "zh" else ui.t(
+        "period_label", start=f"{start:%Y-%m-%d}", end=f"{end - dt.timedelta(days=1):%Y-%m-%d}")
+    ui.page_header(ui.t("page_bulletin"), replace(f, label=label))
 
 try:
     with st.spinner(ui.t("bul_building")):

@@ -80,7 +80,7 @@ def name_of(group_id: object, group_name: object) -> str:
 
 
 names = [name_of(c.group_id, c.group_name) for c in e.contributions]
-unit = " pp" if m.kind == "rate" else ""
+unit = f" {fmt.points(lang)}" if m.kind == "rate" else ""
 scale = 100 if m.kind == "rate" else 1
 table_key = f"why_table_{metric}_{by}_{compare}_{f.unit_id}_{f.start:%Y%m%d}"
 

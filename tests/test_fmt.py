@@ -102,3 +102,27 @@ def test_delta_style_colours_by_good_or_bad_and_greys_no_change():
     assert fmt.delta_style("overdue_open", 3, 3) == {"delta_color": "off", "delta_arrow": "off"}
     assert fmt.delta_style("closure_rate", 0.90001, 0.9)["delta_color"] == "off"
     assert fmt.delta_style("median_close_hours", None, 3.0)["delta_color"] == "off"
+
+
+def test_money_in_english_is_yuan_with_k_or_m_and_fits_a_tile():
+    assert fmt.wan_yuan(38_340_000, lang="en") == "¥38.3M"
+    assert fmt.wan_yuan(38_340_000, digits=0, lang="en") == "¥38.3M"  # M keeps one decimal
+    assert fmt.wan_yuan(850_000, lang="en") == "¥850.0k"
+    assert fmt.wan_yuan(-1_500_000, lang="en") == "-¥1.5M"
+    assert fmt.wan_yuan(None, lang="en") == "—"
+    assert fmt.wan_yuan(38_340_000, digits=0) == "3,834 万元"
+
+
+def test_a_change_of_a_rate_is_in_points_of_the_language():
+    assert fmt.points("zh") == "个百分点" and fmt.points("en") == "pp"
+    assert fmt.delta("closure_rate", 0.95, 0.93) == "+2.0 个百分点"
+    assert fmt.delta("closure_rate", 0.95, 0.93, "en") == "+2.0 pp"
+
+
+def test_taxonomy_terms_have_english_names_and_other_values_stay():
+    from gridboard.core import i18n
+
+    assert i18n.term("矛盾纠纷", "en") == "Disputes"
+    assert i18n.term("应急救援", "en") == "Emergency relief"
+    assert i18n.term("矛盾纠纷", "zh") == "矛盾纠纷"
+    assert i18n.term("某县自定义类别", "en") == "某县自定义类别"  # a county's own term is a data value

@@ -59,10 +59,21 @@ def duration(value: Any, kind: str, lang: str = "zh") -> str:
     return f"{value:,.{digits}f} {_UNITS[_lang(lang)][kind]}"
 
 
+def points(lang: str = "zh") -> str:
+    """The unit of a change of a rate: 个百分点 (pp in English)."""
+    return _UNITS[_lang(lang)]["pp"]
+
+
 def wan_yuan(yuan: Any, digits: int = 1, lang: str = "zh") -> str:
-    """Money stored in yuan shown in 万元: 1234567 → "123.5 万元"."""
+    """Money stored in yuan: in 万元 in Chinese (1234567 → "123.5 万元"), in English as yuan with
+    k / M ("¥1.2M", "¥850.0k"): "123.5 10k CNY" reads badly and does not fit a tile."""
     if _missing(yuan):
         return DASH
+    if _lang(lang) == "en":
+        value, sign = abs(float(yuan)), "-" if float(yuan) < 0 else ""
+        if value >= 1_000_000:
+            return f"{sign}¥{value / 1_000_000:,.{max(digits, 1)}f}M"
+        return f"{sign}¥{value / 1000:,.{max(digits, 1)}f}k"
     return f"{float(yuan) / 10_000:,.{digits}f} {_UNITS[_lang(lang)]['wan']}"
 
 

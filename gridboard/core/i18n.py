@@ -108,6 +108,15 @@ def text(key: str, lang: str = "zh", **values: object) -> str:
     return template.format(**values) if values else template
 
 
+def term(value: object, lang: str = "zh") -> str:
+    """A taxonomy term (a case category, a volunteer activity) in `lang`: its English name from
+    strings/taxonomy.py in English mode when it has one, else the value as stored."""
+    shown = str(value)
+    if lang == "en" and f"term_{shown}" in STRINGS:
+        return STRINGS[f"term_{shown}"][1]
+    return shown
+
+
 def pick(zh: str, en: str, lang: str = "zh") -> str:
     """Choose between two ready texts (for labels that live elsewhere, e.g. metric labels)."""
     return en if lang == "en" else zh

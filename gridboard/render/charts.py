@@ -136,8 +136,8 @@ def category_figure(rows: Sequence[dict[str, Any]], *, lang: str = "zh", top: in
     """
     ordered = sorted(rows, key=lambda r: r.get("received") or 0, reverse=True)
     shown, rest = ordered[:top], ordered[top:]
-    names = [fmt.escape_label(r["group_name"]) if r.get("group_name") else i18n.text("uncategorised", lang)
-             for r in shown]
+    names = [fmt.escape_label(i18n.term(r["group_name"], lang)) if r.get("group_name")
+             else i18n.text("uncategorised", lang) for r in shown]
     values = [r.get("received") or 0 for r in shown]
     rates = [fmt.rate(r.get("closure_rate")) for r in shown]
     if rest:

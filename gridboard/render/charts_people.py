@@ -75,7 +75,7 @@ def volunteer_trend_figure(rows: Sequence[dict[str, Any]], *, lang: str = "zh") 
 
 def activity_figure(rows: Sequence[dict[str, Any]], *, lang: str = "zh") -> go.Figure:
     """Service hours per activity type (horizontal bars, most on top), services and volunteers in the hover."""
-    names = [fmt.escape_label(r["activity_type"]) if r.get("activity_type") else _pick("未分类", "Unspecified", lang)
+    names = [fmt.escape_label(i18n.term(r["activity_type"], lang)) if r.get("activity_type") else _pick("未分类", "Unspecified", lang)
              for r in rows]
     hours = [r["hours"] for r in rows]
     extra = [[r["services"], r["volunteers"]] for r in rows]
@@ -306,7 +306,7 @@ def _delta_text(kind: str, diff: float, previous: float, lang: str, relative: bo
         shown = f"{abs(diff) * 100:.1f} {_pick('个百分点', 'pp', lang)}"
         zero = round(abs(diff) * 1000) == 0
     elif kind == "wan":
-        shown = f"{abs(diff) / 10_000:,.1f} {_pick('万元', '10k CNY', lang)}"
+        shown = fmt.wan_yuan(abs(diff), lang=lang)
         zero = round(abs(diff) / 1000) == 0
     else:
         digits = 0 if abs(diff) >= 100 else 1

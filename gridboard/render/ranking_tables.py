@@ -163,6 +163,8 @@ def cases_frame(df: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
     for col, kind in _CASE_ENUMS.items():
         if col in out:
             out[col] = [schema.label(kind, None if pd.isna(v) else v, lang) for v in out[col]]
+    if "category" in out:
+        out["category"] = [fmt.DASH if pd.isna(v) else i18n.term(v, lang) for v in out["category"]]
     if "reporter_phone" in out:
         out["reporter_phone"] = [fmt.mask_phone(v) for v in out["reporter_phone"]]
     if "title" in out:

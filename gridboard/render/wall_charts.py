@@ -156,7 +156,8 @@ def categories(rows: Sequence[dict[str, Any]], lang: str = "zh", *, top: int = 7
                height: int = 250) -> str:
     """Received per category, largest first (beyond `top` summed as 其他), values at the bar ends."""
     ordered = sorted(rows, key=lambda r: r.get("received") or 0, reverse=True)
-    shown = [(r.get("group_name") or i18n.text("uncategorised", lang), r.get("received") or 0) for r in ordered[:top]]
+    shown = [(i18n.term(r["group_name"], lang) if r.get("group_name") else i18n.text("uncategorised", lang),
+              r.get("received") or 0) for r in ordered[:top]]
     if len(ordered) > top:
         shown.append((i18n.pick("其他", "Others", lang), sum(r.get("received") or 0 for r in ordered[top:])))
     if not shown:

@@ -289,6 +289,10 @@ def wall(rows: list[dict[str, Any]], counts: dict[str, int], lang: str = "zh") -
     return f'<div class="bs-panel bs-wall">{_title(i18n.text("bs_wall_title", lang), note)}{table}</div>'
 
 
+def _category(value: Any, lang: str) -> Any:
+    return i18n.term(value, lang) if value else value
+
+
 def feed(rows: list[dict[str, Any]], now: dt.datetime, lang: str = "zh") -> str:
     """The latest cases: time, town, category, title (escaped)."""
     body = []
@@ -298,7 +302,7 @@ def feed(rows: list[dict[str, Any]], now: dt.datetime, lang: str = "zh") -> str:
         body.append(
             f'<tr data-case="{fmt.escape_label(r["case_id"])}"><td class="num" style="width:15%">{when}</td>'
             f'<td style="width:21%">{fmt.escape_label(r.get("town_name") or r.get("unit_name"))}</td>'
-            f'<td class="bs-muted" style="width:22%">{fmt.escape_label(r.get("category"))}</td>'
+            f'<td class="bs-muted" style="width:22%">{fmt.escape_label(_category(r.get("category"), lang))}</td>'
             f'<td class="case-title">{fmt.escape_label(short_title(r.get("title"), r.get("category")))}</td></tr>'
         )
     table = (f'<table class="bs-table" data-testid="bs-feed"><tbody>{"".join(body)}</tbody></table>' if body

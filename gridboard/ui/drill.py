@@ -72,7 +72,7 @@ def cell_table(df: Any, key: str, *, column_config: dict[str, Any] | None = None
     """A table (a DataFrame or its Styler) whose cells can be clicked: returns (row position,
     column label) of the selected cell, or None."""
     event = st.dataframe(df, key=key, on_select="rerun", selection_mode="single-cell", hide_index=True,
-                         width="stretch", column_config=column_config, height=height)
+                         width="stretch", column_config=column_config, height=height, placeholder=fmt.DASH)
     cells = list(event.selection.cells) if event is not None else []
     if not cells:
         return None
@@ -185,7 +185,8 @@ def case_panel(key: str, title: str, options: Sequence[tuple[str, Fetch]], *,
         offset = (int(page) - 1) * kpi_cases.PAGE_SIZE
         _, rows = fetch(text, kpi_cases.PAGE_SIZE, offset)
         shown, links = case_links(kpi_cases.display_frame(rows, lang, columns), lang)
-        st.dataframe(shown, hide_index=True, width="stretch", column_config=links, key=f"{key}_rows")
+        st.dataframe(shown, hide_index=True, width="stretch", column_config=links, key=f"{key}_rows",
+                     placeholder=fmt.DASH)
         if matching > kpi_cases.EXPORT_MAX:
             st.caption(ui.t("kpi_cases_export_cap", n=f"{kpi_cases.EXPORT_MAX:,}"))
 

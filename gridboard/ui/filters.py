@@ -220,7 +220,8 @@ def filters(*, render: bool = False, url: bool = True) -> Filters:
     if preset == "custom":
         first, after = periods.bounds(periods.DEFAULT_PRESET, today)  # the default's days, ending today
         st.session_state.setdefault("f_range", (first, after - dt.timedelta(days=1)))
-        picked = st.date_input(t("date_range"), key="f_range", max_value=today + dt.timedelta(days=366))
+        picked = st.date_input(t("date_range"), key="f_range", max_value=today + dt.timedelta(days=366),
+                               format="YYYY-MM-DD")
         if isinstance(picked, tuple | list) and len(picked) == 2:
             custom = (picked[0], picked[1])
         else:

@@ -12,8 +12,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "bul_hint": (
         "通报中的数字均由指标引擎按所选周期和区域计算，与其他页面相同筛选条件下的数字一致；环比为上月，同比为去年同月。"
         "文字模板和章节开关在 gridboard.toml 的 [bulletin] 中修改（默认见 gridboard/bulletin/templates.toml）。",
-        "Every number comes from the metric engine for the chosen period and area, as on the other pages; 环比 is "
-        "the previous month, 同比 the same month last year. The bulletin is written in Chinese; edit its templates "
+        "Every number comes from the metric engine for the chosen period and area, as on the other pages; the change "
+        "is against the previous month and the same month last year. The bulletin is written in Chinese; edit its templates "
         "and switch sections off under [bulletin] in gridboard.toml.",
     ),
     "bul_download_docx": ("下载 Word（.docx）", "Download Word (.docx)"),
