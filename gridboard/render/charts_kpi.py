@@ -285,7 +285,7 @@ def waterfall(before: float, after: float, steps: Sequence[tuple[Any, str, float
     names += [rest if gid == "__rest__" else _h(label(gid, name)) for gid, name, _ in steps]
     names.append(i18n.pick("本期", "After", lang))
     values = [before * scale] + [v * scale for _, _, v in steps] + [after * scale]
-    unit = f" {fmt.points(lang)}" if m.kind == "rate" else ""
+    unit = ""  # contributions of a rate are in points of the axis' percent (said under the chart): short bars
     text = [f"{values[0]:,.1f}" if scale != 1 else f"{values[0]:,.0f}"]
     text += [f"{v:+,.2f}{unit}" if scale != 1 else f"{v:+,.0f}" for v in values[1:-1]]
     text.append(f"{values[-1]:,.1f}" if scale != 1 else f"{values[-1]:,.0f}")

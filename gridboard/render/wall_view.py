@@ -198,7 +198,8 @@ def stamp(fresh: board.Freshness, lang: str = "zh", *, version: int | None = Non
     else:
         if state == "stale" and fresh.quiet_for is not None and fresh.newest is not None:
             text = i18n.text("bs_stamp_stale", lang, quiet=span_text(fresh.quiet_for.total_seconds() / 60, lang))
-            text += "（" + i18n.text("bs_stamp_newest", lang, newest=_moment(fresh.newest, fresh.refreshed_at)) + "）"
+            newest = i18n.text("bs_stamp_newest", lang, newest=_moment(fresh.newest, fresh.refreshed_at))
+            text += i18n.pick(f"（{newest}）", f" ({newest})", lang)
         else:
             text = i18n.text(f"bs_stamp_{state}", lang)
         text += " · " + i18n.text("bs_refreshed", lang, time=refreshed)
