@@ -24,6 +24,9 @@ A module using them defines a module-scoped `server` fixture (browser_support.se
 xdist. The test command runs `-n auto --dist loadfile`: a module runs whole, in file order, on one
 worker, so a module-scoped server or county is started or built once and a test may rely on the
 one before it (test_browser.py: the kiosk test's first start builds the county the others read).
+Workers take the files in collection order (pyproject's addopts turn xdist's own reordering, by
+number of tests, off): pytest_collection_modifyitems below puts the long files first (LONG_FILES),
+so a long file with few tests does not start last and run alone while the other worker idles.
 """
 
 from __future__ import annotations
@@ -45,6 +48,39 @@ import browser_support as bs  # noqa: E402
 
 from gridboard.core import config  # noqa: E402
 from gridboard.db import store  # noqa: E402
+
+# --- order: the long files first ---------------------------------------------------------------
+
+# Files that take long for their number of tests (a JVM, servers and browsers, large demo counties,
+# many subprocesses), longest first: CPU seconds of the test process and what it started, measured
+# here on 2026-11-28 one file at a time (~ where estimated from the same file's time in a full run).
+# xdist hands whole files to the workers in collection order; these go first, then every other
+# file by its number of tests (xdist's own rule, which alone put a long file with few tests last,
+# running by itself while the other worker idled). List a file here when it runs long.
+LONG_FILES: tuple[str, ...] = (
+    "test_spark_equality.py",   # ~200: Spark's JVM and 16 queries on it
+    "test_browser.py",          # 75: a first-start demo county and every page at two sizes
+    "test_bigscreen_browser.py",  # ~60: four servers, the wall at up to 3840×2160
+    "test_demo.py",             # ~50: a 400,000-case county through the CLI
+    "test_bulletin.py",         # ~45: a 20,000-case county, .docx and PNG charts, CLI runs
+    "test_safety_database.py",  # ~35: CLI runs and every page on broken files
+    "test_drill_sums.py",       # 32: every unit of a demo county, two paths
+    "test_hostile_files.py",    # ~28: big hostile files refused by CLI processes
+    "test_safety_crash.py",     # 27: five killed 200,000-row loads
+    "test_export_browser.py",   # ~25: pages printed to PDF, chart PNGs through kaleido
+    "test_aggregates_bench.py",  # 20: the bench command on a demo county
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """LONG_FILES first in their order, then the other files by number of tests (most first);
+    tests keep their order inside a file."""
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.path.name] = counts.get(item.path.name, 0) + 1
+    rank = {name: i for i, name in enumerate(LONG_FILES)}
+    items.sort(key=lambda item: (rank.get(item.path.name, len(rank)), -counts[item.path.name]))  # stable
+
 
 # --- databases ----------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import docx
 import pytest
 
+from gridboard import cli as gridboard_cli
 from gridboard.bulletin import charts, content, dates, page, templates, word
 from gridboard.core import config
 from gridboard.db import store
@@ -250,12 +251,13 @@ def test_word_file_round_trips(con, tmp_path):
     (["--month", MONTH, "--from", "2026-10-01", "--to", "2026-10-08", "--out", "x.docx"], "not both"),
     (["--out", "x.docx"], "--month"),
 ])
-def test_cli_bad_input_exits_2_and_writes_nothing(demo, tmp_path, args, message):
-    run = subprocess.run([sys.executable, "-m", "gridboard", "bulletin", "--db", str(demo), *args], cwd=tmp_path,
-                         capture_output=True, text=True, timeout=300, env={**__import__("os").environ,
-                                                                           "PYTHONPATH": str(ROOT)})
-    assert run.returncode == 2, run.stderr
-    assert message in run.stderr and "Traceback" not in run.stderr
+def test_cli_bad_input_exits_2_and_writes_nothing(demo, tmp_path, args, message, monkeypatch, capsys):
+    """In this process (the command's own main; the runs above are separate processes): an uncaught
+    exception would fail the test as a traceback would."""
+    monkeypatch.chdir(tmp_path)  # x.docx and x.pdf would land here
+    assert gridboard_cli.main(["bulletin", "--db", str(demo), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
     assert not list(tmp_path.glob("x.*"))
 
 
