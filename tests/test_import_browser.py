@@ -157,6 +157,25 @@ def test_the_same_file_again_changes_nothing_1366(signed_in):
     shoot(page, "6_undone_1366x768", "导入记录（最近 20 次）")
 
 
+@pytest.mark.skipif(not BALTIMORE.is_file(), reason=f"real data file {BALTIMORE} is absent")
+def test_the_check_reads_in_english_1920(signed_in):
+    """English mode: the check's warnings, problem list and report in English (issue #15)."""
+    page = signed_in("analyst", "import", "1920x1080", "en")
+    page.get_by_role("heading", name="Data import").first.wait_for()
+    settle(page)
+    with rerun(page):
+        page.locator(UPLOAD).set_input_files(str(BALTIMORE))
+    page.get_by_text("10,000 data rows", exact=False).first.wait_for()
+    with rerun(page):
+        page.get_by_role("button", name="Check the file").click()
+    page.locator('[data-testid="stMetric"]').first.wait_for()
+    no_exception(page, "english check")
+    assert page.get_by_text("13 cases have been open for more than 180 days", exact=False).first.is_visible()
+    assert page.get_by_text("Some rows name units the database does not know", exact=False).first.is_visible()
+    shoot(page, "8_english_checked_1920x1080", "③ Check")
+    shoot(page, "8_english_problems_1920x1080", "Problems by field")
+
+
 def test_a_broken_file_shows_the_chinese_error(signed_in):
     size = "1366x768"  # one size: the message is the same code path at both
     page = at_import(signed_in, size)

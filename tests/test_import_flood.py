@@ -167,7 +167,7 @@ def test_new_unit_names_and_places_must_fit_the_county(con) -> None:
     errors = batch.problems(None, "error")
     batch.close()
     assert list(errors["行号"]) == [4, 5, 6] and report.rows_rejected == 3
-    assert list(errors["问题"].str.split("（").str[1]) == ["本县单位名称为中文，这个名称不像本县的单位）",
+    assert list(errors["问题"].str.split("（").str[1]) == ["本县镇街、社区的名称都是中文，这个名称没有汉字）",
                                                         "行的坐标中位点 -73.9800,40.7500 在本县范围之外",
                                                         "名称超过 40 个字）"]
     assert con.execute("SELECT lon, lat FROM units WHERE name = '东关网格'").fetchone() == (117.28, 35.685)

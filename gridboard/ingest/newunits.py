@@ -72,7 +72,7 @@ class Fit:
         if len(name) > limit:
             return f"名称超过 {limit} 个字"
         if self.chinese and not _CJK.search(name):
-            return "本县单位名称为中文，这个名称不像本县的单位"
+            return "本县镇街、社区的名称都是中文，这个名称没有汉字"
         if not any(ch.isalpha() for ch in name):
             return "名称中没有文字"
         return None

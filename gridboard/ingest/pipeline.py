@@ -107,18 +107,22 @@ class Batch:
         return pd.DataFrame({"行号": df["row"], "字段": field_name, "原始值": df["value"], "问题": text,
                              "处理": [checks.SEVERITY_ZH[s] for s in df["severity"]]})
 
-    def preview(self, kind: str = "new", limit: int = 50) -> pd.DataFrame:
-        """Rows that would be new / updated / unchanged, Chinese headers and labels."""
+    def preview(self, kind: str = "new", limit: int = 50, lang: str = "zh") -> pd.DataFrame:
+        """Rows that would be new / updated / unchanged, with Chinese headers and labels (English:
+        the contract's column names and English labels)."""
         df = self.stage.preview(kind, limit)
-        out = pd.DataFrame({"行号": df["_row"]})
+        en = lang == "en"
+        out = pd.DataFrame({"Row" if en else "行号": df["_row"]})
         for col in self.stage.present:
             c = self.plan.table.column(col)
             series = df[col]
             if c.enum:
-                series = series.map(lambda v, k=col: schema.label(k, v) if isinstance(v, str) else v)
-            out[c.zh] = series
+                series = series.map(lambda v, k=col: schema.label(k, v, lang) if isinstance(v, str) else v)
+            out[c.name if en else c.zh] = series
         if kind == "updated":
-            out["变更字段"] = df["changed"]
+            zh_to_name = {c.zh: c.name for c in self.plan.table.columns}
+            out["Changed" if en else "变更字段"] = df["changed"] if not en else [
+                ", ".join(zh_to_name.get(x, x) for x in str(v).split("、") if x) for v in df["changed"]]
         return out
 
     def rejected_rows(self) -> pd.DataFrame:

@@ -128,11 +128,12 @@ def history(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:
     return df.rename(columns={c.name: c.zh for c in schema.INGEST_LOG.columns})
 
 
-def parent_choices(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+def parent_choices(con: duckdb.DuckDBPyConnection, with_county: bool = False) -> list[tuple[str, str]]:
     """(unit_id, "县 / 镇街 / 社区") of the units new grids may go under, in tree order: towns and
-    communities/villages (the county root only while it has no towns: gridboard.ingest.newunits)."""
+    communities/villages (the county root only while it has no towns: gridboard.ingest.newunits;
+    `with_county`: always, for naming a parent)."""
     rows = queries.run(con, queries.text("ingest_parents"), {"levels": list(PARENT_LEVELS)}).fetchall()
     counties = {r[0] for r in con.execute("SELECT unit_id FROM units WHERE level = 'county'").fetchall()}
-    if len(rows) > len(counties):
+    if len(rows) > len(counties) and not with_county:
         rows = [r for r in rows if r[0] not in counties]
     return [(r[0], r[1]) for r in rows]

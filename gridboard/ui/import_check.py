@@ -175,14 +175,15 @@ def show_check(checked: Checked) -> None:
             if not counts[kind]:
                 st.caption(ui.t("imp_preview_empty"))
                 continue
-            st.dataframe(checked.view(batch.preview, kind, PREVIEW_ROWS), hide_index=True, width="stretch")
+            rows = checked.view(batch.preview, kind, PREVIEW_ROWS, ui.lang())
+            st.dataframe(rows.astype("object").where(rows.notna(), "—"), hide_index=True, width="stretch")
             if counts[kind] > PREVIEW_ROWS:
                 st.caption(ui.t("imp_preview_more", n=PREVIEW_ROWS, total=f"{counts[kind]:,}"))
 
 
 def new_units_frame(units: list[dict[str, Any]]) -> pd.DataFrame:
     """The units a load would create, with their parent's name, in the page's language."""
-    names = dict(ui.cached(pipeline.parent_choices))
+    names = dict(ui.cached(pipeline.parent_choices, True))
     df = pd.DataFrame(units)
     return pd.DataFrame({
         ui.t("imp_nu_name"): df["name"],
@@ -279,6 +280,8 @@ def show_history() -> None:
         st.caption(ui.t("imp_history_empty"))
     else:
         counts = {c: COUNT for c in history.columns[3:7]}  # rows read / inserted / updated / rejected
+        outcome = history.columns[-1]  # 结果 right after the file name: it stays in view at 1366 (已撤销)
+        history = history[[*history.columns[:3], outcome, *history.columns[3:-1]]]
         st.dataframe(history, hide_index=True, width="stretch", column_config=counts)
         undo_controls()
 
