@@ -151,7 +151,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(report.to_dict())
     else:
-        print(report.describe())
+        print("\n".join(report.summary_lines(args.lang)))
         if args.rejected is not None and report.rows_rejected:
             print(f"被拒绝的行已写入 {args.rejected}")
     return 0 if report.rows_rejected == 0 else 1
@@ -268,6 +268,7 @@ def _ingest_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--user", default=None, help="user name for the import log")
     p.add_argument("--create", action="store_true", help="create the database file when it does not exist")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the printed report")
     p.add_argument("--memory-limit", dest="memory_limit", default=None,
                    help="cap DuckDB's memory (e.g. 500MB); big files then spill to disk")
     client.server_args(p)

@@ -299,3 +299,15 @@ def test_a_reupload_that_changes_nothing_does_not_block_the_undo(con) -> None:
     again = pipeline.ingest(con, data, table="cases", file_name="a.csv")
     assert (first.outcome, again.outcome, again.rows_rejected) == ("partial", "unchanged", 1)
     assert undo.undoable(con) == [first.log_id]
+
+
+def test_the_ingest_command_prints_its_report_in_english(tmp_path: Path, capsys) -> None:
+    db = tmp_path / "c.duckdb"
+    small_county(db).close()
+    f = tmp_path / "e.csv"
+    f.write_bytes(case_csv("A1,网格一,12345热线,环境卫生,2026-11-01 08:00,,,待处理,", "A2,网格一,x,环境卫生,2026-11-01 08:00,,,待处理,"))
+    assert cli.main(["ingest", "--db", str(db), "--table", "cases", str(f), "--lang", "en", "--dry-run"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[1] == "Read 2 rows: 1 accepted, 1 rejected" and out[-1] == "Outcome: Checked (nothing written)"
+    assert "  [Rejected] source: Value not allowed — 1 rows (first at row 3)" in out
+    assert not any(CJK.search(line) for line in out)
