@@ -91,3 +91,16 @@ def test_children_judge_within_shares_per_sub_unit(con):
         assert set(r["ratios"]) == {"closure_rate", "close_within_share"}
         assert r["overall"] == pytest.approx(scorecard.overall(r["ratios"]))
     assert [r["overall"] for r in rows] == sorted(r["overall"] for r in rows)
+
+
+@pytest.mark.parametrize("by", [None, "child", "category"])
+def test_several_shares_in_one_pass_equal_each_alone(con, by):
+    from gridboard.metrics import within
+
+    w = {"start": dt.datetime(2026, 3, 1), "end": dt.datetime(2026, 3, 11), "as_of": dt.datetime(2026, 3, 11, 12)}
+    limits = {"response_within_share": 30.0, "close_within_share": 13.0}
+    both = within.breakdowns(con, limits, by, **w)
+    for key, limit in limits.items():
+        assert both[key] == within.breakdown(con, key, by, limit, **w)
+    # evaluated on 03-11 12:00, close hours 1, 1, 12, 28, 48: 3 of 5 within 13 h (as test_build_on_fixture)
+    assert within.shares(con, limits, **w)["close_within_share"] == pytest.approx(0.6)

@@ -114,13 +114,10 @@ def values(
 ) -> dict[str, float | None]:
     """The judged metrics of one unit and period (the catalogue's rates and the within-limit shares)."""
     k = engine.kpis(con, start=p.start, end=p.end, as_of=p.as_of, unit=unit)
-    out: dict[str, float | None] = {}
-    for key in judged(targets):
-        if key in within.SHARES:
-            out[key] = within.share(con, key, within.limit_of(key, targets), unit=unit, **p.window())
-        else:
-            out[key] = k[key]
-    return out
+    keys = judged(targets)
+    limits = {key: within.limit_of(key, targets) for key in keys if key in within.SHARES}
+    shares = within.shares(con, limits, start=p.start, end=p.end, as_of=p.as_of, unit=unit)
+    return {key: shares[key] if key in limits else k[key] for key in keys}
 
 
 def same_window(a: periods.Period, b: periods.Period) -> bool:
@@ -155,9 +152,9 @@ def children(
     keys = judged(targets)
     window = {"start": start, "end": end, "as_of": as_of, "unit": unit}
     rows = engine.breakdown(con, by, **window)
-    shares = {key: {r["group_id"]: r["share"] for r in within.breakdown(con, key, by, within.limit_of(key, targets),
-                                                                         **window)}
-              for key in keys if key in within.SHARES}
+    limits = {key: within.limit_of(key, targets) for key in keys if key in within.SHARES}
+    found = within.breakdowns(con, limits, by, start=start, end=end, as_of=as_of, unit=unit)
+    shares = {key: {r["group_id"]: r["share"] for r in rows} for key, rows in found.items()}
     out = []
     for r in rows:
         vals = {key: shares[key].get(r["group_id"]) if key in shares else r[key] for key in keys}

@@ -41,33 +41,64 @@ def limit_of(key: str, targets: dict[str, float] | Any) -> float:
     return float(targets[SHARES[key][3]])
 
 
+def breakdowns(
+    con: duckdb.DuckDBPyConnection, limits: dict[str, float], by: str | None, *, start: dt.datetime,
+    end: dt.datetime, as_of: dt.datetime, unit: str | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """breakdown() of several shares (key → limit) in one pass over the cohort."""
+    unknown = [k for k in limits if k not in SHARES]
+    if unknown:
+        raise engine.MetricError(f"unknown within-limit share {unknown[0]!r}; choose one of {', '.join(SHARES)}")
+    if end <= start:
+        raise engine.MetricError(f"empty period: 'to' ({end:%Y-%m-%d %H:%M}) must be after 'from' ({start:%Y-%m-%d %H:%M})")
+    keys = list(limits)
+    if not keys:
+        return {}
+    columns = []
+    for i, key in enumerate(keys):
+        _, value, count, _ = SHARES[key]
+        keep = catalog.COUNT_BY_KEY[count].predicate
+        columns.append(f"count(*) FILTER (WHERE {keep}) AS n_{i}, "
+                       f"count(*) FILTER (WHERE {keep} AND {value} <= $within_limit_{i}) AS within_{i}")
+    unit = engine.check_unit(con, unit)
+    scope, group, extra = engine.scope_and_group(by)
+    sql = queries.named("within_counts", scope=scope, cohort=queries.fragment("cohort", group=group),
+                        columns=",\n    ".join(columns))
+    found = queries.rows(con, sql, {"unit": unit, "start": start, "end": end, "as_of": as_of, **extra,
+                                    **{f"within_limit_{i}": float(limits[k]) for i, k in enumerate(keys)}})
+    names: dict[str, str] = {}
+    if by == "child" or (by is not None and by in schema.LEVEL_DIMENSIONS):
+        ids = [r["grp"] for r in found if r["grp"] is not None]
+        names = {r["unit_id"]: r["name"] for r in queries.rows(con, queries.text("unit_names"), {"ids": ids})}
+    out: dict[str, list[dict[str, Any]]] = {k: [] for k in keys}
+    for r in found:
+        gid = r["grp"].isoformat() if isinstance(r["grp"], dt.date) else r["grp"]
+        for i, key in enumerate(keys):
+            n, within = int(r[f"n_{i}"] or 0), int(r[f"within_{i}"] or 0)
+            out[key].append({"group_id": gid, "group_name": names.get(gid, gid) if gid is not None else None,
+                             "n": n, "within": within, "share": within / n if n else None})
+    return out
+
+
 def breakdown(
     con: duckdb.DuckDBPyConnection, key: str, by: str | None, limit: float, *, start: dt.datetime, end: dt.datetime,
     as_of: dt.datetime, unit: str | None = None,
 ) -> list[dict[str, Any]]:
     """Per group of `by` (None: one row for the whole unit): group_id, group_name, n (cases with
     the duration by as_of) and within (duration at most `limit`), and the share within/n (None if n = 0)."""
-    if key not in SHARES:
-        raise engine.MetricError(f"unknown within-limit share {key!r}; choose one of {', '.join(SHARES)}")
-    if end <= start:
-        raise engine.MetricError(f"empty period: 'to' ({end:%Y-%m-%d %H:%M}) must be after 'from' ({start:%Y-%m-%d %H:%M})")
-    _, value, count, _ = SHARES[key]
-    unit = engine.check_unit(con, unit)
-    scope, group, extra = engine.scope_and_group(by)
-    sql = queries.named("within_counts", scope=scope, cohort=queries.fragment("cohort", group=group),
-                        value=value, keep=catalog.COUNT_BY_KEY[count].predicate)
-    found = queries.rows(con, sql, {"unit": unit, "start": start, "end": end, "as_of": as_of,
-                                    "within_limit": float(limit), **extra})
-    names: dict[str, str] = {}
-    if by == "child" or (by is not None and by in schema.LEVEL_DIMENSIONS):
-        ids = [r["grp"] for r in found if r["grp"] is not None]
-        names = {r["unit_id"]: r["name"] for r in queries.rows(con, queries.text("unit_names"), {"ids": ids})}
-    out = []
-    for r in found:
-        gid = r["grp"].isoformat() if isinstance(r["grp"], dt.date) else r["grp"]
-        n, within = int(r["n"] or 0), int(r["within"] or 0)
-        out.append({"group_id": gid, "group_name": names.get(gid, gid) if gid is not None else None,
-                    "n": n, "within": within, "share": within / n if n else None})
+    return breakdowns(con, {key: limit}, by, start=start, end=end, as_of=as_of, unit=unit)[key]
+
+
+def shares(
+    con: duckdb.DuckDBPyConnection, limits: dict[str, float], *, start: dt.datetime, end: dt.datetime,
+    as_of: dt.datetime, unit: str | None = None,
+) -> dict[str, float | None]:
+    """share() of several keys (key → limit) in one pass."""
+    found = breakdowns(con, limits, None, start=start, end=end, as_of=as_of, unit=unit)
+    out: dict[str, float | None] = {}
+    for key, rows in found.items():
+        n = sum(r["n"] for r in rows)
+        out[key] = sum(r["within"] for r in rows) / n if n else None
     return out
 
 

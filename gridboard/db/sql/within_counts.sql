@@ -1,8 +1,9 @@
--- within_counts: per group of {scope}, the cohort cases that have a duration ({keep}, e.g.
--- responded by $as_of) as n, and those whose duration ({value}, exact epoch differences) is at
--- most $within_limit as within: the share within the time limit, explained by group in
--- gridboard.metrics.explain. Cohort as cohort.sql. Fragments from fixed texts (kpi_views.MEASURES
--- and the scope_*.sql files): scope, cohort, value, keep.
+-- within_counts: per group of {scope}, for each duration asked ({columns}: a pair of columns per
+-- duration i), the cohort cases that have the duration (e.g. responded by $as_of) as n_i, and those
+-- whose duration (exact epoch differences) is at most $within_limit_i as within_i: the share within
+-- the time limit, explained by group in gridboard.metrics.explain; several durations in one pass.
+-- Cohort as cohort.sql. Fragments from fixed texts (gridboard.metrics.within: the catalogue's
+-- duration values and counts, the scope_*.sql files): scope, cohort, columns.
 WITH scope AS (
     {scope}
 ),
@@ -11,8 +12,7 @@ cohort AS (
 )
 SELECT
     grp,
-    count(*) FILTER (WHERE {keep}) AS n,
-    count(*) FILTER (WHERE {keep} AND {value} <= $within_limit) AS within
+    {columns}
 FROM cohort AS k
 GROUP BY grp
 ORDER BY grp
