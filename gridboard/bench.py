@@ -17,6 +17,7 @@ import datetime as dt
 import os
 import resource
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -322,7 +323,8 @@ def command(args: Any, path: Path, say: Callable[[str], None]) -> int:
     unknown = (set(args.only or []) - set(PAGES)) | (set(presets) - set(periods.PRESETS))
     if unknown:
         raise ValueError(f"unknown page(s) or period(s): {', '.join(sorted(unknown))}; pages: {', '.join(PAGES)}")
-    on_line = None if args.json else say
+    # with --json the object is the only output on stdout; progress lines go to stderr as measured
+    on_line = (lambda line: print(line, file=sys.stderr, flush=True)) if args.json else say
     r = report(path, repeat=args.repeat, presets=presets, pages=args.only, as_of=args.as_of, on_line=on_line)
     if built_s is not None:
         r.extra["demo_build_s"] = built_s
