@@ -15,6 +15,7 @@ README "Performance"); otherwise exact again.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,9 +87,22 @@ def _raw_start(con: duckdb.DuckDBPyConnection, table: str, params: dict[str, Any
     return dt.datetime.combine(row[0], dt.time()) if row and row[0] else params["end"]
 
 
+_CASE_COLUMN = re.compile(r"\bk\.([a-z_]+)")
+
+
+def case_columns() -> tuple[str, ...]:
+    """The case columns the raw part reads: those the catalogue's counts and durations name, and
+    the report time, status, unit and the case dimensions a plan groups by."""
+    texts = [c.predicate for c in catalog.COUNTS] + [m.value or "" for m in catalog.METRICS]
+    found = {col for t in texts for col in _CASE_COLUMN.findall(t)}
+    return tuple(sorted(found | {"reported_at", "status", "unit_id", "category", "source"}))
+
+
 def _parts(p: Plan, unit: str, cube_rows: str) -> str:
     """agg_parts.sql (scope, cube, pending, settled, raw) over the aggregate rows `cube_rows`."""
-    return queries.fragment("agg_parts", scope=p.scope, cube_rows=cube_rows, unit=unit, raw_group=p.raw_group)
+    columns = ", ".join(f"c.{col}" for col in case_columns())
+    return queries.fragment("agg_parts", scope=p.scope, cube_rows=cube_rows, unit=unit, raw_group=p.raw_group,
+                            columns=columns)
 
 
 def _count_rows(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -4,7 +4,8 @@
 -- rows not settled at $as_of (max_settle IS NULL OR >= $as_of); settled: the other rows; recent /
 -- raw: the cases of the pending (day, unit) pairs from $raw_start on, and every case of the cut last
 -- day [$tail_start, $end) of a period ending inside a day (e.g. 环比 up to the same time of day),
--- grouped by {raw_group}, to be counted from the cases table with the catalogue's predicates.
+-- grouped by {raw_group}, to be counted from the cases table with the catalogue's predicates; only
+-- those cases are kept, with the columns the counts and groupings read ({columns}).
 -- {unit}: agg_unit or town_unit.
 scope AS (
     {scope}
@@ -24,17 +25,17 @@ settled AS (
     WHERE p.pending_unit IS NULL
 ),
 recent AS MATERIALIZED (
-    SELECT c.*, m.{unit} AS key_unit, CAST(c.reported_at AS DATE) AS key_day
+    SELECT {columns}, m.{unit} AS key_unit, CAST(c.reported_at AS DATE) AS key_day
     FROM cases AS c
     JOIN agg_unit_map AS m ON m.unit_id = c.unit_id
+    LEFT JOIN pending AS p ON p.report_day = CAST(c.reported_at AS DATE) AND p.pending_unit = m.{unit}
     WHERE c.reported_at >= $raw_start
       AND c.reported_at < $end
       AND c.status <> 'cancelled'
+      AND (p.pending_unit IS NOT NULL OR c.reported_at >= $tail_start)
 ),
 raw AS (
     SELECT {raw_group} AS grp, c.*
     FROM recent AS c
     JOIN scope AS s ON s.unit_id = c.key_unit
-    LEFT JOIN pending AS p ON p.report_day = c.key_day AND p.pending_unit = c.key_unit
-    WHERE p.pending_unit IS NOT NULL OR c.reported_at >= $tail_start
 )
