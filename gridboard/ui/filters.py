@@ -85,9 +85,10 @@ def _unit_cascade(tree: dict[str, list[tuple[str, str, str]]]) -> tuple[str, lis
 
         # The "all" label is bound now, in this run's language: a format_func that looked the language
         # up when called would answer from whatever session state is current at that moment.
+        everything = t("all_units")
         choice = st.selectbox(
             level_label({lv for _, lv, _ in children}), ["", *by_id], key=key, on_change=clear_below,
-            format_func=lambda uid, by_id=by_id, everything=t("all_units"): by_id.get(uid, everything),
+            format_func=lambda uid, by_id=by_id, everything=everything: by_id.get(uid, everything),
         )
         if not choice:
             break
