@@ -142,7 +142,8 @@ with st.sidebar:
     ui.cookie_sync()  # after a login: the browser fetches its session cookie
 
 ui.show_ignored()  # a bad parameter of the URL: a notice above the page
-printing.print_styles()  # print media only: light page, no sidebar, tables whole
+if pg.url_path != "bigscreen":  # the wall is never printed, and the element would take a row gap off its fit
+    printing.print_styles()  # print media only: light page, no sidebar, tables whole
 ui.mark_shell_ran()
 with ui.errors.shielded(pg.url_path or "home"):
     pg.run()

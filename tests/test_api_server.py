@@ -112,7 +112,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 def test_health_needs_no_token_and_shows_nothing_personal(live):
     status, body, _ = live.api("GET", "/api/v1/health")
     assert status == 200
-    assert set(body) == {"status", "data_version", "newest_case", "queue", "last_ingest", "demo_feed"}
+    assert set(body) == {"status", "data_version", "newest_case", "queue", "last_ingest", "demo_feed",
+                         "wall_computations"}  # the wall's shared computations (a count, nothing personal)
     assert body["status"] == "ok" and body["queue"] == 0 and body["demo_feed"] is False
     dt.datetime.fromisoformat(body["newest_case"])
     assert "138" not in json.dumps(body) and "user" not in json.dumps(body)
