@@ -11,7 +11,7 @@ import streamlit as st
 from gridboard.core import fmt
 from gridboard.metrics import engine, kpi_cases, kpi_views
 from gridboard.render import charts_kpi
-from gridboard.ui import drill
+from gridboard.ui import drill, metric_tables
 
 PAGE = "closure"
 TILES = ("received", "closed", "closure_rate", "on_time_rate", "overdue_open", "supervised", "reopened",
@@ -30,7 +30,7 @@ stamp = f"{unit_id}_{f.start:%Y%m%d}_{f.end:%Y%m%d}"
 
 now = ui.cached(engine.kpis, detail=True, **window)
 before = ui.cached(engine.kpis, detail=True, **{**f.previous().window(), "unit": unit_id})
-drill.tiles(TILES, now, before, f)
+metric_tables.tiles(TILES, now, before, f)
 if not now["received"]:
     st.info(ui.t("no_cases"))
     st.stop()

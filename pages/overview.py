@@ -11,7 +11,7 @@ import streamlit as st
 from gridboard.core import catalog, fmt
 from gridboard.metrics import engine
 from gridboard.render import charts
-from gridboard.ui import drill
+from gridboard.ui import metric_tables
 
 TILE_WIDTH = 210  # px: six tiles a row at 1920 wide, four at 1366 (sidebar open)
 TILES_MAX_WIDTH = 6 * TILE_WIDTH + 5 * 16  # never more than six a row (kiosk without sidebar)
@@ -35,7 +35,7 @@ for m in catalog.METRICS:
             fmt.delta(m, current[m.key], previous[m.key], lang),
             **fmt.delta_style(m, current[m.key], previous[m.key]),
             delta_description=ui.t("vs_label"),
-            help=drill.metric_help(m.key, current[m.key]),
+            help=metric_tables.metric_help(m.key, current[m.key]),
             border=True,
             width=TILE_WIDTH,
         )

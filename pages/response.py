@@ -11,7 +11,7 @@ import streamlit as st
 from gridboard.core import config, fmt
 from gridboard.metrics import engine, kpi_cases, kpi_views
 from gridboard.render import charts_kpi
-from gridboard.ui import drill
+from gridboard.ui import drill, metric_tables
 
 PAGE = "response"
 TILES = ("received", "responded", "median_response_min", "p90_response_min", "within_share", "median_close_hours",
@@ -35,7 +35,7 @@ before = dict(ui.cached(engine.kpis, detail=True, **before_window))
 response = ui.cached(kpi_views.distribution, "response", limit=target, **window)
 now["within_share"] = response.within_share
 before["within_share"] = ui.cached(kpi_views.distribution, "response", limit=target, **before_window).within_share
-drill.tiles(TILES, now, before, f)
+metric_tables.tiles(TILES, now, before, f)
 if not now["received"]:
     st.info(ui.t("no_cases"))
     st.stop()

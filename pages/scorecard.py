@@ -13,7 +13,7 @@ import streamlit as st
 from gridboard.core import config, fmt, periods
 from gridboard.metrics import kpi_views, scorecard
 from gridboard.render import charts_kpi, kpi_tables
-from gridboard.ui import assessment, drill
+from gridboard.ui import assessment, drill, metric_tables
 
 DRILL_KEY = {"response_within_share": "median_response_min", "close_within_share": "median_close_hours"}
 f = ui.filters()
@@ -55,7 +55,7 @@ if bar:
 
 st.subheader(ui.t("kpi_score_table_heading"))
 frame, styled, numbers = kpi_tables.score_frame(card, lang)
-picked = drill.cell_table(styled, f"score_table_{stamp}", column_config=drill.right_aligned(numbers))
+picked = drill.cell_table(styled, f"score_table_{stamp}", column_config=metric_tables.right_aligned(numbers))
 ui.download_table(frame, f"scorecard_{stamp}", title=ui.t("kpi_score_table_heading"))
 if picked is not None:
     line = card.lines[picked[0]]
@@ -72,8 +72,8 @@ if rows:
     st.caption(ui.t("kpi_cell_hint"))
     frame, styled, keys, numbers = kpi_tables.child_score_frame(rows, targets, lang)
     children_key = f"score_children_{stamp}"
-    picked = drill.cell_table(styled, children_key, height=drill.table_height(len(frame)),
-                                 column_config=drill.right_aligned(numbers))
+    picked = drill.cell_table(styled, children_key, height=metric_tables.table_height(len(frame)),
+                                 column_config=metric_tables.right_aligned(numbers))
     ui.download_table(frame, children_key)
     if picked is not None and picked[1] in keys:
         row, key = rows[picked[0]], keys[picked[1]]

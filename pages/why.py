@@ -17,7 +17,7 @@ import streamlit as st
 from gridboard.core import config, fmt, periods
 from gridboard.metrics import explain, kpi_views
 from gridboard.render import charts_kpi, kpi_tables
-from gridboard.ui import drill
+from gridboard.ui import drill, metric_tables
 
 SPLITS = ("child", "town", "community", "grid", "category", "source", "department")
 COMPARE = ("previous", "last_year", "custom")
@@ -114,7 +114,7 @@ change = "%+.2f" if m.kind == "rate" else "%+d"
 formats = {before_label: level, ui.t("kpi_col_after"): level, ui.t("kpi_col_contribution"): change,
            ui.t("kpi_col_rate_effect"): change, ui.t("kpi_col_mix_effect"): change,
            ui.t("kpi_col_weight_before"): "%.1f", ui.t("kpi_col_weight_after"): "%.1f"}
-picked = drill.cell_table(table, table_key, height=drill.table_height(len(table)), column_config={
+picked = drill.cell_table(table, table_key, height=metric_tables.table_height(len(table)), column_config={
     k: st.column_config.NumberColumn(k, format=v) for k, v in formats.items() if k in table.columns})
 ui.download_table(table, table_key, title=ui.t("kpi_why_table"))
 if picked is not None:

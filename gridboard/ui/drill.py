@@ -12,7 +12,6 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
-from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
@@ -22,6 +21,7 @@ from gridboard.core import catalog, config, fmt
 from gridboard.metrics import engine, gaps, kpi_cases, kpi_views
 from gridboard.render import charts, charts_kpi, kpi_tables
 from gridboard.ui import widgets
+from gridboard.ui.metric_tables import case_links, column_config, no_none, table_height
 
 Step = tuple[str, str]  # (unit_id, short name)
 Fetch = Callable[[str, int, int], tuple[int, pd.DataFrame]]  # (text filter, limit, offset) -> (total, shown rows)
@@ -197,72 +197,6 @@ def case_panel(key: str, title: str, options: Sequence[tuple[str, Fetch]], *,
     return total
 
 
-# --- tiles and metric tables ---------------------------------------------------------------------
-
-TILE_WIDTH = 168  # px: eight tiles a row at 1920 wide (sidebar open), four or five at 1366
-_FORMATS = {"rate": "%.1f", "minutes": "%.1f", "hours": "%.1f", "count": "localized"}
-
-
-def metric_help(key: str, value: Any = 0) -> str:
-    """A metric's definition; for an absent rate (None whose source field the data lacks) also why."""
-    text = ui.t(f"def_{key}") if key in catalog.METRIC_BY_KEY else ui.t(f"kpi_def_{key}")
-    if value is None and key in catalog.SOURCE_FIELDS:
-        text += "\n\n" + ui.t("kpi_absent", field=ui.t(f"kpi_field_{catalog.SOURCE_FIELDS[key]}"))
-    return text
-
-
-def tiles(keys: Sequence[str], now: dict[str, Any], before: dict[str, Any], f: ui.Filters) -> None:
-    """One st.metric per key (metric or count of kpi_views.EXTRA_METRICS) with its 环比 change
-    against the shared filter's previous period (named in a caption above the tiles)."""
-    lang = ui.lang()
-    prev = f.previous()
-    st.caption(ui.t("vs_previous", start=f"{prev.start:%Y-%m-%d %H:%M}", end=f"{prev.end:%Y-%m-%d %H:%M}"))
-    row = st.container(horizontal=True, gap="small")
-    with row:
-        for key in keys:
-            m = kpi_views.column_metric(key)
-            st.metric(
-                fmt.metric_label(m, lang, with_unit=False), fmt.metric(m, now.get(key), lang),
-                fmt.delta(m, now.get(key), before.get(key), lang), **fmt.delta_style(m, now.get(key), before.get(key)),
-                help=metric_help(key, now.get(key)), border=True, width=TILE_WIDTH,
-            )
-
-
-def column_config(keys: Sequence[str]) -> dict[str, Any]:
-    """Number formats and help texts for a kpi_views.metric_frame table."""
-    lang = ui.lang()
-    out = {}
-    for key in keys:
-        m = kpi_views.column_metric(key)
-        label = fmt.column_label(m, lang)
-        out[label] = st.column_config.NumberColumn(label, format=_FORMATS[m.kind], help=metric_help(key))
-    return out
-
-
-def case_links(frame: Any, lang: str) -> tuple[Any, dict[str, Any]]:
-    """The case id column as links to the case page (/case?id=…, showing the id), and its config."""
-    col = "Case" if lang == "en" else "事件编号"
-    if col not in frame.columns:
-        return frame, {}
-    frame = frame.copy()
-    frame[col] = [f"case?id={quote(str(v), safe='')}" for v in frame[col]]
-    return frame, {col: st.column_config.LinkColumn(col, display_text=r"case\?id=(.*)")}
-
-
-def no_none(frame: Any, keys: Sequence[str]) -> Any:
-    """The metric table as a Styler whose empty cells (a rate or duration without data) read "—",
-    never None; rates and durations with one decimal."""
-    lang = ui.lang()
-    decimals = [fmt.column_label(kpi_views.column_metric(k), lang) for k in keys
-                if kpi_views.column_metric(k).kind != "count"]
-    return frame.style.format("{:.1f}", subset=[c for c in decimals if c in frame.columns], na_rep=fmt.DASH)
-
-
-def right_aligned(columns: Sequence[str]) -> dict[str, Any]:
-    """Column config showing text columns (numbers formatted as text) right-aligned."""
-    return {c: st.column_config.TextColumn(c, alignment="right") for c in columns}
-
-
 def metric_options(key: str, window: dict[str, Any], *, group_by: str | None = None,
                    group_value: Any = None) -> list[tuple[str, Fetch]]:
     """The case lists behind a metric or count: numerator and denominator for a rate, the
@@ -416,8 +350,3 @@ def gaps_section(page: str, window: dict[str, Any], stamp: str) -> None:
         case_panel(f"{table_key}_{picked[0]}_{what}", f"{where} · {fmt.metric_label(kpi_views.column_metric(what), lang)}",
                    metric_options(what, window, group_by=by, group_value=row["group_id"]), name=f"{table_key}_{what}",
                    on_close=close)
-
-
-def table_height(rows: int, most: int = 15) -> int:
-    """Pixels for a table showing up to `most` rows without scrolling (35 px a row and header)."""
-    return 35 * (min(rows, most) + 1) + 3
