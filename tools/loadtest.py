@@ -1,37 +1,40 @@
 """Load test of the wall screen: N kiosk walls at ?refresh=S plus one analyst importing R rows.
 
-    python tools/loadtest.py [--walls 30] [--refresh 5] [--seconds 120] [--rows 20000] [--import-after 40]
-                             [--db FILE] [--port 8660] [--json] [--keep DIR]
+    python tools/loadtest.py [--walls 30] [--browser-walls 2] [--refresh 5] [--seconds 120] [--rows 20000]
+                             [--import-after 40] [--db FILE] [--port 8660] [--json] [--keep DIR]
 
 Bounded and local: it starts its own server (`streamlit run server.py` on 127.0.0.1:PORT) on a
 copy of --db (or a freshly built demo county) with a config of its own in a temporary folder (an
-analyst account with an API token, a kiosk token, the demo feed off), opens N pages of one headless
-Debian Chromium (/usr/bin/chromium, images blocked) at /bigscreen?kiosk=TOKEN&refresh=S, POSTs one
-CSV of R new cases (reported in the last two hours, open) to /api/v1/ingest after --import-after
-seconds, keeps the walls open --seconds in all, then stops the browser and the server. Nothing
-outside the machine is contacted; the given database is never written.
+analyst account with an API token, a kiosk token, the demo feed off), opens N walls at
+/bigscreen?kiosk=TOKEN&refresh=S, POSTs one CSV of R new cases (reported in the last two hours,
+open) to /api/v1/ingest after --import-after seconds, keeps the walls open --seconds in all, then
+stops the walls and the server. Nothing outside the machine is contacted; the given database is
+never written.
 
-Measured on the walls' own DOM: every wall's freshness stamp carries data-run (the time of the
-fragment run that drew it) and data-version (the data version it shows); a MutationObserver in
-each page records when each new run reached the DOM. Reported: first render (page opened → first
-stamp), the refresh interval (between two stamps of one wall), the time from the import's answer
-(and from its start) until each wall showed its data version, errors (page errors, console errors,
-HTTP answers >= 400, closed websockets, Streamlit exceptions, red stamps), the server's resident
-memory (VmRSS of its process, sampled every second), the load average, and how many live
-computations the server ran (/api/v1/health `wall_computations`) against the ticks that passed.
+The N walls are two groups. K (--browser-walls, default 2) are pages of one headless Debian
+Chromium (tools/browserwalls.py), measured on their own DOM, so what a person sees is checked; the
+other N-K are protocol walls (tools/wsclient.py) that speak Streamlit's websocket protocol exactly
+as the browser's frontend does, so the server carries N walls' load without N renderers on its
+CPU (a county's 30 walls run on 30 machines). Both record every new run of the wall's freshness
+stamp (data-run: the time of the fragment run that drew it; data-version: the data version it
+shows). Reported for each group and for all walls: first render (opened -> first stamp), the
+refresh interval (between two stamps of one wall), the time from the import's answer (and from its
+start) until each wall showed its data version; and errors (page and console errors, HTTP >= 400,
+closed websockets, Streamlit exceptions, red stamps), the server's resident memory (VmRSS, every
+second) and CPU time, the load average, the protocol walls' own CPU time and bytes received, and
+how many live computations the server ran (/api/v1/health `wall_computations`) against the runs
+the walls drew.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -43,39 +46,20 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for _path in (ROOT, ROOT / "tools"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+from browserwalls import CHROMIUM, BrowserWalls  # noqa: E402
+from loadserver import PORTS, Sampler, free_port, get_json, start_server, stop_server  # noqa: E402
+from wsclient import ProtocolWalls, WallRecord  # noqa: E402
 
 from gridboard.core import auth, config  # noqa: E402
 from gridboard.db import store  # noqa: E402
 from gridboard.server import kiosk, tokens  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
-                 "--disable-backgrounding-occluded-windows"]
-PORTS = range(8660, 8680)
 WAIT_S = 300  # the longest a condition is waited for (a loaded shared machine), not a speed limit
-# Records each new fragment run of the wall as it reaches the DOM: [browser ms, data-run, data-version, state].
-OBSERVER = """
-window.__gb = {marks: [], last: null};
-new MutationObserver(() => {
-  const s = document.querySelector('[data-testid="bs-stamp"]');
-  if (!s) return;
-  const run = s.getAttribute('data-run');
-  if (run === window.__gb.last) return;
-  window.__gb.last = run;
-  window.__gb.marks.push([Date.now(), Number(run), Number(s.getAttribute('data-version') ?? -1),
-                          s.getAttribute('data-state')]);
-}).observe(document, {subtree: true, childList: true, attributes: true, attributeFilter: ['data-run']});
-"""
-
-
-def probe(url: str) -> bool:
-    """Streamlit's frontend first looks for its server under the page's path (/bigscreen/_stcore/
-    health and host-config answer 404), then at the root: that 404 is how it finds it, no error."""
-    return "/bigscreen/_stcore/" in url
+__all__ = ["CHROMIUM", "run", "main"]
 
 
 @dataclass
@@ -84,6 +68,8 @@ class Result:
     refresh_s: int
     seconds: float
     rows: int
+    browser_walls: int = 0
+    protocol_walls: int = 0
     machine: str = ""
     started: str = ""
     first_render_s: dict[str, float | None] = field(default_factory=dict)
@@ -97,13 +83,17 @@ class Result:
     import_seen_after_answer_s: dict[str, float | None] = field(default_factory=dict)
     import_seen_after_start_s: dict[str, float | None] = field(default_factory=dict)
     walls_showing_import: int = 0
+    wall_runs: int = 0  # fragment runs the walls drew (first renders and refreshes)
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # the same figures for "browser", "protocol"
     errors: list[str] = field(default_factory=list)
     rss_mb: dict[str, float | None] = field(default_factory=dict)
     load_average: dict[str, float | None] = field(default_factory=dict)
     server_cpu_s: float | None = None  # CPU seconds the server process used while the walls were open
     wall_clock_s: float | None = None  # how long that was
-    wall_runs: int = 0  # fragment runs the walls drew (first renders and refreshes)
     wall_computations: int | None = None  # live computations the server ran meanwhile (shared)
+    protocol_cpu_s: float | None = None  # CPU seconds the protocol walls' thread used (all of them)
+    protocol_kb_per_run: float | None = None  # websocket bytes a protocol wall received per run it drew
+    notes: list[str] = field(default_factory=list)
 
 
 def quantiles(values: list[float]) -> dict[str, float | None]:
@@ -176,110 +166,15 @@ def post_file(url: str, token: str, data: bytes, name: str) -> tuple[int, dict[s
         return exc.code, json.loads(exc.read() or b"{}")
 
 
-def get_json(url: str, token: str | None = None) -> dict[str, Any]:
-    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        return json.loads(resp.read())
-
-
-def until(pages: list[Any], condition: str, arg: Any, errors: list[str], failure: str) -> float:
-    """Wait (at most WAIT_S in all) until `condition` holds on every page; a page where it does not
-    is an error. The seconds waited."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    t0 = time.monotonic()
-    for i, page in enumerate(pages):
-        left = max(1.0, WAIT_S - (time.monotonic() - t0))
-        try:
-            page.wait_for_function(condition, arg=arg, timeout=left * 1000)
-        except PlaywrightTimeout:
-            errors.append(f"wall {i}: {failure} within {WAIT_S} s")
-    return time.monotonic() - t0
-
-
-def free_port() -> int:
-    import socket
-
-    for port in PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
-
-
-class Sampler(threading.Thread):
-    """VmRSS and CPU time of one process and the 1-minute load average, every second."""
-
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.pid, self.rss_kb, self.load, self.cpu_s = pid, [], [], []
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        while not self.stop.is_set():
-            try:
-                for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        self.rss_kb.append(int(line.split()[1]))
-            except OSError:
-                pass
-            self.load.append(os.getloadavg()[0])
-            try:  # utime + stime of the server process (fields 14 and 15 of /proc/PID/stat), seconds
-                fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-                self.cpu_s.append((time.monotonic(), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")))
-            except (OSError, IndexError, ValueError):
-                pass
-            self.stop.wait(1.0)
-
-
-def start_server(work: Path, db: Path, cfg: Path, port: int, log: Path) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if k != "GRIDBOARD_AUTH"}
-    env.update({"GRIDBOARD_DB": str(db), "GRIDBOARD_CONFIG": str(cfg),
-                "GRIDBOARD_SESSION_KEY": str(work / "session.key")})
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "server.py"), "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true"]
-    out = log.open("wb")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}: {log.read_text()[-2000:]}")
-        try:
-            if get_json(url + "/api/v1/health").get("status") == "ok":
-                return proc
-        except (OSError, ValueError):
-            pass
-        if time.monotonic() > deadline:
-            proc.terminate()
-            raise RuntimeError(f"server not ready in 120 s: {log.read_text()[-2000:]}")
-        time.sleep(0.5)  # polling another process's readiness: no event to wait on
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-# --- the run -------------------------------------------------------------------------------------
-
-
 def run(walls: int = 30, refresh: int = 5, seconds: float = 120, rows: int = 20_000, import_after: float = 40,
         db: Path | None = None, cases: int = 100_000, port: int | None = None, keep: Path | None = None,
-        progress: bool = False, size: tuple[int, int] = (1920, 1080), wait_for_walls: bool = False) -> Result:
+        progress: bool = False, size: tuple[int, int] = (1920, 1080), wait_for_walls: bool = False,
+        browser_walls: int = 2) -> Result:
     """One load run (see the module's docstring). With `wait_for_walls` (the test) the clock starts
     once every wall has drawn, and the end waits (up to WAIT_S) until every wall has refreshed and
     shown the import: conditions, not durations, decide."""
-    from playwright.sync_api import sync_playwright
-
-    result = Result(walls, refresh, seconds, rows, machine=f"{os.cpu_count()} cores, {os.uname().machine}",
+    k = max(0, min(browser_walls, walls))
+    result = Result(walls, refresh, seconds, rows, k, walls - k, machine=f"{os.cpu_count()} cores, {os.uname().machine}",
                     started=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
     work = Path(tempfile.mkdtemp(prefix="gridboard-load-")) if keep is None else keep
     work.mkdir(parents=True, exist_ok=True)
@@ -294,79 +189,65 @@ def run(walls: int = 30, refresh: int = 5, seconds: float = 120, rows: int = 20_
         body = import_csv(db_copy, rows, config.load(cfg).now())
         port = port or free_port()
         url = f"http://127.0.0.1:{port}"
+        path = f"/bigscreen?kiosk={wall_token}&refresh={refresh}"
         proc = start_server(work, db_copy, cfg, port, work / "server.log")
         say(f"server up on {url} (pid {proc.pid}), work folder {work}")
         sampler = Sampler(proc.pid)
         sampler.start()
         computed_before = get_json(url + "/api/v1/health").get("wall_computations")
-        errors: list[str] = []
+        browser = BrowserWalls(k, url, path, size)
+        protocol = ProtocolWalls(walls - k, url, path, first_index=k)
+        done: dict[str, Any] = {}
         try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
-                context.route("**/*", lambda route: route.abort() if route.request.resource_type == "image"
-                              else route.continue_())
-                context.add_init_script(OBSERVER)
-                pages, opened_at = [], []
-                closing = threading.Event()
-                for i in range(walls):
-                    page = context.new_page()
-                    page.on("pageerror", lambda exc, i=i: errors.append(f"wall {i}: page error {exc}"))
-                    page.on("console", lambda msg, i=i: errors.append(f"wall {i}: console {msg.text[:200]}")
-                            if msg.type == "error" and not probe(msg.location.get("url", "")) else None)
-                    page.on("response", lambda resp, i=i: errors.append(f"wall {i}: HTTP {resp.status} {resp.url}")
-                            if resp.status >= 400 and not probe(resp.url) else None)
-                    page.on("websocket", lambda ws, i=i: ws.on(
-                        "close", lambda _ws: errors.append(f"wall {i}: websocket closed {_ws.url}") if not closing.is_set() else None))
-                    opened_at.append(time.time())
-                    page.goto(f"{url}/bigscreen?kiosk={wall_token}&refresh={refresh}", wait_until="commit")
-                    pages.append(page)
-                say(f"{walls} walls opened")
-                if wait_for_walls:
-                    before = len(errors)
-                    waited = until(pages, "() => window.__gb.marks.length > 0", None, errors, "never drew")
-                    say(f"{walls - (len(errors) - before)} of {walls} walls have drawn ({waited:.0f} s after the last was opened)")
-                t_open = time.monotonic()
-                done: dict[str, Any] = {"clock": time.time()}
+            protocol.start()  # its own thread: the walls open while the browser's pages open
+            browser.start()
+            say(f"{walls} walls opened ({k} in Chromium, {walls - k} over the protocol)")
+            if wait_for_walls:
+                missing = wait_all(browser, protocol, "() => window.__gb.marks.length > 0", None,
+                                   lambda r: bool(r.marks), "never drew", result.errors)
+                say(f"{walls - missing} of {walls} walls have drawn")
+            done["clock"] = time.time()
+            t_open = time.monotonic()
 
-                def analyst() -> None:
-                    done["start"] = time.time()
-                    done["status"], done["report"] = post_file(url + "/api/v1/ingest?table=cases", api_token, body,
-                                                               "load.csv")
-                    done["end"] = time.time()
+            def analyst() -> None:
+                done["start"] = time.time()
+                done["status"], done["report"] = post_file(url + "/api/v1/ingest?table=cases", api_token, body,
+                                                           "load.csv")
+                done["end"] = time.time()
 
-                importer = threading.Thread(target=analyst, daemon=True)
-                while time.monotonic() - t_open < seconds:
-                    if not importer.is_alive() and "start" not in done and time.monotonic() - t_open >= import_after:
-                        importer.start()
-                        say(f"import of {rows:,} rows started")
-                    pages[0].wait_for_timeout(500)  # lets Playwright deliver the pages' events meanwhile
+            importer = threading.Thread(target=analyst, daemon=True)
+            while time.monotonic() - t_open < seconds:
+                if importer.ident is None and time.monotonic() - t_open >= import_after:
+                    importer.start()
+                    say(f"import of {rows:,} rows started")
+                browser.pump(500)  # lets Playwright deliver the pages' events meanwhile
+            if importer.ident is not None:
                 importer.join(timeout=600)
-                version = (done.get("report") or {}).get("data_version")
-                if wait_for_walls and version is not None:
-                    until(pages, "v => window.__gb.marks.length > 1 && window.__gb.marks.some(m => m[2] >= v)",
-                          version, errors, "did not show the import")
-                say("collecting")
-                marks = [page.evaluate("window.__gb.marks") for page in pages]
-                (work / "marks.json").write_text(json.dumps({"marks": marks, "opened_at": opened_at, "done": done},
-                                                            default=str), encoding="utf-8")
-                for i, page in enumerate(pages):
-                    if page.evaluate("!!document.querySelector('[data-testid=\"stException\"]')"):
-                        errors.append(f"wall {i}: Streamlit exception on the page")
-                if keep is not None:  # best effort: a starved renderer may not answer in time
-                    for i in (0, len(pages) - 1):
-                        with contextlib.suppress(Exception):
-                            pages[i].screenshot(path=str(work / f"wall{i}.png"), timeout=60_000)
-                closing.set()
-                computed_after = get_json(url + "/api/v1/health").get("wall_computations")
-                context.close()
-                browser.close()
+            version = (done.get("report") or {}).get("data_version")
+            if wait_for_walls and version is not None:
+                wait_all(browser, protocol, "v => window.__gb.marks.length > 1 && window.__gb.marks.some(m => m[2] >= v)",
+                         version, lambda r: len(r.marks) > 1 and any(m[2] >= version for m in r.marks),
+                         "did not show the import", result.errors)
+            say("collecting")
+            if keep is not None:
+                browser.screenshots(work)
+            computed_after = get_json(url + "/api/v1/health").get("wall_computations")
         finally:
+            protocol.stop()
+            records = browser.collect() if browser.pages else []
+            browser.close()
             sampler.stop.set()
             sampler.join()
             stop_server(proc)
-        result.errors = errors
-        summarise(result, marks, opened_at, done, sampler)
+        records = records + protocol.records
+        (work / "marks.json").write_text(json.dumps({"records": [asdict(r) for r in records], "done": done},
+                                                    default=str), encoding="utf-8")
+        summarise(result, records, done, sampler)
+        result.protocol_cpu_s = None if protocol.cpu_s is None else round(protocol.cpu_s, 2)
+        received = sum(r.bytes_received for r in protocol.records)
+        runs = sum(len(r.marks) for r in protocol.records)
+        result.protocol_kb_per_run = round(received / 1024 / runs, 1) if runs else None
+        result.notes = sorted({n for r in protocol.records for n in r.notes})
         if computed_before is not None and computed_after is not None:
             result.wall_computations = computed_after - computed_before
         return result
@@ -375,39 +256,55 @@ def run(walls: int = 30, refresh: int = 5, seconds: float = 120, rows: int = 20_
             shutil.rmtree(work, ignore_errors=True)
 
 
-def summarise(result: Result, marks: list[list[list[Any]]], opened_at: list[float], done: dict[str, Any],
-              sampler: Sampler) -> None:
-    firsts, intervals, steady = [], [], []
-    seen_answer, seen_start = [], []
+def wait_all(browser: BrowserWalls, protocol: ProtocolWalls, js: str, arg: Any, check: Any, failure: str,
+             errors: list[str]) -> int:
+    """Wait (at most WAIT_S for each group) until a condition holds on every wall, a wall where it
+    does not is an error; how many walls missed it."""
+    missing = browser.wait_until(js, arg, WAIT_S) + protocol.wait_until(check, WAIT_S)
+    errors.extend(f"wall {i}: {failure} within {WAIT_S} s" for i in missing)
+    return len(missing)
+
+
+def figures(records: list[WallRecord], done: dict[str, Any]) -> dict[str, Any]:
+    """The walls' figures (see Result) from their records and the import's times."""
+    firsts, intervals, steady, seen_answer, seen_start = [], [], [], [], []
     version = (done.get("report") or {}).get("data_version")
+    out: dict[str, Any] = {"walls": len(records), "wall_runs": 0, "refreshes": 0, "walls_refreshed": 0,
+                           "walls_showing_import": 0}
+    for record in records:
+        times = [m[0] / 1000 for m in record.marks]
+        out["wall_runs"] += len(times)
+        if times:
+            firsts.append(times[0] - record.opened_at)
+        pairs = list(zip(times, times[1:], strict=False))
+        intervals.extend(b - a for a, b in pairs)
+        steady.extend(b - a for a, b in pairs if a >= done.get("clock", 0))
+        out["walls_refreshed"] += len(times) > 1
+        out["refreshes"] += max(0, len(times) - 1)
+        hit = next((m[0] / 1000 for m in record.marks if m[2] >= version), None) if version is not None else None
+        if hit is not None and "end" in done:
+            out["walls_showing_import"] += 1
+            seen_answer.append(max(0.0, hit - done["end"]))
+            seen_start.append(hit - done["start"])
+    out.update(first_render_s=quantiles(firsts), refresh_interval_s=quantiles(steady),
+               refresh_interval_all_s=quantiles(intervals), import_seen_after_answer_s=quantiles(seen_answer),
+               import_seen_after_start_s=quantiles(seen_start))
+    return out
+
+
+def summarise(result: Result, records: list[WallRecord], done: dict[str, Any], sampler: Sampler) -> None:
     result.import_status = done.get("status")
-    result.import_version = version
+    result.import_version = (done.get("report") or {}).get("data_version")
     if "end" in done:
         result.import_seconds = round(done["end"] - done["start"], 2)
-    showing = refreshed = 0
-    for i, wall in enumerate(marks):
-        times = [m[0] / 1000 for m in wall]
-        result.wall_runs += len(times)
-        if times:
-            firsts.append(times[0] - opened_at[i])
-        intervals.extend(b - a for a, b in zip(times, times[1:], strict=False))
-        steady.extend(b - a for a, b in zip(times, times[1:], strict=False) if a >= done["clock"])
-        refreshed += len(times) > 1
-        result.refreshes += max(0, len(times) - 1)
-        result.errors.extend(f"wall {i}: red stamp ({m[3]})" for m in wall if m[3] in ("error",))
-        if version is not None:
-            hit = next((m[0] / 1000 for m in wall if m[2] >= version), None)
-            if hit is not None:
-                showing += 1
-                seen_answer.append(max(0.0, hit - done["end"]))
-                seen_start.append(hit - done["start"])
-    result.first_render_s = quantiles(firsts)
-    result.refresh_interval_s = quantiles(steady)
-    result.refresh_interval_all_s = quantiles(intervals)
-    result.walls_refreshed = refreshed
-    result.walls_showing_import = showing
-    result.import_seen_after_answer_s = quantiles(seen_answer)
-    result.import_seen_after_start_s = quantiles(seen_start)
+    for record in records:
+        result.errors.extend(record.errors)
+        result.errors.extend(f"wall {record.index}: red stamp ({m[3]})" for m in record.marks if m[3] == "error")
+    for key, value in figures(records, done).items():
+        if key != "walls":
+            setattr(result, key, value)
+    k = result.browser_walls
+    result.groups = {"browser": figures(records[:k], done), "protocol": figures(records[k:], done)}
     rss = [kb / 1024 for kb in sampler.rss_kb]
     result.rss_mb = {"max": round(max(rss), 1) if rss else None, "last": round(rss[-1], 1) if rss else None}
     if len(sampler.cpu_s) > 1:
@@ -420,6 +317,8 @@ def summarise(result: Result, marks: list[list[list[Any]]], opened_at: list[floa
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--walls", type=int, default=30, choices=range(1, 61), metavar="N (1-60)")
+    p.add_argument("--browser-walls", dest="browser_walls", type=int, default=2, choices=range(0, 61),
+                   metavar="K (0-60, at most N)", help="walls drawn by a real Chromium; the rest speak the protocol")
     p.add_argument("--refresh", type=int, default=5, choices=range(5, 3601), metavar="SECONDS (5-3600)")
     p.add_argument("--seconds", type=float, default=120, help="how long the walls stay open (at most 1800)")
     p.add_argument("--rows", type=int, default=20_000, help="rows of the analyst's import (at most 200,000)")
@@ -428,13 +327,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cases", type=int, default=100_000, help="cases of the demo county built without --db")
     p.add_argument("--port", type=int, default=None, choices=PORTS, metavar=f"PORT ({PORTS.start}-{PORTS.stop - 1})")
     p.add_argument("--keep", type=Path, default=None, help="work folder to keep (server log, config, screenshots)")
-    p.add_argument("--size", default="1920x1080", help="viewport of each wall, WIDTHxHEIGHT (the wall zooms to fit)")
+    p.add_argument("--size", default="1920x1080", help="viewport of each browser wall, WIDTHxHEIGHT")
     p.add_argument("--no-wait", dest="no_wait", action="store_true",
-                   help="start the clock when the pages are opened, not when every wall has drawn")
+                   help="start the clock when the walls are opened, not when every wall has drawn")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     if not 0 < args.seconds <= 1800 or not 0 < args.rows <= 200_000:
         print("error: --seconds must be in (0, 1800] and --rows in (0, 200000]", file=sys.stderr)
+        return 2
+    if args.browser_walls > args.walls:
+        print("error: --browser-walls must be at most --walls", file=sys.stderr)
         return 2
     if args.db is not None and not args.db.is_file():
         print(f"error: no database file {args.db}", file=sys.stderr)
@@ -447,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     result = run(args.walls, args.refresh, args.seconds, args.rows, args.import_after, args.db, args.cases,
                  args.port, args.keep, progress=not args.json, size=size,  # type: ignore[arg-type]
-                 wait_for_walls=not args.no_wait)
+                 wait_for_walls=not args.no_wait, browser_walls=args.browser_walls)
     print(json.dumps(asdict(result), ensure_ascii=False, indent=None if args.json else 1))
     return 0 if not result.errors else 1
 
