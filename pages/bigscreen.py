@@ -21,7 +21,7 @@ from gridboard.render import maps
 from gridboard.render import wall_charts as charts
 from gridboard.render import wall_view as view
 from gridboard.server import outlines
-from gridboard.wall import board
+from gridboard.wall import board, shared
 
 MAP_W, MAP_H = 740, 418  # CSS pixels of the map in the 1920×1080 frame (the style sheet zooms it)
 
@@ -58,8 +58,8 @@ def live_panel() -> None:
     now = cfg.now()
     if rotation is not None and board.rotation_index(now, opts.rotate_s, len(scopes)) != rotation:
         st.rerun(scope="app")  # the next town: every panel follows
-    data = board.read_live(ui.cursor, ui.cached, as_of=board.tick(now, opts.refresh_s),
-                           stale_after=opts.stale_after, unit=unit, share=shared_key())
+    as_of, share = board.tick(now, opts.refresh_s), shared_key()
+    data = board.read_live(ui.cursor, ui.cached, as_of=as_of, stale_after=opts.stale_after, unit=unit, share=share)
     with st.container(key="bs_head", horizontal=True, gap="medium", vertical_alignment="center"):
         st.title(i18n.text("bs_page", lang), anchor=False, width="content")
         st.html(view.scope(scopes, unit, rotation if opts.rotate_s else None, lang), width="content")
@@ -84,8 +84,14 @@ def live_panel() -> None:
             st.html(view.empty_note(i18n.text("bs_map_empty", lang)))
         else:
             urls = {kind: outlines.url(kind, base.digest) for kind in maps.OUTLINES}  # loaded once, not per refresh
-            deck = maps.wall_deck(base, data.grids, focus=unit, width=MAP_W, height=MAP_H, outlines=urls)
-            st.pydeck_chart(deck, height=MAP_H)
+
+            def deck() -> shared.FrozenDeck:  # built and serialised once per tick for every wall
+                return shared.FrozenDeck(maps.wall_deck(base, data.grids, focus=unit, width=MAP_W, height=MAP_H,
+                                                        outlines=urls))
+
+            frozen = deck() if share is None or data.freshness.error else shared.DECKS.get(
+                (*share, as_of, unit, base.digest), deck)
+            st.pydeck_chart(frozen, height=MAP_H)  # type: ignore[arg-type]  # reads to_json() (FrozenDeck)
     with right:
         st.html(view.feed(data.feed, now, lang))
         st.html(view.chart_panel(i18n.text("bs_hourly_title", lang), charts.hourly(data.hours, lang), "hourly"))

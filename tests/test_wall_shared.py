@@ -5,6 +5,7 @@ with real threads, a real database and thirty real AppTest sessions of the wall 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import threading
 from pathlib import Path
@@ -14,7 +15,7 @@ from conftest import copy_db
 from streamlit.testing.v1 import AppTest
 
 from gridboard.db import store
-from gridboard.wall import board
+from gridboard.wall import board, shared
 from gridboard.wall.shared import SingleFlight
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,8 +121,9 @@ def wall_env(small_db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     return db
 
 
-def open_wall() -> tuple[str, str]:
-    """One wall session at ?refresh=60 (started from app.py like a browser): (data version, tick) it shows."""
+def open_wall(decks: list[str] | None = None) -> tuple[str, str]:
+    """One wall session at ?refresh=60 (started from app.py like a browser): (data version, tick) it
+    shows; the JSON of its map deck is appended to `decks`."""
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["refresh"] = "60"
     at.run()
@@ -130,18 +132,30 @@ def open_wall() -> tuple[str, str]:
     page = "".join(e.proto.body for e in at.get("html"))
     found = STAMP.search(page)
     assert found, page[:2000]
+    if decks is not None:
+        decks.extend(e.proto.json for e in at.get("deck_gl_json_chart"))
     return found.group(1), found.group(2)
 
 
 def test_thirty_wall_sessions_share_one_computation_per_tick(wall_env: Path) -> None:
-    before = board.SHARED.computed
-    shown = [open_wall() for _ in range(30)]
+    con = store.connect(wall_env)  # one grid with a boundary: the wall shows its map
+    try:
+        con.execute("UPDATE units SET boundary = $b WHERE unit_id = 'T1C1G1'", {"b": json.dumps(
+            {"type": "Polygon", "coordinates": [[[117.0, 35.0], [117.01, 35.0], [117.01, 35.01], [117.0, 35.0]]]})})
+    finally:
+        con.close()
+    before, decks_before, decks = board.SHARED.computed, shared.DECKS.computed, []
+    shown = [open_wall(decks) for _ in range(30)]
     versions = {v for v, _ in shown}
     ticks = {t for _, t in shown}
     assert len(versions) == 1
     # 30 sessions, one computation per tick they saw (on a loaded machine the 30 runs may span a few
     # minute ticks: still exactly one computation for each, however many sessions shared it)
     assert board.SHARED.computed - before == len(ticks), (shown, board.SHARED.computed - before)
+    # and one map deck per tick: every wall sends the same serialised deck, built once
+    assert len(decks) == 30 and len(set(decks)) <= len(ticks)
+    assert json.loads(decks[0])["layers"][0]["id"] == "towns"
+    assert shared.DECKS.computed - decks_before == len(ticks), shared.DECKS.computed - decks_before
     con = store.connect(wall_env)  # same process as the app's connection: same DuckDB instance
     try:
         store.bump_data_version(con)  # what an import does last
@@ -154,8 +168,6 @@ def test_thirty_wall_sessions_share_one_computation_per_tick(wall_env: Path) -> 
 
 
 def test_the_map_outlines_leave_the_deck_for_one_cached_url(small_db: Path) -> None:
-    import json
-
     from gridboard.render import maps
     from gridboard.server import outlines
 
@@ -172,6 +184,8 @@ def test_the_map_outlines_leave_the_deck_for_one_cached_url(small_db: Path) -> N
         layers = {layer["id"]: layer for layer in deck["layers"]}
         assert layers["grids"]["data"] == f"/wall/outlines/grids.geojson?d={mb.digest}"
         assert layers["towns"]["data"] == f"/wall/outlines/towns.geojson?d={mb.digest}"
+        frozen = shared.FrozenDeck(maps.wall_deck(mb, {}, outlines=urls))  # what every wall of a tick sends
+        assert json.loads(frozen.to_json()) == deck and frozen._tooltip is False
         inline = json.loads(maps.wall_deck(mb, {}).to_json())  # without URLs: the outlines inline
         assert {layer["id"]: layer for layer in inline["layers"]}["grids"]["data"]["features"]
         con.execute("UPDATE units SET boundary = NULL WHERE unit_id = 'T1C1G1'")
