@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from gridboard.core import config, schema
-from gridboard.ingest import values
+from gridboard.ingest import messages, values
 from gridboard.ingest.mapping import Mapping, MappingError, header_scale
 
 ERROR, WARNING = "error", "warning"
@@ -78,7 +78,7 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "date_only_same_day": (WARNING, "只有日期、与上报同一天：按当天结束（23:59:59）记"),
 }
 
-PROBLEM_FRAME_COLUMNS = ("row", "col", "value", "code", "detail")
+PROBLEM_FRAME_COLUMNS = ("row", "col", "value", "code", "detail", "detail_en")
 # Plausible values. Dates: events (report, dispatch, response, close, callback, service) not
 # before EARLIEST and not after now + FUTURE_SLACK; a time limit may lie ahead (values.LATEST).
 EARLIEST = {"registered_on": pd.Timestamp("1950-01-01")}
@@ -126,7 +126,7 @@ class Plan:
                 seen[key] = seen.get(key, 0) + 1
         twice = [h for h in dict.fromkeys(self.headers) if seen.get(values.norm_key(values.strip_invisible(h)), 0) > 1]
         if twice:
-            raise MappingError(f"表头列名重复：{'、'.join(twice[:5])}（每个列名只能出现一次，请删除或改名后再导入）")
+            raise MappingError("map_dup_headers", names=twice[:5])
         index = {h: i for i, h in reversed(list(enumerate(self.headers)))}
         self.positions = {col: index[h] for col, h in self.mapping.columns.items()}
         self.parsers = {c.name: values.DateParser() for c in self.table.columns if c.sql_type in ("TIMESTAMP", "DATE")}
@@ -170,13 +170,15 @@ class _Collector:
         self.error_rows = pd.Index([], dtype="int64")
 
     def add(self, mask: pd.Series, col: str, raw: pd.Series | None, code: str, detail: str | None = None) -> None:
+        """Problem `code` on the rows of `mask`; `detail` a Phrase (in both languages) or None."""
         mask = mask.fillna(False).astype(bool)
         if not mask.any():
             return
         idx = mask.index[mask.to_numpy()]
         val = raw.loc[idx].astype("str").to_numpy() if raw is not None else np.full(len(idx), None)
         self.parts.append(pd.DataFrame({"row": idx.to_numpy(dtype="int64"), "col": col, "value": val,
-                                        "code": code, "detail": detail}))
+                                        "code": code, "detail": None if detail is None else str(detail),
+                                        "detail_en": messages.en_text(detail)}))
         if PROBLEMS[code][0] == ERROR:
             self.error_rows = self.error_rows.union(idx)
 

@@ -3,7 +3,7 @@
 Owns choosing the encoding (BOM, strict UTF-8, GB18030 — which decodes GBK — then
 charset-normalizer), sniffing the separator (comma, tab, semicolon), finding the header row, and
 streaming the data with pandas' C parser so a million-row file is never held in memory whole.
-Failures are ReadErrors in one Chinese sentence.
+Failures are ReadErrors of one sentence (gridboard.ingest.messages: Chinese and English).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def detect_encoding(opener: Callable[[], IO[bytes]], head: bytes) -> str:
         if head.startswith(bom):
             return enc
     if b"\x00" in head[:8192]:
-        raise ReadError("文件含有二进制内容，不是文本表格（CSV）文件")
+        raise ReadError("rd_binary")
     if _decodes(opener, "utf-8"):
         return "utf-8"
     if _decodes(opener, "gb18030"):
@@ -45,7 +45,7 @@ def detect_encoding(opener: Callable[[], IO[bytes]], head: bytes) -> str:
 
     best = from_bytes(head).best()
     if best is None or best.encoding is None:
-        raise ReadError("无法识别文件的文字编码（不是 UTF-8 或 GBK），请另存为 UTF-8 编码的 CSV")
+        raise ReadError("rd_encoding")
     enc = best.encoding
     if enc.lower().replace("_", "") in {"gbk", "gb2312", "gb18030", "hz"}:
         return "gb18030"
@@ -71,10 +71,10 @@ def open_csv(name: str, size: int, sha: str, opener: Callable[[], IO[bytes]], en
     if len(raw) == HEAD_BYTES:  # drop a possibly cut last line
         text = text[: text.rfind("\n") + 1] or text
     if not text.strip():
-        raise ReadError("文件里只有空白，没有表格内容")
+        raise ReadError("rd_blank")
     controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\t\r\n")
     if controls > 0.01 * min(len(text), 20000):
-        raise ReadError("文件含有大量控制字符，不是文本表格（CSV）文件")
+        raise ReadError("rd_controls")
     delimiter = sniff_delimiter(text)
     rows = list(_head_records(text, delimiter))
     header_row = pick_header_row(rows)
@@ -111,9 +111,8 @@ def _head_records(text: str, delimiter: str) -> Iterator[list[str]]:
             yield rec
     except csv.Error as exc:
         if "new-line character seen in unquoted field" in str(exc):
-            raise ReadError("文件只用 CR（旧式 Mac 换行）分行，无法可靠读取：请在 Excel 或文本编辑器中另存为"
-                            "标准 CSV（Windows 或 Unix 换行）") from None
-        raise ReadError(f"CSV 格式错误：{exc}") from None
+            raise ReadError("rd_cr_only") from None
+        raise ReadError("rd_csv_format", reason=str(exc)) from None
 
 
 def csv_chunks(self: Source, chunk_rows: int) -> Iterator[tuple[int, pd.DataFrame]]:
@@ -135,20 +134,20 @@ def csv_chunks(self: Source, chunk_rows: int) -> Iterator[tuple[int, pd.DataFram
                 yield row, chunk
                 row += len(chunk)
         except UnicodeDecodeError:
-            raise ReadError(f"文件在第 {row} 行附近出现无法按 {self.encoding} 解码的字节，文件可能混用了多种编码") from None
+            raise ReadError("rd_undecodable", row=row, encoding=self.encoding) from None
         except pd.errors.ParserError as exc:
-            raise ReadError(_csv_error_zh(str(exc), self.header_row)) from None
+            raise _csv_error(str(exc), self.header_row) from None
 
 
-def _csv_error_zh(msg: str, header_row: int) -> str:
+def _csv_error(msg: str, header_row: int) -> ReadError:
     m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", msg)
     if m:
         exp, line, saw = m.groups()
-        return f"第 {line} 行有 {saw} 列，多于表头的 {exp} 列：分隔符或引号可能有误"
+        return ReadError("rd_wide_row", line=line, saw=saw, expected=exp)
     m = re.search(r"EOF inside string starting at row (\d+)", msg)
     if m:
-        return f"从第 {int(m.group(1)) + header_row + 2} 行附近开始的引号没有闭合，文件可能不完整"
-    return f"CSV 格式错误：{msg.splitlines()[0]}"
+        return ReadError("rd_open_quote", row=int(m.group(1)) + header_row + 2)
+    return ReadError("rd_csv_format", reason=msg.splitlines()[0])
 
 
 def _drop_extra_columns(chunk: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -159,5 +158,5 @@ def _drop_extra_columns(chunk: pd.DataFrame, n: int) -> pd.DataFrame:
     if filled.any():
         row = int(filled.index[filled.to_numpy()][0])
         cells = int((chunk.loc[row].astype("str").str.strip() != "").to_numpy().nonzero()[0].max()) + 1
-        raise ReadError(f"第 {row} 行有 {cells} 列，多于表头的 {n} 列：分隔符或引号可能有误")
+        raise ReadError("rd_wide_row", line=row, saw=cells, expected=n)
     return chunk.iloc[:, :n]

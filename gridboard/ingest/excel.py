@@ -1,7 +1,7 @@
 """Reading Excel workbooks (.xlsx, .xlsm, .xlsb and old .xls) as rows of strings, the way an analyst sees the cells.
 
 Owns opening the workbook with python-calamine (Rust; about 20x faster than openpyxl, which stays
-for writing), damaged or non-Excel content as a ReadError in Chinese, picking the first non-empty
+for writing), damaged or non-Excel content as a ReadError, picking the first non-empty
 worksheet and its header row, streaming its rows in chunks, and the cell-to-text rule (dates ISO,
 integral numbers without .0).
 
@@ -28,14 +28,13 @@ def _open_workbook(fh: IO[bytes], old: bool = False) -> Any:  # -> calamine.Cala
     try:
         return calamine.CalamineWorkbook.from_filelike(fh)
     except calamine.PasswordError:
-        raise ReadError("这是设置了打开密码的 Excel 文件，无法读取：请在 Excel 中去掉密码后另存为 .xlsx 或 CSV") from None
+        raise ReadError("rd_xlsx_password") from None
     except Exception as exc:  # CalamineError, ZipError, XmlError ... on damaged or foreign content
         if old:
-            raise ReadError("这是设置了打开密码的 Excel 文件或无法识别的旧版 .xls 文件，无法读取：请在 Excel 中去掉密码后"
-                            "另存为 .xlsx 或 CSV") from None
+            raise ReadError("rd_xls_unreadable") from None
         if "detect" in str(exc).lower() or type(exc).__name__ == "ZipError":
-            raise ReadError("Excel 文件已损坏或不完整（压缩包无法打开），请重新导出") from None
-        raise ReadError(f"不是有效的 Excel .xlsx 文件（{type(exc).__name__}），请在 Excel 中另存为 .xlsx") from None
+            raise ReadError("rd_xlsx_broken_zip") from None
+        raise ReadError("rd_not_xlsx", kind=type(exc).__name__) from None
 
 
 def _worksheets(wb: Any) -> list[str]:
@@ -75,11 +74,11 @@ def open_excel(name: str, size: int, sha: str, opener: Callable[[], IO[bytes]], 
         except ReadError:
             raise
         except Exception as exc:
-            raise ReadError(f"Excel 文件内容已损坏（{type(exc).__name__}），请重新导出") from None
+            raise ReadError("rd_xlsx_damaged", kind=type(exc).__name__) from None
         finally:
             if wb is not None:
                 wb.close()
-    raise ReadError("Excel 文件中所有工作表都是空的")
+    raise ReadError("rd_xlsx_all_empty")
 
 
 def cell_text(v: object) -> str:
@@ -136,7 +135,7 @@ def xlsx_chunks(self: Source, chunk_rows: int) -> Iterator[tuple[int, pd.DataFra
         except ReadError:
             raise
         except Exception as exc:  # calamine raises several kinds on damaged parts
-            raise ReadError(f"Excel 文件内容已损坏，读取到第 {row} 行附近失败（{type(exc).__name__}）") from None
+            raise ReadError("rd_xlsx_damaged_at", row=row, kind=type(exc).__name__) from None
         finally:
             if wb is not None:
                 wb.close()

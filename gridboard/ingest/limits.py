@@ -6,7 +6,7 @@ header columns, and for .xlsx the zip's central directory — entry count, names
 declared uncompressed size and compression ratio (a zip bomb is refused from the directory, before
 a byte is inflated), the sheet's declared dimension — and a scan of every XML part's opening for a
 DOCTYPE or ENTITY declaration (XXE and entity-expansion bombs; Excel never writes one). Each
-refusal is a ReadError with one Chinese sentence. The scans stream: memory stays at one block.
+refusal is a ReadError of one sentence (Chinese and English: gridboard.ingest.messages). The scans stream: memory stays at one block.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _mb(n: float) -> str:
 
 def check_size(size: int) -> None:
     if size > MAX_BYTES:
-        raise ReadError(f"文件过大（{_mb(size)}），上限为 {_mb(MAX_BYTES)}：请按时间分成几个文件导入")
+        raise ReadError("rd_too_big", size=_mb(size), limit=_mb(MAX_BYTES))
 
 
 def check_text(opener: Callable[[], IO[bytes]]) -> None:
@@ -58,17 +58,16 @@ def check_text(opener: Callable[[], IO[bytes]]) -> None:
                 lines += len(parts) - 1
             longest = max(longest, run)
             if longest > MAX_LINE_BYTES:
-                raise ReadError(f"第 {lines + 1} 行附近有一行超过 {_mb(MAX_LINE_BYTES)}（单元格过大），"
-                                "不像正常的导出表格，未导入")
+                raise ReadError("rd_long_line", line=lines + 1, limit=_mb(MAX_LINE_BYTES))
             if lines > MAX_LINES * 2:  # blank lines count too: generous
                 break
     if lines > MAX_LINES * 2:
-        raise ReadError(f"文件行数过多（超过 {MAX_LINES:,} 行），请按时间分成几个文件导入")
+        raise ReadError("rd_too_many_lines", limit=f"{MAX_LINES:,}")
 
 
 def check_columns(headers: list[str]) -> None:
     if len(headers) > MAX_COLUMNS:
-        raise ReadError(f"表头有 {len(headers):,} 列，超过上限 {MAX_COLUMNS:,} 列：不像正常的导出表格，未导入")
+        raise ReadError("rd_too_many_columns", n=f"{len(headers):,}", limit=f"{MAX_COLUMNS:,}")
 
 
 def check_xlsx(opener: Callable[[], IO[bytes]]) -> None:
@@ -77,23 +76,22 @@ def check_xlsx(opener: Callable[[], IO[bytes]]) -> None:
         try:
             zf = zipfile.ZipFile(fh)
         except (zipfile.BadZipFile, OSError, ValueError):
-            raise ReadError("Excel 文件已损坏或不完整（压缩包无法打开），请重新导出") from None
+            raise ReadError("rd_xlsx_broken_zip") from None
         with zf:
             infos = zf.infolist()
             if len(infos) > MAX_ZIP_ENTRIES:
-                raise ReadError(f"Excel 文件包含 {len(infos):,} 个部件，超过上限 {MAX_ZIP_ENTRIES:,}：未导入")
+                raise ReadError("rd_zip_parts", n=f"{len(infos):,}", limit=f"{MAX_ZIP_ENTRIES:,}")
             total = 0
             for info in infos:
                 name = info.filename
                 if name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/"):
-                    raise ReadError(f"Excel 文件中有异常的部件路径（{name[:60]}）：未导入")
+                    raise ReadError("rd_zip_path", name=name[:60])
                 total += info.file_size
                 ratio = info.file_size / max(1, info.compress_size)
                 if info.file_size > MAX_PART_BYTES or (info.file_size > RATIO_FROM and ratio > MAX_RATIO):
-                    raise ReadError(f"Excel 文件的部件 {name[:60]} 解压后达 {_mb(info.file_size)}"
-                                    f"（压缩比 {ratio:,.0f} 倍），疑似压缩炸弹：未导入")
+                    raise ReadError("rd_zip_bomb", name=name[:60], size=_mb(info.file_size), ratio=f"{ratio:,.0f}")
             if total > MAX_TOTAL_BYTES:
-                raise ReadError(f"Excel 文件解压后共 {_mb(total)}，超过上限 {_mb(MAX_TOTAL_BYTES)}：未导入")
+                raise ReadError("rd_zip_total", size=_mb(total), limit=_mb(MAX_TOTAL_BYTES))
             for info in infos:
                 if info.filename.lower().endswith((".xml", ".rels", ".vml")):
                     _check_xml_part(zf, info)
@@ -104,19 +102,18 @@ def _check_xml_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
         with zf.open(info) as part:
             head = part.read(XML_PEEK)
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError):
-        raise ReadError(f"Excel 文件的部件 {info.filename[:60]} 已损坏或加密，无法读取") from None
+        raise ReadError("rd_part_unreadable", name=info.filename[:60]) from None
     if _DOCTYPE.search(head):
-        raise ReadError(f"Excel 文件的部件 {info.filename[:60]} 含有 DOCTYPE/ENTITY 声明"
-                        "（可被用来读取服务器文件或耗尽内存，正常的 Excel 不会写入）：未导入")
+        raise ReadError("rd_part_doctype", name=info.filename[:60])
     if info.filename.lower().startswith("xl/worksheets/"):
         m = _DIMENSION.search(head)
         if m:
             cols = _column_number(m.group(1).decode())
             rows = int(m.group(2))
             if cols > MAX_COLUMNS:
-                raise ReadError(f"工作表有 {cols:,} 列，超过上限 {MAX_COLUMNS:,} 列：不像正常的导出表格，未导入")
+                raise ReadError("rd_sheet_columns", n=f"{cols:,}", limit=f"{MAX_COLUMNS:,}")
             if rows > MAX_SHEET_ROWS:
-                raise ReadError(f"工作表有 {rows:,} 行，超过上限 {MAX_SHEET_ROWS:,} 行：请分成几个文件导入")
+                raise ReadError("rd_sheet_rows", n=f"{rows:,}", limit=f"{MAX_SHEET_ROWS:,}")
 
 
 def _column_number(letters: str) -> int:

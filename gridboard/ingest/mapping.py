@@ -16,14 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from gridboard.core import config, schema
+from gridboard.ingest.messages import Joined, Refusal
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "presets"
 USER_DIR = config.PROJECT_ROOT / "data" / "presets"
 _NAME = re.compile(r"^[\w\-\u4e00-\u9fff]{1,64}$")
 
 
-class MappingError(Exception):
-    """The file cannot be mapped to the table (message in Chinese, one line)."""
+class MappingError(Refusal):
+    """The file cannot be mapped to the table (one line; gridboard.ingest.messages)."""
 
 
 # Aliases per table and column, besides the contract name and schema's Chinese name.
@@ -132,12 +133,12 @@ class Mapping:
     def from_dict(cls, data: dict[str, Any]) -> Mapping:
         table = data.get("table")
         if table not in schema.DATA_TABLES:
-            raise MappingError(f"映射预设的数据表 {table!r} 不存在")
+            raise MappingError("map_preset_table", table=repr(table))
         cols = data.get("columns", {})
         known = set(schema.DATA_TABLES[table].column_names)
         unknown = [c for c in (*cols, *data.get("constants", {})) if c not in known]
         if unknown:
-            raise MappingError(f"映射预设中的字段不属于数据表 {table}：{', '.join(unknown)}")
+            raise MappingError("map_preset_fields", table=table, fields=Joined(unknown, ", "))
         return cls(
             table=table,
             columns=dict(cols),
@@ -180,19 +181,18 @@ class Mapping:
         table = schema.DATA_TABLES[self.table]
         missing_headers = [h for h in self.columns.values() if h not in headers]
         if missing_headers:
-            raise MappingError(f"文件中没有映射所需的列：{'、'.join(missing_headers)}")
+            raise MappingError("map_missing_headers", names=missing_headers)
         if not self.columns:
-            raise MappingError(f"文件的表头与「{table.zh}」表的任何字段都对不上，请检查是否选错了数据表或映射")
+            raise MappingError("map_nothing_fits", table=(table.zh, table.name))
         missing = self.unmapped_required()
         if missing:
-            names = "、".join(f"{table.column(c).zh}（{c}）" for c in missing)
-            raise MappingError(f"缺少必填列：{names}")
+            raise MappingError("map_missing_required", names=[(f"{table.column(c).zh}（{c}）", c) for c in missing])
 
 
 def suggest(headers: list[str], table: str) -> Mapping:
     """Best guess from the headers alone: contract name, then Chinese name, then aliases."""
     if table not in schema.DATA_TABLES:
-        raise MappingError(f"未知数据表：{table}")
+        raise MappingError("map_unknown_table", table=table)
     t = schema.DATA_TABLES[table]
     keys = {}
     for h in headers:
@@ -248,14 +248,14 @@ def load_preset(name_or_path: str | Path) -> Mapping:
     if not (path.suffix == ".json" and path.is_file()):
         files = _preset_files()
         if str(name_or_path) not in files:
-            raise MappingError(f"没有名为「{name_or_path}」的映射预设（可用：{'、'.join(files)}）")
+            raise MappingError("map_no_preset", name=str(name_or_path), names=list(files))
         path = files[str(name_or_path)]
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise MappingError(f"映射文件 {path.name} 无法读取：{exc}") from None
+        raise MappingError("map_file_unreadable", name=path.name, reason=str(exc)) from None
     if not isinstance(data, dict):
-        raise MappingError(f"映射文件 {path.name} 的格式不对（应为 JSON 对象）")
+        raise MappingError("map_file_format", name=path.name)
     data.setdefault("name", path.stem)
     return Mapping.from_dict(data)
 
@@ -263,9 +263,9 @@ def load_preset(name_or_path: str | Path) -> Mapping:
 def save_preset(mapping: Mapping, name: str, label: str = "", directory: Path | None = None) -> Path:
     """Save the mapping as a user preset data/presets/NAME.json (built-in names are refused)."""
     if not _NAME.fullmatch(name):
-        raise MappingError("预设名称只能包含字母、数字、汉字、下划线和连字符（最多 64 个字符）")
+        raise MappingError("map_preset_name")
     if (BUILTIN_DIR / f"{name}.json").exists():
-        raise MappingError(f"「{name}」是内置预设的名称，请换一个名称")
+        raise MappingError("map_builtin_name", name=name)
     directory = directory or USER_DIR
     directory.mkdir(parents=True, exist_ok=True)
     data = mapping.to_dict()

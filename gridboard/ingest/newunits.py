@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from gridboard.ingest.messages import Phrase, Refusal
+
 PARENT_LEVELS = ("town", "community", "village")
 NAME_MAX = 40  # characters of a Chinese name (a grid, a village); a free-text address is longer
 NAME_MAX_LATIN = 120  # names without Chinese (a 311 city's neighbourhood councils run to ~100)
@@ -25,21 +27,21 @@ MIN_PAD = 0.05
 _CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 
 
-class ParentError(ValueError):
-    """The chosen parent cannot take new units (message in Chinese)."""
+class ParentError(Refusal, ValueError):
+    """The chosen parent cannot take new units (gridboard.ingest.messages)."""
 
 
 def check_parent(con: duckdb.DuckDBPyConnection, parent: str) -> None:
     """ParentError unless `parent` is a town or community/village (or the root of a county without towns)."""
     row = con.execute("SELECT level, name FROM units WHERE unit_id = $u", {"u": parent}).fetchone()
     if row is None:
-        raise ParentError(f"上级单位 {parent} 不存在，请选择数据库中已有的单位")
+        raise ParentError("ing_parent_missing", parent=parent)
     if row[0] in PARENT_LEVELS:
         return
     towns = con.execute("SELECT count(*) FROM units WHERE level = 'town'").fetchone()[0]
     if row[0] == "county" and towns == 0:
         return
-    raise ParentError(f"新单位只能建在镇街或社区/村之下，{row[1]}（{parent}）不行：请选择一个镇街或社区/村")
+    raise ParentError("ing_parent_level", name=row[1], parent=parent)
 
 
 @dataclass(frozen=True)
@@ -67,14 +69,14 @@ class Fit:
         return cls(chinese, bounds)
 
     def name_problem(self, name: str) -> str | None:
-        """Why `name` cannot be a new unit of this county (Chinese), or None."""
+        """Why `name` cannot be a new unit of this county (a Phrase: Chinese str, English .text("en")), or None."""
         limit = NAME_MAX if _CJK.search(name) else NAME_MAX_LATIN
         if len(name) > limit:
-            return f"名称超过 {limit} 个字"
+            return Phrase("det_name_long", n=limit)
         if self.chinese and not _CJK.search(name):
-            return "本县镇街、社区的名称都是中文，这个名称没有汉字"
+            return Phrase("det_name_not_chinese")
         if not any(ch.isalpha() for ch in name):
-            return "名称中没有文字"
+            return Phrase("det_name_no_letters")
         return None
 
     def place_problem(self, lon: float | None, lat: float | None) -> str | None:
@@ -84,4 +86,5 @@ class Fit:
         x0, y0, x1, y1 = self.bounds
         if x0 <= lon <= x1 and y0 <= lat <= y1:
             return None
-        return f"行的坐标中位点 {lon:.4f},{lat:.4f} 在本县范围之外（经度 {x0:.2f}–{x1:.2f}，纬度 {y0:.2f}–{y1:.2f}）"
+        return Phrase("det_outside", lon=f"{lon:.4f}", lat=f"{lat:.4f}", x0=f"{x0:.2f}", x1=f"{x1:.2f}", y0=f"{y0:.2f}",
+                      y1=f"{y1:.2f}")

@@ -50,7 +50,7 @@ def choose_mapping(source: Source, table: str, mapping: Mapping | str | Path | N
     else:
         m = suggest(source.headers, table)
     if m.table != table:
-        raise MappingError(f"映射预设「{m.name}」用于数据表 {m.table}，不是 {table}")
+        raise MappingError("map_preset_other_table", name=m.name, other=m.table, table=table)
     m.check(source.headers)
     return m
 
@@ -73,7 +73,7 @@ def inspect(data: bytes | str | Path, table: str, *, file_name: str | None = Non
         sample = next(iter(src.iter_chunks(sample_rows)), (0, pd.DataFrame()))[1]
         src.count_rows()  # exact when the file is small (the 2,816-row file is not "约 17,284")
     except (ReadError, MappingError) as exc:
-        raise IngestError(str(exc)) from None
+        raise IngestError.like(exc) from None
     sample = sample.head(sample_rows)
     sample.columns = src.headers[: len(sample.columns)]
     return src, m, sample
@@ -99,7 +99,7 @@ class Batch:
         if lang == "en":
             field_name = [f"{c} ({self.plan.header_of(c)})" if self.plan.header_of(c) else c for c in df["col"]]
             texts = [i18n.text(f"prob_{code}", "en") for code in df["code"]]
-            text = [f"{t} ({d})" if isinstance(d, str) and d else t for t, d in zip(texts, df["detail"], strict=True)]
+            text = [f"{t} ({d})" if isinstance(d, str) and d else t for t, d in zip(texts, df["detail_en"], strict=True)]
             return pd.DataFrame({"Row": df["row"], "Field": field_name, "Value": df["value"], "Problem": text,
                                  "Action": [i18n.text(f"prob_sev_{s}", "en") for s in df["severity"]]})
         field_name = [self.plan.field_label(col) for col in df["col"]]
@@ -155,7 +155,7 @@ class Batch:
         """Load the accepted rows in one transaction (nothing when none, or any rejected with
         all_or_nothing). Returns the report with the counts actually applied."""
         if self.committed:
-            raise IngestError("这批数据已经导入过了")
+            raise IngestError("ing_loaded_already")
         r = self.report
         started = dt.datetime.now().replace(microsecond=0)
         if r.rows_accepted == 0 or (all_or_nothing and r.rows_rejected):
@@ -194,7 +194,7 @@ class Batch:
         except Exception as exc:
             cur.rollback()
             r.log_id = None
-            raise IngestError(f"写入数据库失败，数据库未作任何改变：{str(exc).splitlines()[0]}") from None
+            raise IngestError("ing_write_failed", reason=str(exc).splitlines()[0]) from None
         r.data_version = store.data_version(cur)
         self.committed = True
         return r
@@ -224,7 +224,7 @@ def _effective_parent(
             try:
                 newunits.check_parent(con, add_units_under)  # a town or community, never the county beside its towns
             except newunits.ParentError as exc:
-                raise IngestError(str(exc)) from None
+                raise IngestError.like(exc) from None
         parent, add = add_units_under, True
     elif preset_parent and (n_units == 0 or con.execute(
             "SELECT 1 FROM units WHERE unit_id = $u", {"u": preset_parent}).fetchone()):
@@ -233,7 +233,7 @@ def _effective_parent(
         if con.execute("SELECT 1 FROM units WHERE unit_id = $u", {"u": parent}).fetchone():
             return parent, add, None
         if n_units:
-            raise IngestError(f"上级单位 {parent} 不存在，请选择数据库中已有的单位")
+            raise IngestError("ing_parent_missing", parent=parent)
         name = mapping.units.get("parent_name") if parent == preset_parent else None
         return parent, add, NewUnit(parent, None, "county", name or parent)
     if n_units:
@@ -258,14 +258,14 @@ def prepare(
     Raises IngestError (Chinese, one line) when the file as a whole cannot be imported.
     """
     if table not in schema.DATA_TABLES:
-        raise IngestError(f"未知数据表：{table}（可选：{'、'.join(schema.DATA_TABLES)}）")
+        raise IngestError("ing_unknown_table", table=table, tables=list(schema.DATA_TABLES))
     t0 = dt.datetime.now()
     try:
         src = open_source(data, file_name)
         m = choose_mapping(src, table, mapping)
         plan = checks.Plan(schema.DATA_TABLES[table], m, src.headers)  # refuses duplicate header names
     except (ReadError, MappingError) as exc:
-        raise IngestError(str(exc)) from None
+        raise IngestError.like(exc) from None
     report = Report(table, src.name, src.sha256, src.describe(), src.describe("en"),
                     mapping={c: plan.header_of(c) for c in schema.DATA_TABLES[table].column_names if plan.header_of(c)},
                     ignored_headers=[h for h in src.headers if h not in m.columns.values()])
@@ -278,7 +278,7 @@ def prepare(
     try:
         _stage_file(batch, chunk_rows, on_progress)
         if report.rows_read == 0:
-            raise IngestError("文件只有表头，没有数据行")
+            raise IngestError("ing_header_only")
         batch.stage.finish(parent, add, root)
         if table == "units":
             tree.refuse_broken(batch.cur, batch.stage)  # one root, no cycle, parents above: or nothing
@@ -287,7 +287,7 @@ def prepare(
         _fill_report(batch)
     except ReadError as exc:
         batch.close()
-        raise IngestError(str(exc)) from None
+        raise IngestError.like(exc) from None
     except BaseException:
         batch.close()
         raise

@@ -6,7 +6,7 @@ recognising its kind from its content rather than its name (a zip is .xlsx, an O
 handing it to the CSV reader (gridboard.ingest.csvfile: encoding, separator, header row) or the
 Excel reader (gridboard.ingest.excel). A Source streams its rows in chunks of strings.
 
-Every failure is a ReadError whose message is one Chinese sentence for the analyst.
+Every failure is a ReadError: one sentence for the analyst, in Chinese or English (gridboard.ingest.messages).
 """
 
 from __future__ import annotations
@@ -39,14 +39,14 @@ def open_source(data: bytes | str | Path, name: str | None = None) -> Source:
         path = Path(data)
         name = name or path.name
         if not path.is_file():
-            raise ReadError(f"文件不存在：{path}")
+            raise ReadError("rd_missing_file", path=str(path))
         size = path.stat().st_size
 
         def opener() -> IO[bytes]:
             return path.open("rb")
 
     if size == 0:
-        raise ReadError("文件是空的（0 字节）")
+        raise ReadError("rd_empty")
     limits.check_size(size)  # limits first: nothing below parses a file that could hurt
     sha, head, lines = _hash_and_head(opener)
     kind = _sniff_kind(head, name)
@@ -88,16 +88,16 @@ def _sniff_kind(head: bytes, name: str) -> Literal["csv", "xlsx", "xls"]:
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if head.startswith(b"PK"):
-        raise ReadError("文件像是不完整的压缩包（Excel 文件可能被截断），请重新导出")
+        raise ReadError("rd_truncated_zip")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "xls"
     if head.startswith(b"%PDF"):
-        raise ReadError("这是 PDF 文件，不是表格：请导出为 CSV 或 .xlsx")
+        raise ReadError("rd_pdf")
     text = head[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith((b"<!doctype html", b"<html", b"<table", b"<meta", b"<head", b"<body")):
-        raise ReadError("这是网页（HTML）格式的表格（常见于系统导出的“.xls”），请在 Excel 中打开后另存为 .xlsx 或 CSV")
+        raise ReadError("rd_html")
     if text.startswith(b"<?xml"):
-        raise ReadError("这是 XML 格式的文件（如 Excel 2003 XML 表格），请在 Excel 中另存为 .xlsx 或 CSV")
+        raise ReadError("rd_xml")
     if name.lower().endswith((".xlsx", ".xlsm")):
-        raise ReadError("文件扩展名是 .xlsx，但内容不是 Excel 文件（可能已损坏或被改名）")
+        raise ReadError("rd_fake_xlsx")
     return "csv"

@@ -1,7 +1,7 @@
 """What an upload found and did (Report, in Chinese), the error that stops one (IngestError), the import log.
 
 Owns the report the page and the CLI show after a check and after a load, the outcome labels,
-the latest ingest_log rows with Chinese headers, and the units new grids may be added under.
+the latest ingest_log rows with Chinese or English headers, and the units new grids may be added under.
 """
 
 from __future__ import annotations
@@ -14,21 +14,16 @@ import pandas as pd
 
 from gridboard.core import i18n, schema
 from gridboard.db import queries
+from gridboard.ingest.messages import Refusal
 
 OUTCOME_ZH = {"dry_run": "预检（未写入）", "loaded": "已导入", "partial": "部分导入", "unchanged": "无变化",
               "rejected": "未导入", "undone": "已撤销"}
 
 
-class IngestError(Exception):
+class IngestError(Refusal):
     """The file as a whole cannot be imported (unreadable, unmappable, bad options), or a batch cannot
-    be undone; Chinese text, and `en` an English one where it was given (else the Chinese)."""
-
-    def __init__(self, message: str, en: str | None = None) -> None:
-        super().__init__(message)
-        self.en = en or message
-
-    def text(self, lang: str = "zh") -> str:
-        return self.en if lang == "en" else str(self)
+    be undone: a key of gridboard/core/strings/ingest_refusals.py and its values, or a Chinese text and
+    its English `en` (gridboard.ingest.messages); `.text(lang)` in either language, str() Chinese."""
 
 
 @dataclass
@@ -119,13 +114,19 @@ class Report:
 PARENT_LEVELS = ("county", "town", "community", "village")
 
 
-def history(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:
-    """The latest ingest_log rows, newest first, with Chinese headers and labels."""
+def history(con: duckdb.DuckDBPyConnection, limit: int = 20, lang: str = "zh") -> pd.DataFrame:
+    """The latest ingest_log rows, newest first, with headers and labels in `lang` ("zh" or "en")."""
     df = queries.frame(con, queries.text("ingest_history"), {"n": int(limit)})
-    df["table_name"] = df["table_name"].map(lambda t: schema.DATA_TABLES[t].zh if t in schema.DATA_TABLES else t)
-    df["outcome"] = df["outcome"].map(lambda o: OUTCOME_ZH.get(o, o))
+    if lang == "en":
+        df["table_name"] = df["table_name"].map(
+            lambda t: i18n.text(f"imp_tbl_{t}", "en") if t in schema.DATA_TABLES else t)
+        df["outcome"] = df["outcome"].map(lambda o: i18n.text(f"rep_outcome_{o}", "en") if o in OUTCOME_ZH else o)
+    else:
+        df["table_name"] = df["table_name"].map(lambda t: schema.DATA_TABLES[t].zh if t in schema.DATA_TABLES else t)
+        df["outcome"] = df["outcome"].map(lambda o: OUTCOME_ZH.get(o, o))
     df = df.drop(columns=["sha256"])
-    return df.rename(columns={c.name: c.zh for c in schema.INGEST_LOG.columns})
+    return df.rename(columns={c.name: i18n.text(f"log_{c.name}", lang) for c in schema.INGEST_LOG.columns
+                              if c.name != "sha256"})
 
 
 def parent_choices(con: duckdb.DuckDBPyConnection, with_county: bool = False) -> list[tuple[str, str]]:

@@ -13,13 +13,15 @@ from typing import IO, Any, Literal
 
 import pandas as pd
 
+from gridboard.ingest.messages import Refusal
+
 Kind = Literal["csv", "xlsx"]
 
 HEAD_ROWS = 30  # rows scanned for the header row
 
 
-class ReadError(Exception):
-    """The file cannot be read as a table at all (message in Chinese, one line)."""
+class ReadError(Refusal):
+    """The file cannot be read as a table at all (one line; gridboard.ingest.messages)."""
 
 
 @dataclass
@@ -79,7 +81,7 @@ class Source:
         several lines counts once).
         """
         if self._chunker is None:
-            raise ReadError("文件尚未打开")
+            raise ReadError("rd_not_open")
         yield from self._chunker(self, chunk_rows)
 
 
@@ -90,7 +92,7 @@ def pick_header_row(rows: list[list[str]]) -> int:
     """
     filled = [sum(1 for c in r if str(c).strip()) for r in rows]
     if not filled or max(filled) == 0:
-        raise ReadError("没有找到表头行")
+        raise ReadError("rd_no_header")
     need = max(2, (max(filled) + 1) // 2) if max(filled) > 1 else 1
     for i, n in enumerate(filled):
         if n >= need:

@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 
 from gridboard.core import schema
-from gridboard.ingest import checks, newunits
+from gridboard.ingest import checks, messages, newunits
 from gridboard.ingest.checks import ERROR, WARNING, Plan
 
 UNASSIGNED_NAME = "未划分"
@@ -59,7 +59,8 @@ class Stage:
         cols = ", ".join(f"{c.name} {c.sql_type}" for c in self.table.columns)
         cur.execute(f"CREATE TEMP TABLE {self.stage} ({cols}, _row BIGINT, _unit_ref TEXT, "
                     "_reject BOOLEAN, _drop BOOLEAN DEFAULT false)")
-        cur.execute(f"CREATE TEMP TABLE {self.probs} (row BIGINT, col TEXT, value TEXT, code TEXT, detail TEXT)")
+        cur.execute(f"CREATE TEMP TABLE {self.probs} (row BIGINT, col TEXT, value TEXT, code TEXT, detail TEXT, "
+                    "detail_en TEXT)")
         codes = pd.DataFrame([(k, sev, text) for k, (sev, text) in checks.PROBLEMS.items()],
                              columns=["code", "severity", "text"])
         cols_zh = pd.DataFrame([(c.name, c.zh) for c in self.table.columns], columns=["col", "zh"])
@@ -84,17 +85,19 @@ class Stage:
         self.cur.unregister("_chunk_df")
         if len(problems):
             self.cur.register("_probs_df", problems)
-            self.cur.execute(f"INSERT INTO {self.probs} SELECT row, col, value, code, detail FROM _probs_df")
+            self.cur.execute(f"INSERT INTO {self.probs} SELECT row, col, value, code, detail, detail_en FROM _probs_df")
             self.cur.unregister("_probs_df")
 
     # --- whole-file checks -------------------------------------------------------------------
 
     def _flag(self, code: str, where: str, col: str, value_sql: str, detail_sql: str = "NULL",
-              params: dict[str, Any] | None = None) -> None:
-        """Record a problem for the staged rows matching `where`; reject them if it is an error."""
+              params: dict[str, Any] | None = None, detail_en_sql: str | None = None) -> None:
+        """Record a problem for the staged rows matching `where`; reject them if it is an error.
+        `detail_sql` words the detail in Chinese, `detail_en_sql` in English (default: the same)."""
         severity = checks.PROBLEMS[code][0]
         self.cur.execute(
-            f"INSERT INTO {self.probs} SELECT _row, '{col}', {value_sql}, '{code}', {detail_sql} "
+            f"INSERT INTO {self.probs} SELECT _row, '{col}', {value_sql}, '{code}', {detail_sql}, "
+            f"{detail_en_sql or detail_sql} "
             f"FROM {self.stage} s WHERE {where}", params or {})
         flag = "_reject" if severity == ERROR else None
         if flag:
@@ -173,7 +176,9 @@ class Stage:
             name_problem = fit.name_problem(ref)
             place_problem = None if name_problem else fit.place_problem(lon, lat)
             if name_problem or place_problem:
-                bad.append((ref, "new_unit_name" if name_problem else "new_unit_outside", name_problem or place_problem))
+                problem = name_problem or place_problem
+                bad.append((ref, "new_unit_name" if name_problem else "new_unit_outside", str(problem),
+                            messages.en_text(problem)))
                 continue
             unit = NewUnit(new_grid_id(parent, ref), parent, "grid", ref, lon, lat)
             seen.setdefault(unit.unit_id, unit)
@@ -184,12 +189,13 @@ class Stage:
             cur.execute(f"UPDATE {umap} AS m SET unit_id = n.unit_id, how = 'new' FROM _newref_df n WHERE m.ref = n.ref")
             cur.unregister("_newref_df")
         if bad:
-            cur.register("_badref_df", pd.DataFrame(bad, columns=["ref", "code", "detail"]))
+            cur.register("_badref_df", pd.DataFrame(bad, columns=["ref", "code", "detail", "detail_en"]))
             cur.execute(f"CREATE OR REPLACE TEMP TABLE {umap}_bad AS SELECT * FROM _badref_df")
             cur.unregister("_badref_df")
             for code in ("new_unit_name", "new_unit_outside"):
                 self._flag(code, f"s._unit_ref IN (SELECT ref FROM {umap}_bad WHERE code = '{code}')", "unit_id",
-                           "s._unit_ref", f"(SELECT b.detail FROM {umap}_bad b WHERE b.ref = s._unit_ref)")
+                           "s._unit_ref", f"(SELECT b.detail FROM {umap}_bad b WHERE b.ref = s._unit_ref)",
+                           detail_en_sql=f"(SELECT b.detail_en FROM {umap}_bad b WHERE b.ref = s._unit_ref)")
             cur.execute(f"UPDATE {umap} SET how = 'refused' WHERE ref IN (SELECT ref FROM {umap}_bad)")
             cur.execute(f"DROP TABLE {umap}_bad")
 
@@ -201,7 +207,8 @@ class Stage:
     def flag_history(self, cutoff: object, days: int) -> None:
         """Warn about the rows that would be imported as history (open for more than `days` days)."""
         self._flag("history_case", self.history_where(), "reported_at", "CAST(s.reported_at AS TEXT)",
-                   f"'超过 {int(days)} 天仍未办结'", {"cutoff": cutoff})
+                   f"'超过 {int(days)} 天仍未办结'", {"cutoff": cutoff},
+                   f"'open for more than {int(days)} days'")
 
     def count_history(self, cutoff: object) -> int:
         return self.cur.execute(f"SELECT count(*) FROM {self.stage} s WHERE {self.history_where()}",
@@ -252,10 +259,12 @@ class Stage:
         key_text = " || '/' || ".join(f"CAST(s.{k} AS TEXT)" for k in self.table.primary_key)
         self._flag("dup_conflict", f"NOT s._reject AND EXISTS (SELECT 1 FROM {g} g WHERE {on} AND g.variants > 1)",
                    self.table.primary_key[0], key_text,
-                   f"(SELECT '第 ' || g.rows || ' 行' FROM {g} g WHERE {on})")
+                   f"(SELECT '第 ' || g.rows || ' 行' FROM {g} g WHERE {on})",
+                   detail_en_sql=f"(SELECT 'rows ' || replace(g.rows, '、', ', ') FROM {g} g WHERE {on})")
         where = f"NOT s._reject AND EXISTS (SELECT 1 FROM {g} g WHERE {on} AND g.variants = 1 AND g.keep <> s._row)"
         cur.execute(f"INSERT INTO {self.probs} SELECT _row, '{self.table.primary_key[0]}', {key_text}, 'dup_merged', "
-                    f"(SELECT '保留第 ' || g.keep || ' 行' FROM {g} g WHERE {on}) FROM {st} s WHERE {where}")
+                    f"(SELECT '保留第 ' || g.keep || ' 行' FROM {g} g WHERE {on}), "
+                    f"(SELECT 'row ' || g.keep || ' kept' FROM {g} g WHERE {on}) FROM {st} s WHERE {where}")
         cur.execute(f"UPDATE {st} AS s SET _drop = true WHERE {where}")
         cur.execute(f"DROP TABLE {g}")
 
@@ -304,7 +313,7 @@ class Stage:
         params: dict[str, Any] = {"sev": severity} if severity else {}
         lim = f"LIMIT {int(limit)}" if limit is not None else ""
         return self.cur.execute(f"""
-            SELECT p.row, p.col, z.zh, p.value, c.text, p.detail, c.severity, p.code
+            SELECT p.row, p.col, z.zh, p.value, c.text, p.detail, p.detail_en, c.severity, p.code
             FROM {self.probs} p JOIN {self.meta} c USING (code) LEFT JOIN {self.meta}_cols z USING (col)
             {where} ORDER BY p.row, p.col {lim}""", params).df()
 

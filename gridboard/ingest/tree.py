@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from gridboard.core import schema
+from gridboard.ingest.messages import Joined, Phrase
 from gridboard.ingest.report import IngestError
 
 RANK = {"county": 0, "town": 1, "community": 2, "village": 2, "grid": 3, "micro_grid": 4}
@@ -23,14 +24,15 @@ SHOWN = 8  # offending rows named in the message at most
 _EXISTING = "SELECT unit_id, parent_id, level FROM units"
 
 
-def _level(level: str | None) -> str:
-    return schema.LABELS_ZH.get("level", {}).get(level or "", level or "—")
+def _level(level: str | None) -> tuple[str, str]:
+    """The level's label (Chinese, English)."""
+    return schema.label("level", level) if level else "—", schema.label("level", level, "en") if level else "—"
 
 
 def problems(existing: list[tuple[str, str | None, str]], incoming: list[tuple[int, str, str | None, str]],
-             *, parent_given: bool = True) -> list[str]:
+             *, parent_given: bool = True) -> list[Phrase]:
     """What is wrong with the tree `existing` (unit_id, parent_id, level) updated by `incoming`
-    (file row, unit_id, parent_id, level); one Chinese line per offending row, [] when sound.
+    (file row, unit_id, parent_id, level); one line (a Phrase) per offending row, [] when sound.
     Without a parent column in the file (`parent_given` False) a stored unit keeps its parent."""
     parent = {u: p for u, p, _ in existing}
     level = {u: lv for u, _, lv in existing}
@@ -40,22 +42,24 @@ def problems(existing: list[tuple[str, str | None, str]], incoming: list[tuple[i
             parent[unit] = par
         level[unit] = lv
         row_of[unit] = row
-    out: list[str] = []
+    out: list[Phrase] = []
     roots = sorted(u for u, p in parent.items() if p is None)
     if len(roots) > 1:
         stored_root = [u for u, p, _ in existing if p is None]
         keep = stored_root[0] if stored_root else min(roots, key=lambda u: (row_of.get(u, 0), u))
         for u in roots:
             if u != keep and u in row_of:
-                out.append(f"第 {row_of[u]} 行（{u}）：没有上级单位，会成为第二个根单位（已有根单位 {keep}）")
+                out.append(Phrase("tree_second_root", row=row_of[u], unit=u, root=keep))
     for u, row in row_of.items():
         p = parent.get(u)
         if p is not None and p in level and RANK.get(level[p], 9) >= RANK.get(level[u], 9):
-            out.append(f"第 {row} 行（{u}）：上级单位 {p} 是{_level(level[p])}，不高于本单位的{_level(level[u])}层级")
+            out.append(Phrase("tree_not_above", row=row, unit=u, parent=p, parent_level=_level(level[p]),
+                              level=_level(level[u])))
     # children already stored under a unit whose level this file lowers
     for child, p in parent.items():
         if p in row_of and child not in row_of and child in level and RANK.get(level[p], 9) >= RANK.get(level[child], 9):
-            out.append(f"第 {row_of[p]} 行（{p}）：改为{_level(level[p])}后，不再高于其下级单位 {child}（{_level(level[child])}）")
+            out.append(Phrase("tree_lowered", row=row_of[p], unit=p, level=_level(level[p]), child=child,
+                              child_level=_level(level[child])))
     seen_cycle: set[str] = set()
     for start in row_of:
         path: list[str] = []
@@ -67,8 +71,8 @@ def problems(existing: list[tuple[str, str | None, str]], incoming: list[tuple[i
             cycle = path[path.index(at):]
             if not seen_cycle & set(cycle):
                 seen_cycle |= set(cycle)
-                rows = "、".join(f"第 {row_of[c]} 行（{c}）" for c in cycle if c in row_of)
-                out.append(f"{rows}：上级关系形成循环（{' → '.join([*cycle, cycle[0]])}）")
+                rows = [Phrase("tree_cycle_row", row=row_of[c], unit=c) for c in cycle if c in row_of]
+                out.append(Phrase("tree_cycle", rows=rows, path=" → ".join([*cycle, cycle[0]])))
     return out
 
 
@@ -81,5 +85,5 @@ def refuse_broken(cur: duckdb.DuckDBPyConnection, stage: Any) -> None:
         "WHERE NOT _reject AND NOT _drop AND unit_id IS NOT NULL ORDER BY _row").fetchall()]
     found = problems(existing, incoming, parent_given="parent_id" in stage.present)  # type: ignore[arg-type]
     if found:
-        more = f"；另有 {len(found) - SHOWN} 处" if len(found) > SHOWN else ""
-        raise IngestError("单位层级结构无效，整个文件未导入：" + "；".join(found[:SHOWN]) + more)
+        more = Phrase("ing_tree_more", n=len(found) - SHOWN) if len(found) > SHOWN else ""
+        raise IngestError("ing_tree_broken", lines=Joined(found[:SHOWN], "；", "; "), more=more)

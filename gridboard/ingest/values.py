@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from gridboard.core import schema
+from gridboard.ingest.messages import Phrase
 
 MISSING_MARKERS = frozenset(
     {"", "na", "n/a", "#n/a", "null", "none", "nan", "nat", "无", "—", "——", "-", "--", "－", "/"}
@@ -343,10 +344,13 @@ def map_enum(
     return codes.astype("str"), bad
 
 
-def allowed_values(column: str) -> str:
-    """The values an enum column takes, code and label: "允许：open 待处理、in_progress 办理中、…"."""
+def allowed_values(column: str) -> Phrase:
+    """The values an enum column takes, code and label: "允许：open 待处理、in_progress 办理中、…"
+    ("allowed: open (Open), in_progress (In progress), …" in English)."""
     col = next(c for t in schema.DATA_TABLES.values() for c in t.columns if c.name == column and c.enum)
-    return "允许：" + "、".join(f"{code} {schema.label(column, code)}" for code in col.enum or ())
+    items = [Phrase("det_allowed_item", code=code, label=(schema.label(column, code), schema.label(column, code, "en")))
+             for code in col.enum or ()]
+    return Phrase("prob_allowed", values=items)
 
 
 # Phone numbers that can be real: mainland mobile, landline with area code, local landline,

@@ -129,7 +129,7 @@ def run_check(table: str, uploaded: Any, m: mapping.Mapping, parent: str | None,
     except pipeline.IngestError as exc:
         cur.close()
         bar.empty()
-        st.error(ui.t("imp_error", reason=str(exc)), icon=":material/error:")
+        st.error(ui.t("imp_error", reason=exc.text(ui.lang())), icon=":material/error:")
         return None
     except Exception as exc:  # an unforeseen failure: say so in one line, never a traceback
         log.exception("import check failed")
@@ -259,7 +259,7 @@ def step_load(checked: Checked) -> None:
         with st.spinner(ui.t("imp_loading")), checked.lock:
             report = checked.batch.commit(user=user.name if user else None, all_or_nothing=all_or_nothing)
     except pipeline.IngestError as exc:
-        st.error(ui.t("imp_error", reason=str(exc)), icon=":material/error:")
+        st.error(ui.t("imp_error", reason=exc.text(ui.lang())), icon=":material/error:")
         return
     release()
     st.session_state[RESULT] = {**report.to_dict(), "notes": list(report.notes)}
@@ -273,7 +273,7 @@ def show_history() -> None:
     st.subheader(ui.t("imp_history"), anchor=False)
     cur = ui.cursor()
     try:
-        history = pipeline.history(cur, 20)
+        history = pipeline.history(cur, 20, ui.lang())
     finally:
         cur.close()
     if history.empty:

@@ -41,7 +41,7 @@ def table_label(name: str) -> str:
 
 
 def column_label(col: schema.Column, required: bool) -> str:
-    text = f"{col.zh}（{col.name}）" if ui.lang() == "zh" else f"{col.name} ({col.zh})"
+    text = f"{col.zh}（{col.name}）" if ui.lang() == "zh" else col.name
     return f"{text} *" if required else text
 
 
@@ -83,8 +83,8 @@ def show_result() -> None:
         st.info(ui.t("imp_done_unchanged", **values), icon=":material/info:")
     else:
         st.warning(ui.t("imp_done_nothing", **values), icon=":material/block:")
-    if res.get("notes"):
-        st.caption(fmt.escape_md("；".join(res["notes"])))
+    if res.get("note_keys"):
+        st.caption(fmt.escape_md(("；" if ui.lang() == "zh" else "; ").join(ui.t(k) for k in res["note_keys"])))
 
 
 # --- step 2: mapping ---------------------------------------------------------------------------------
@@ -99,9 +99,10 @@ def opened_file(uploaded: Any, table: str) -> dict[str, Any]:
     try:
         src, suggested, sample = pipeline.inspect(uploaded.getvalue(), table, file_name=uploaded.name)
         found = {"key": key, "headers": src.headers, "suggested": suggested, "sample": sample,
-                 "describe": src.describe(ui.lang()), "rows": src.total_rows, "exact": src.rows_exact, "best": mapping.best_preset(src.headers, table, suggested)}
+                 "describe": {lang: src.describe(lang) for lang in ("zh", "en")}, "rows": src.total_rows,
+                 "exact": src.rows_exact, "best": mapping.best_preset(src.headers, table, suggested)}
     except pipeline.IngestError as exc:
-        found = {"key": key, "error": str(exc)}
+        found = {"key": key, "error": exc}  # shown in the session's language (exc.text)
     st.session_state[OPENED] = found
     st.session_state[PENDING_PRESET] = found.get("best", "")
     return found
@@ -119,7 +120,7 @@ def step_mapping(opened: dict[str, Any], table: str, file_id: str) -> tuple[mapp
     st.subheader(ui.t("imp_step2"), anchor=False)
     headers, sample = opened["headers"], opened["sample"]
     st.caption(ui.t("imp_file_read_exact" if opened.get("exact") else "imp_file_read",
-                    describe=fmt.escape_md(opened["describe"]), columns=len(headers),
+                    describe=fmt.escape_md(opened["describe"][ui.lang()]), columns=len(headers),
                     rows=f"{opened['rows']:,}" if opened["rows"] is not None else "?"))
     presets = {p["name"]: p for p in mapping.list_presets(table)}
     if PENDING_PRESET in st.session_state:
@@ -139,7 +140,7 @@ def step_mapping(opened: dict[str, Any], table: str, file_id: str) -> tuple[mapp
         try:
             base = mapping.load_preset(preset).resolve(headers)
         except mapping.MappingError as exc:
-            st.error(ui.t("imp_error", reason=str(exc)))
+            st.error(ui.t("imp_error", reason=exc.text(ui.lang())))
             return mapping.Mapping(table), False
     else:
         base = opened["suggested"]
@@ -170,7 +171,7 @@ def step_mapping(opened: dict[str, Any], table: str, file_id: str) -> tuple[mapp
     m = mapping.Mapping(table, columns, dict(base.constants), base.values, base.missing, base.units, None, base.label)
     unused = [h for h in headers if h not in columns.values()]
     if unused:
-        st.caption(ui.t("imp_unused", columns=fmt.escape_md("、".join(unused))))
+        st.caption(ui.t("imp_unused", columns=fmt.escape_md(("、" if ui.lang() == "zh" else ", ").join(unused))))
     with st.expander(ui.t("imp_sample", n=len(sample))):
         shown = sample.copy()
         shown.columns = [f"{h} ({i + 1})" if headers.count(h) > 1 else h for i, h in enumerate(headers[: shown.shape[1]])]
@@ -179,7 +180,7 @@ def step_mapping(opened: dict[str, Any], table: str, file_id: str) -> tuple[mapp
     try:
         m.check(headers)
     except mapping.MappingError as exc:
-        st.error(ui.t("imp_mapping_error", reason=str(exc)), icon=":material/error:")
+        st.error(ui.t("imp_mapping_error", reason=exc.text(ui.lang())), icon=":material/error:")
         st.caption(ui.t("imp_mapping_fix"))
         return m, False
     return m, True
@@ -195,7 +196,7 @@ def save_preset(m: mapping.Mapping) -> None:
             try:
                 path = mapping.save_preset(m, name.strip(), label.strip())
             except mapping.MappingError as exc:
-                st.error(ui.t("imp_error", reason=str(exc)))
+                st.error(ui.t("imp_error", reason=exc.text(ui.lang())))
             else:
                 st.session_state[PENDING_PRESET] = path.stem
                 st.toast(ui.t("imp_preset_saved", name=path.stem))
@@ -229,7 +230,7 @@ def render() -> None:
         opened = opened_file(uploaded, table)
         if "error" in opened:
             release()
-            st.error(ui.t("imp_error", reason=opened["error"]), icon=":material/error:")
+            st.error(ui.t("imp_error", reason=opened["error"].text(ui.lang())), icon=":material/error:")
         else:
             m, ready = step_mapping(opened, table, uploaded.file_id)
             checked = step_check(table, uploaded, m, ready)
