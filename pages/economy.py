@@ -85,7 +85,7 @@ with right:
 st.subheader(ui.t("eco_weak_list", year=year, n=now["weak"]))
 weak = [v for v in villages if v["weak"]]
 if weak:
-    st.dataframe(economy.villages_frame(weak, year=year, labels=labels, lang=lang), hide_index=True, width="stretch",
+    ui.dataframe(economy.villages_frame(weak, year=year, labels=labels, lang=lang), hide_index=True, width="stretch",
                  column_config={ui.t("eco_col_trend"): st.column_config.LineChartColumn(ui.t("eco_col_trend"),
                                                                                        y_min=0)})
     if any(p.path == "pages/profile.py" for p in ui.visible_pages(user.role if user else "")):

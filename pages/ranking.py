@@ -184,7 +184,7 @@ with tab_table:
                   key="rk_trend", title=f"{u.name} · {t('rk_trend')}")
         st.caption(t("rk_trend_note"))
     st.markdown(f"**{t('rk_components')}**")
-    st.dataframe(tables.styled(tables.components_frame(u, settings, lang=lang), lang=lang), hide_index=True,
+    ui.dataframe(tables.styled(tables.components_frame(u, settings, lang=lang), lang=lang), hide_index=True,
                  placeholder="—", width="stretch")
 
     st.markdown(f"**{t('rk_cases_title')}**")
@@ -260,7 +260,7 @@ with tab_explain:
         with left:
             ui.plotly(charts_ranking.explain_figure(cmp, lang=lang), key="rk_explain_chart")
         with right:
-            st.dataframe(tables.styled(tables.comparison_frame(cmp, a_label, b_label, lang=lang), lang=lang, points=True),
+            ui.dataframe(tables.styled(tables.comparison_frame(cmp, a_label, b_label, lang=lang), lang=lang, points=True),
                          hide_index=True, placeholder="—", width="stretch")
 
 # --- method and the record of weight changes ----------------------------------------------------
@@ -273,4 +273,4 @@ with tab_method:
     if log.empty:
         st.caption(t("rk_log_empty"))
     else:
-        st.dataframe(log, hide_index=True, placeholder="—", width="stretch")
+        ui.dataframe(log, hide_index=True, placeholder="—", width="stretch")

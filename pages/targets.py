@@ -70,7 +70,7 @@ else:
         old, new = entry.get("old") or {}, entry.get("new") or {}
         return "；".join(f"{k}: {old.get(k, '—')} → {v}" for k, v in new.items())
 
-    st.dataframe(pd.DataFrame({
+    ui.dataframe(pd.DataFrame({
         t("tg_col_at"): [str(e.get("at", "")).replace("T", " ") for e in log],
         t("tg_col_user"): [str(e.get("user", "")) for e in log],
         t("tg_col_changes"): [changes(e) for e in log],

@@ -94,7 +94,7 @@ flagged = volunteers.few_but_busy(rows)
 st.markdown(f"**{ui.t('vol_few_busy')}**")
 st.caption(ui.t("vol_few_busy_note", ratio=f"{float(cfg['few_volunteers_ratio']) * 100:.0f}"))
 if flagged:
-    st.dataframe(volunteers.units_frame(flagged, lang=lang), hide_index=True, width="stretch")
+    ui.dataframe(volunteers.units_frame(flagged, lang=lang), hide_index=True, width="stretch")
     if any(p.path == "pages/profile.py" for p in ui.visible_pages(role or "")):
         names = {r["unit_id"]: r["name"] for r in flagged}
         with st.container(horizontal=True, vertical_alignment="bottom"):

@@ -20,7 +20,7 @@ import pandas as pd
 
 from gridboard.core import export, fmt
 
-PRINT_ROWS_MAX = 3000  # rows of one printed table (a longer one says where it stops)
+PRINT_ROWS_MAX = 2000  # rows of one printed table (a longer one says how many were left out)
 PRINT_ONLY = "gb-print-only"
 
 CSS = """
@@ -57,7 +57,8 @@ CSS = """
   .stElementContainer:has(.gb-print-only) { display: block !important; }
   /* the grid a printed copy stands for: right before its download buttons, which the copy follows
      (a grid with anything else between keeps printing its first rows, besides the copy) */
-  .stElementContainer:has([data-testid="stDataFrame"]):has(+ * + .stElementContainer .gb-print-only) {
+  .stElementContainer:has([data-testid="stDataFrame"]):has(+ * + .stElementContainer .gb-print-only),
+  .stElementContainer:has([data-testid="stDataFrame"]):has(+ .stElementContainer .gb-print-only) {
     display: none !important;
   }
   .gb-print-only { display: block !important; }
@@ -130,9 +131,10 @@ def _cell(value: Any) -> tuple[str, bool]:
     return html.escape(str(value)), False
 
 
-def table_html(df: pd.DataFrame, caption: export.Caption | None = None, *, max_rows: int = PRINT_ROWS_MAX) -> str:
+def table_html(df: pd.DataFrame, caption: export.Caption | None = None, *, max_rows: int = PRINT_ROWS_MAX,
+               more: str | None = None) -> str:
     """The whole table as static HTML (print only): a caption line (heading · unit · period), the
-    header and every row up to max_rows (then a line saying how many were left out)."""
+    header and every row up to max_rows (then `more`, a line saying how many were left out)."""
     parts = [f'<div class="{PRINT_ONLY}">']
     if caption is not None:
         line = " · ".join(p for p in (caption.heading, caption.subtitle()) if p)
@@ -148,6 +150,7 @@ def table_html(df: pd.DataFrame, caption: export.Caption | None = None, *, max_r
         parts.append("</tr>")
     parts.append("</tbody></table>")
     if len(df) > max_rows:
-        parts.append(f'<div class="gb-print-caption">… {len(df) - max_rows:,} / {len(df):,}</div>')
+        line = more or f"… {len(df) - max_rows:,} / {len(df):,}"
+        parts.append(f'<div class="gb-print-caption">{html.escape(line)}</div>')
     parts.append("</div>")
     return "".join(parts)

@@ -25,6 +25,7 @@ from gridboard.ui.filters import (
     show_ignored,
     url_choice,
 )
+from gridboard.ui.printing import dataframe
 from gridboard.ui.session import (
     cached,
     cursor,
@@ -50,6 +51,7 @@ __all__ = [
     "child_level_label",
     "cursor",
     "data_version",
+    "dataframe",
     "database",
     "demo_data",
     "download_table",

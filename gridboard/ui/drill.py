@@ -20,7 +20,7 @@ from gridboard import ui
 from gridboard.core import catalog, config, fmt
 from gridboard.metrics import engine, gaps, kpi_cases, kpi_views
 from gridboard.render import charts, charts_kpi, kpi_tables
-from gridboard.ui import widgets
+from gridboard.ui import printing, widgets
 from gridboard.ui.metric_tables import case_links, column_config, no_none, table_height
 
 Step = tuple[str, str]  # (unit_id, short name)
@@ -185,7 +185,7 @@ def case_panel(key: str, title: str, options: Sequence[tuple[str, Fetch]], *,
         offset = (int(page) - 1) * kpi_cases.PAGE_SIZE
         _, rows = fetch(text, kpi_cases.PAGE_SIZE, offset)
         shown, links = case_links(kpi_cases.display_frame(rows, lang, columns), lang)
-        st.dataframe(shown, hide_index=True, width="stretch", column_config=links, key=f"{key}_rows",
+        printing.dataframe(shown, hide_index=True, width="stretch", column_config=links, key=f"{key}_rows",
                      placeholder=fmt.DASH)
         if matching > kpi_cases.EXPORT_MAX:
             st.caption(ui.t("kpi_cases_export_cap", n=f"{kpi_cases.EXPORT_MAX:,}"))

@@ -20,6 +20,7 @@ import streamlit as st
 from gridboard import ui
 from gridboard.core import config, export, fmt, schema
 from gridboard.ingest import mapping, pipeline, undo
+from gridboard.ui import printing
 
 BATCH = "import_batch"  # ui.hold slot of the checked upload
 UPLOAD_N = "imp_upload_n"  # uploader generation: a new key empties the uploader after a load
@@ -163,7 +164,7 @@ def show_check(checked: Checked) -> None:
         st.markdown("\n".join(f"- {fmt.escape_md(line.strip())}" for line in r.summary_lines(ui.lang())))
     if r.new_units:
         st.markdown(f"**{ui.t('imp_new_units', n=len(r.new_units))}**")
-        st.dataframe(new_units_frame(r.new_units), hide_index=True, width="stretch",
+        printing.dataframe(new_units_frame(r.new_units), hide_index=True, width="stretch",
                      height=min(38 + 35 * len(r.new_units), 283))
     if any(p["code"] == "unknown_unit" for p in r.problem_summary):
         st.info(ui.t("imp_hint_add_units"), icon=":material/lightbulb:")
@@ -176,7 +177,7 @@ def show_check(checked: Checked) -> None:
                 st.caption(ui.t("imp_preview_empty"))
                 continue
             rows = checked.view(batch.preview, kind, PREVIEW_ROWS, ui.lang())
-            st.dataframe(rows.astype("object").where(rows.notna(), "—"), hide_index=True, width="stretch")
+            printing.dataframe(rows.astype("object").where(rows.notna(), "—"), hide_index=True, width="stretch")
             if counts[kind] > PREVIEW_ROWS:
                 st.caption(ui.t("imp_preview_more", n=PREVIEW_ROWS, total=f"{counts[kind]:,}"))
 
@@ -208,7 +209,7 @@ def show_problems(checked: Checked) -> None:
         summary["column"] = summary["col"]
     summary = summary[["column", "message", "severity", "rows", "first_row"]]
     summary.columns = [ui.t(k) for k in ("imp_p_field", "imp_p_problem", "imp_p_action", "imp_p_rows", "imp_p_first")]
-    st.dataframe(summary, hide_index=True, width="stretch", column_config={ui.t("imp_p_rows"): COUNT})
+    printing.dataframe(summary, hide_index=True, width="stretch", column_config={ui.t("imp_p_rows"): COUNT})
     cols = st.columns([1, 2, 2], vertical_alignment="bottom")
     labels = {s: ui.t(f"imp_sev_{s}") for s in ("error", "warning")}
     severity = cols[0].segmented_control(ui.t("imp_severity"), list(labels), key="imp_severity", format_func=labels.get)
@@ -233,7 +234,7 @@ def show_problems(checked: Checked) -> None:
                                icon=":material/download:", key="imp_dl_problems")
     value = rows.columns[2]  # 原始值 / Value
     rows = rows.assign(**{value: rows[value].fillna(ui.t("imp_empty_value"))})
-    st.dataframe(rows, hide_index=True, width="stretch", height=min(38 + 35 * max(len(rows), 1), 388))
+    printing.dataframe(rows, hide_index=True, width="stretch", height=min(38 + 35 * max(len(rows), 1), 388))
     total = sum(p["rows"] for p in r.problem_summary)
     if total > PROBLEM_ROWS:
         st.caption(ui.t("imp_problems_more", n=f"{PROBLEM_ROWS:,}"))
@@ -282,7 +283,7 @@ def show_history() -> None:
         counts = {c: COUNT for c in history.columns[3:7]}  # rows read / inserted / updated / rejected
         outcome = history.columns[-1]  # 结果 right after the file name: it stays in view at 1366 (已撤销)
         history = history[[*history.columns[:3], outcome, *history.columns[3:-1]]]
-        st.dataframe(history, hide_index=True, width="stretch", column_config=counts)
+        printing.dataframe(history, hide_index=True, width="stretch", column_config=counts)
         undo_controls()
 
 

@@ -19,6 +19,7 @@ import streamlit as st
 from gridboard import ui
 from gridboard.core import export, fmt, schema
 from gridboard.ingest import mapping, pipeline
+from gridboard.ui import printing
 from gridboard.ui.import_check import (
     OPENED,
     PENDING_PRESET,
@@ -175,7 +176,7 @@ def step_mapping(opened: dict[str, Any], table: str, file_id: str) -> tuple[mapp
     with st.expander(ui.t("imp_sample", n=len(sample))):
         shown = sample.copy()
         shown.columns = [f"{h} ({i + 1})" if headers.count(h) > 1 else h for i, h in enumerate(headers[: shown.shape[1]])]
-        st.dataframe(shown, hide_index=True, width="stretch")
+        printing.dataframe(shown, hide_index=True, width="stretch")
     save_preset(m)
     try:
         m.check(headers)
