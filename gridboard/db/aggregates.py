@@ -10,7 +10,9 @@ Three tables (db/sql/agg_tables.sql), all keyed by report day:
 - agg_hist: per day x town unit x duration measure, a histogram of the durations in 1 % log bins
   (count, min, max), for the medians and P90 of large cohorts;
 - agg_hist_month: agg_hist summed per month (a year reads ~12 x fewer rows); a month's row is used
-  only when every one of its day rows is settled, so it answers exactly as its days would.
+  only when every one of its day rows is settled, so it answers exactly as its days would;
+- agg_memo: exact per-group quantiles memoised by readers (gridboard/metrics/memo.py) under the
+  aggregates' mark; `mark_current` drops the rows of every other mark.
 
 A row answers for an evaluation time as_of exactly when max_settle < as_of (every predicate has
 reached its final value); the engine counts the cases of the other rows from the cases table, so
@@ -87,6 +89,7 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     for statement in queries.named("agg_tables", counts=columns_ddl()).split(";"):
         if statement.strip():
             con.execute(statement)
+    con.execute(queries.text("agg_memo_table"))
 
 
 def _fill_sql(table: str, days: str) -> str:
@@ -169,7 +172,10 @@ def staged_days(con: duckdb.DuckDBPyConnection, stage_table: str) -> list[dt.dat
 def mark_current(con: duckdb.DuckDBPyConnection) -> None:
     """Record that the aggregates match the data at the current data version (call after the bump)."""
     n = con.execute("SELECT count(*) FROM cases").fetchone()[0]
-    store.set_meta(con, "agg_version", f"{store.data_version(con)}:{n}")
+    mark = f"{store.data_version(con)}:{n}"
+    store.set_meta(con, "agg_version", mark)
+    con.execute(queries.text("agg_memo_table"))
+    queries.run(con, queries.text("agg_memo_clear"), {"mark": mark})
 
 
 def current(con: duckdb.DuckDBPyConnection) -> bool:

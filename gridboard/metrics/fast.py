@@ -9,7 +9,9 @@ come out exactly equal to the raw query (db/sql/kpis_agg.sql counts the cases of
 settled at as_of from the cases table). Durations (medians, P90) are exact quantiles over the raw
 cases for cohorts up to EXACT_LIMIT cases; above it, for the county or a town grouped by nothing,
 by town or by time, they come from the 1 %-bin histograms (within 1 % of the exact value, see
-README "Performance"); otherwise exact again.
+README "Performance"); otherwise exact again, and for cohorts of MEMO_MIN cases or more grouped by
+unit (or not at all) memoised per group and data version (metrics/memo.py), so a per-grid table
+of a year scans the cases once per data version, not once per view.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ import duckdb
 
 from gridboard.core import catalog, schema
 from gridboard.db import aggregates, queries
+from gridboard.metrics import memo
 
 EXACT_LIMIT = 200_000  # cohorts up to this many cases get exact quantiles from the raw cases
+MEMO_MIN = 20_000  # exact per-unit quantiles of cohorts from this size on go through metrics/memo.py
 _HIST_LEVELS = ("county", "town")
 
 
@@ -181,9 +185,44 @@ def rows(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> lis
     if not found:
         return found
     total = sum(int(r["received"] or 0) for r in found)
-    durations = (_hist_durations if p.hist and total > EXACT_LIMIT else _exact_durations)(con, p, params)
+    if p.hist and total > EXACT_LIMIT:
+        durations = _hist_durations(con, p, params)
+    elif _by_unit(p) and total >= MEMO_MIN:
+        durations = _memo_durations(con, p, params, found, catalog.DURATION_KEYS)
+    else:
+        durations = _exact_durations(con, p, params)
     for r in found:
         d = durations.get(r["grp"], {})
         for key in catalog.DURATION_KEYS:
             r[key] = d.get(key)
+    return found
+
+
+
+def _memo_durations(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any], found: list[dict[str, Any]],
+                    keys: tuple[str, ...]) -> dict[Any, dict[str, Any]]:
+    """Exact durations per unit group through metrics/memo.py (memoised per data version)."""
+    return memo.group_quantiles(con, keys, p.scope, params, [r["grp"] for r in found if r["received"]])
+
+
+def _by_unit(p: Plan) -> bool:
+    """The plan groups by unit (or not at all): the groups the memo keeps."""
+    return p.raw_group in ("s.grp_unit", "CAST(NULL AS TEXT)")
+
+
+def memo_rows(con: duckdb.DuckDBPyConnection, by: str | None, scope: str, params: dict[str, Any],
+              durations: tuple[str, ...]) -> list[dict[str, Any]] | None:
+    """kpis.sql's rows per group of a unit level (`by`, scope_level) or of the whole unit (None,
+    scope_subtree) with only the `durations` asked for: the counts and rates from the aggregates
+    and each duration exact, per group, through metrics/memo.py (memoised per data version).
+    None when the aggregates cannot answer (then the caller scans)."""
+    p = plan(con, params["unit"], by, params["start"], params["end"], scope)
+    if p is None:
+        return None
+    params = _days(params)
+    found = _count_rows(con, p, params)
+    values = _memo_durations(con, p, params, found, durations)
+    for r in found:
+        for key in durations:
+            r[key] = values.get(r["grp"], {}).get(key)
     return found

@@ -27,7 +27,7 @@ import duckdb
 
 from gridboard.core import catalog, config, schema
 from gridboard.db import queries, store
-from gridboard.metrics import engine
+from gridboard.metrics import engine, fast
 from gridboard.ranking import bands
 
 COMPONENTS: tuple[str, ...] = ("on_time_rate", "closure_rate", "satisfaction_rate", "response", "grid_resolved_rate")
@@ -196,17 +196,28 @@ def index_sql(scope: str, monthly: bool) -> str:
     )
 
 
+_BY = {schema.LEVEL_DIMENSIONS[b]: b for b in PARENT_LEVEL} | {(): None}  # levels → fast.memo_rows' by
+_FAST_SCOPES = (queries.body("scope_level"), queries.body("scope_subtree"))
+
+
 def index_rows(
     con: duckdb.DuckDBPyConnection | queries.Runner, scope: str, params: Mapping[str, Any], *, monthly: bool = False
 ) -> list[dict[str, Any]]:
     """Rows of grid_index.sql over a scope fragment (a named scope_*.sql body): group_id, month
-    (ISO date when `monthly`, else None) and the index's counts and values."""
+    (ISO date when `monthly`, else None) and the index's counts and values. Without months, on
+    DuckDB, the same numbers come from fast.memo_rows when the aggregates can answer: counts from
+    the aggregates, each group's exact median response memoised per data version."""
     if params["end"] <= params["start"]:
         raise engine.MetricError(f"empty period: 'to' ({params['end']:%Y-%m-%d %H:%M}) must be after 'from' "
                                   f"({params['start']:%Y-%m-%d %H:%M})")
+    found = None
+    if not monthly and isinstance(con, duckdb.DuckDBPyConnection) and scope in _FAST_SCOPES:
+        by = _BY.get(tuple(params.get("levels") or ()), "")
+        found = None if by == "" else fast.memo_rows(con, by, scope, dict(params), ("median_response_min",))
     out = []
-    for r in queries.rows(con, index_sql(scope, monthly), dict(params)):
-        row: dict[str, Any] = {"group_id": r["grp"], "month": r["month"].isoformat() if r["month"] else None}
+    for r in queries.rows(con, index_sql(scope, monthly), dict(params)) if found is None else found:
+        month = r.get("month")
+        row: dict[str, Any] = {"group_id": r["grp"], "month": month.isoformat() if month else None}
         row.update({k: int(r[k] or 0) for k in INDEX_COUNTS})
         row.update({k: None if r[k] is None else float(r[k]) for k in _INDEX_VALUES})
         out.append(row)

@@ -1,0 +1,149 @@
+"""Exact per-group quantiles (e.g. each grid's median response), memoised per data version.
+
+An exact median cannot be merged from counts, so a per-grid median over a year is a scan of the
+year's cases (at 10 M cases about 2 s of CPU per level). Its value changes only when its cohort
+or the cases' timestamps it compares with as_of change, so each group's value is kept in the
+table agg_memo (db/sql/agg_memo_table.sql) with the data version it was computed on (meta's
+agg_version) and the ranges of period end and as_of it stays exact for:
+
+- end: no case of the group reported between the old end and the new one (the latest report
+  before the end and the first after it, looked for up to LOOKAHEAD later);
+- as_of: no timestamp of the group's cohort that the measure compares with as_of (responded_at
+  for the response time) between the old as_of and the new one.
+
+A question reads the values still exact for its (end, as_of) and scans only the groups that are
+missing (all of them on the first ask, the few a minute's new reports touched when the end of a
+环比 period moves with the clock), restricted to those groups. The memo is persisted, so it
+survives a server restart; the writer drops other versions' rows when it marks the aggregates
+current (aggregates.after_write). On a read-only connection, or while the aggregates are not
+current, nothing is stored and every group is computed: the answers are the same either way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import duckdb
+
+from gridboard.core import catalog
+from gridboard.db import aggregates, queries, store
+
+LOOKAHEAD = dt.timedelta(days=1)  # how far past the end the next report is looked for
+RESTRICT_LIMIT = 300  # recompute at most this many groups with a restricted scan, else all
+_LOW = dt.datetime(1, 1, 1)
+_HIGH = dt.datetime(9999, 12, 31)
+_LE_AS_OF = re.compile(r"^\s*k\.([a-z_]+)\s*<=\s*\$as_of\s*$")
+
+
+def _settle_column(key: str) -> str | None:
+    """The case column the duration's count compares with as_of (`k.col <= $as_of`), else None
+    (then the value is not memoised: its exact range could not be stated this simply)."""
+    predicate = catalog.COUNT_BY_KEY[catalog.METRIC_BY_KEY[key].numerator].predicate
+    found = _LE_AS_OF.match(predicate)
+    return found.group(1) if found else None
+
+
+def quantile_sql(keys: tuple[str, ...], scope: str, restrict: bool) -> str:
+    """group_quantile.sql for durations of the catalogue (memoisable ones) over a scope fragment."""
+    values, cols = [], []
+    for key in keys:
+        m = catalog.METRIC_BY_KEY[key]
+        values.append(f"quantile_cont({m.value}, {m.quantile}) FILTER (WHERE k.reported_at < $end AND "
+                      f"{catalog.COUNT_BY_KEY[m.numerator].predicate}) AS {key}")
+        col = _settle_column(key)
+        if col and col not in cols:
+            cols.append(col)
+    lo = [f"max(k.{c}) FILTER (WHERE k.reported_at < $end AND k.{c} <= $as_of)" for c in cols]
+    hi = [f"min(k.{c}) FILTER (WHERE k.reported_at < $end AND k.{c} > $as_of)" for c in cols]
+    return queries.named(
+        "group_quantile", scope=scope, values=",\n    ".join(values),
+        restrict="list_contains($groups, s.grp_unit)" if restrict else "TRUE",
+        settle_lo=f"greatest({', '.join(lo)})", settle_hi=f"least({', '.join(hi)})",
+    )
+
+
+def kind_of(scope: str, params: Mapping[str, Any]) -> str:
+    """The memo's name for a scope fragment and its levels (with unit and start, the key)."""
+    digest = hashlib.sha1(scope.encode()).hexdigest()[:12]
+    return f"{digest}:{','.join(params.get('levels') or ())}"
+
+
+def _mark(con: duckdb.DuckDBPyConnection) -> str | None:
+    try:
+        return store.get_meta(con, "agg_version") if aggregates.current(con) else None
+    except duckdb.CatalogException:
+        return None
+
+
+def _key(grp: Any) -> str:
+    return "" if grp is None else str(grp)
+
+
+def group_quantiles(
+    con: duckdb.DuckDBPyConnection,
+    keys: tuple[str, ...],
+    scope: str,
+    params: Mapping[str, Any],
+    groups: Iterable[Any],
+) -> dict[Any, dict[str, float | None]]:
+    """The exact durations `keys` of the catalogue per group of the scope fragment (a named
+    scope_*.sql body grouping by s.grp_unit) for the cohort [start, end) at as_of, for `groups`
+    (the groups that have cases, from the counts): {group: {key: value}}."""
+    wanted = {_key(g): g for g in groups}
+    if not wanted or not keys:
+        return {}
+    mark = _mark(con) if all(_settle_column(k) for k in keys) else None
+    out: dict[Any, dict[str, float | None]] = {}
+    kind = kind_of(scope, params)
+    memo = {"mark": mark, "unit": params["unit"], "start": params["start"]}
+    if mark is not None:
+        for key in keys:
+            try:
+                found = queries.rows(con, queries.text("agg_memo_lookup"), {
+                    **memo, "kind": f"{key}|{kind}", "end": params["end"], "as_of": params["as_of"]})
+            except duckdb.CatalogException:  # a database from before the memo table
+                found = []
+            for r in found:
+                if r["grp"] in wanted:
+                    out.setdefault(wanted[r["grp"]], {})[key] = r["value"]
+    missing = [k for k, g in wanted.items() if len(out.get(g, {})) < len(keys)]
+    if not missing:
+        return out
+    restrict = len(missing) < len(wanted) and len(missing) <= RESTRICT_LIMIT and "" not in missing
+    scan = {**params, "scan_end": params["end"] + LOOKAHEAD, "groups": missing}
+    computed = [r for r in queries.rows(con, quantile_sql(keys, scope, restrict), scan) if _key(r["grp"]) in missing]
+    for r in computed:
+        if _key(r["grp"]) in wanted:
+            out[wanted[_key(r["grp"])]] = {key: r[key] for key in keys}
+    if mark is not None:
+        for key in keys:
+            _store(con, mark, {**memo, "kind": f"{key}|{kind}"}, params,
+                   [{**r, "value": r[key]} for r in computed])
+    return out
+
+
+def _store(con: duckdb.DuckDBPyConnection, mark: str, memo: dict[str, Any], params: Mapping[str, Any],
+           computed: list[dict[str, Any]]) -> None:
+    """Persist the computed values, best effort: a read-only connection, a database from before
+    the memo table or a data version that moved meanwhile store nothing (the answer stands)."""
+    if not computed:
+        return
+    end_cap = params["end"] + LOOKAHEAD
+    rows = [
+        {"grp": _key(r["grp"]), "value": r["value"],
+         "end_lo": r["end_lo"] or _LOW, "end_hi": r["end_hi"] or end_cap,
+         "asof_lo": r["asof_lo"] or _LOW, "asof_hi": r["asof_hi"] or _HIGH}
+        for r in computed
+    ]
+    try:
+        if _mark(con) != mark:
+            return
+        con.execute(queries.text("agg_memo_table"))
+        queries.run(con, queries.text("agg_memo_insert"), {
+            **memo, **{f"{c}s": [r[c] for r in rows] for c in ("grp", "value", "end_lo", "end_hi", "asof_lo", "asof_hi")}})
+    except duckdb.Error:
+        return

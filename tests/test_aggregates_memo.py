@@ -1,0 +1,178 @@
+"""The grid index's numbers from the aggregates and the memoised exact medians equal the raw query.
+
+gridindex.inputs reads its counts from the aggregates (fast.counts) and each group's median
+response through metrics/memo.py, which keeps the exact per-group values in agg_memo with the
+ranges of period end and as_of they stay exact for. The raw answer is the same call with the
+aggregate path off (fast.plan returning None: grid_index.sql over the cases). Checked on a small
+demo county for every preset with its 环比 and 同比 periods, every ranking level and a unit per
+level; while the end of a period moves minute by minute (only the touched groups are scanned again);
+across an as_of that passes a response time; on a read-only connection (nothing stored); and after
+an ingest (the old version's rows dropped). No timings here: speed is `python -m gridboard bench`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from conftest import REAL_DATA
+
+from gridboard.core import periods
+from gridboard.db import aggregates, queries, store
+from gridboard.demo import county
+from gridboard.ingest import pipeline
+from gridboard.metrics import engine, fast, memo
+from gridboard.ranking import gridindex
+
+AS_OF = dt.datetime(2025, 11, 23, 14, 37)
+OUTLINE = REAL_DATA / "china_geo_datav" / "370831.geojson"
+LEVELS = ("town", "community", "grid")
+
+
+def raw_inputs(monkeypatch: pytest.MonkeyPatch, con, level, **kw) -> gridindex.IndexInputs:
+    with monkeypatch.context() as m:
+        m.setattr(fast, "plan", lambda *a, **k: None)
+        return gridindex.inputs(con, level, **kw)
+
+
+def memo_rows(con) -> int:
+    return con.execute("SELECT count(*) FROM agg_memo").fetchone()[0]
+
+
+def check(con, monkeypatch, level, **kw) -> gridindex.IndexInputs:
+    got = gridindex.inputs(con, level, **kw)
+    want = raw_inputs(monkeypatch, con, level, **kw)
+    assert got.rows == want.rows
+    assert got.parents == want.parents
+    assert got.meta == want.meta
+    return got
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("memo") / "county.duckdb"
+    county.build_file(path, cases=4000, seed=23, as_of=AS_OF, outline=OUTLINE)
+    return path
+
+
+@pytest.fixture
+def con(demo_path: Path, tmp_path: Path):
+    path = tmp_path / "copy.duckdb"
+    path.write_bytes(demo_path.read_bytes())
+    c = store.connect(path)
+    yield c
+    c.close()
+
+
+def units_per_level(con) -> dict[str, str]:
+    return dict(con.execute("SELECT level, min(unit_id) FROM units WHERE level IN ('county', 'town', 'community') "
+                            "GROUP BY level").fetchall())
+
+
+@pytest.mark.parametrize("preset", ["today", "last7", "last30", "this_month", "last_month", "this_quarter",
+                                    "this_year"])
+def test_index_inputs_equal_raw_for_every_preset_level_and_unit(con, preset, monkeypatch):
+    assert aggregates.current(con)
+    units = units_per_level(con)
+    now = periods.period(preset, AS_OF)
+    for p in (now, periods.previous(now), periods.same_last_year(now)):
+        for level, unit in (("town", None), ("community", units["town"]), ("grid", None),
+                            ("grid", units["community"])):
+            first = check(con, monkeypatch, level, unit=unit, **p.window())
+            again = gridindex.inputs(con, level, unit=unit, **p.window())  # from the memo
+            assert (again.rows, again.parents) == (first.rows, first.parents)
+    assert memo_rows(con) > 0
+    assert {r[0] for r in con.execute("SELECT DISTINCT mark FROM agg_memo").fetchall()} == {
+        store.get_meta(con, "agg_version")}
+
+
+def test_a_moving_end_rescans_only_the_touched_groups(con, monkeypatch):
+    """The 环比 of 本年 ends at as_of minus a year, so its end moves with the clock: each minute
+    the memo answers the groups no new report touched and scans only the others."""
+    scanned: list[int] = []
+    real = memo.quantile_sql
+
+    def counting(key, scope, restrict):
+        scanned.append(restrict)
+        return real(key, scope, restrict)
+
+    monkeypatch.setattr(memo, "quantile_sql", counting)
+    base = periods.previous(periods.period("this_year", AS_OF))
+    gridindex.inputs(con, "grid", **base.window())
+    first = len(scanned)
+    assert first >= 2 and not any(scanned)  # grids and their communities, every group
+    for minutes in (7, 30, 95, 600, 1441):
+        shift = dt.timedelta(minutes=minutes)
+        p = periods.Period(base.start, base.end + shift, base.as_of + shift)
+        check(con, monkeypatch, "grid", **p.window())
+    assert any(scanned[first:]), "some minute touched a few groups only"
+    gridindex.inputs(con, "grid", **base.window())  # the first question again: all from the memo
+    before = len(scanned)
+    gridindex.inputs(con, "grid", **base.window())
+    assert len(scanned) == before
+
+
+def test_an_as_of_past_a_response_time_is_not_answered_from_the_memo(con, monkeypatch):
+    """A value memoised before a case of its cohort responded is not reused after that response."""
+    reported, responded = con.execute(
+        "SELECT reported_at, responded_at FROM cases WHERE responded_at > reported_at + INTERVAL 20 MINUTE "
+        "AND status <> 'cancelled' AND reported_at >= TIMESTAMP '2025-11-01' ORDER BY reported_at LIMIT 1").fetchone()
+    start = dt.datetime.combine(reported.date().replace(day=1), dt.time())
+    end = dt.datetime.combine(AS_OF.date() + dt.timedelta(days=1), dt.time())
+    for as_of in (responded - dt.timedelta(minutes=1), responded, responded + dt.timedelta(minutes=1),
+                  responded - dt.timedelta(minutes=2)):
+        for level in LEVELS:
+            check(con, monkeypatch, level, start=start, end=end, as_of=as_of)
+
+
+def test_a_read_only_connection_stores_nothing(demo_path, monkeypatch):
+    ro = store.connect(demo_path, read_only=True)
+    try:
+        before = memo_rows(ro)
+        p = periods.period("this_year", AS_OF)
+        for level in LEVELS:
+            check(ro, monkeypatch, level, **p.window())
+        assert memo_rows(ro) == before
+    finally:
+        ro.close()
+
+
+def test_an_ingest_drops_the_old_versions_values(con, monkeypatch):
+    p = periods.period("this_year", AS_OF)
+    gridindex.inputs(con, "grid", **p.window())
+    old = store.get_meta(con, "agg_version")
+    assert queries.rows(con, "SELECT count(*) AS n FROM agg_memo WHERE mark = $m", {"m": old})[0]["n"] > 0
+    grid = con.execute("SELECT min(unit_id) FROM units WHERE level = 'grid'").fetchone()[0]
+    csv = ("case_id,unit_id,source,category,reported_at,responded_at,closed_at,due_at,status\n"
+           f"MEMO1,{grid},app,安全隐患,2025-11-20 08:00:00,2025-11-20 08:01:00,,2025-11-25 18:00:00,in_progress\n")
+    pipeline.ingest(con, csv.encode(), table="cases", file_name="memo.csv")
+    assert store.get_meta(con, "agg_version") != old
+    assert memo_rows(con) == 0
+    check(con, monkeypatch, "grid", **p.window())
+    check(con, monkeypatch, "community", **p.window())
+
+
+def raw_engine(monkeypatch: pytest.MonkeyPatch, fn, *args, **kw):
+    with monkeypatch.context() as m:
+        m.setattr(fast, "plan", lambda *a, **k: None)
+        return fn(*args, **kw)
+
+
+@pytest.mark.parametrize("preset", ["today", "last30", "this_quarter", "this_year"])
+def test_engine_breakdowns_through_the_memo_equal_raw(con, preset, monkeypatch):
+    """engine.kpis / breakdown by unit take their exact medians and P90 through the memo (from
+    MEMO_MIN cases on; 0 here, so the small demo goes through it): the same rows as the raw query."""
+    monkeypatch.setattr(fast, "MEMO_MIN", 0)
+    units = units_per_level(con)
+    now = periods.period(preset, AS_OF)
+    for p in (now, periods.previous(now)):
+        for unit in (None, units["town"], units["community"]):
+            for _ in range(2):  # the second answer from the memo
+                assert engine.kpis(con, unit=unit, detail=True, **p.window()) == raw_engine(
+                    monkeypatch, engine.kpis, con, unit=unit, detail=True, **p.window())
+        for by in ("child", "town", "community", "grid"):
+            for _ in range(2):
+                assert engine.breakdown(con, by, detail=True, **p.window()) == raw_engine(
+                    monkeypatch, engine.breakdown, con, by, detail=True, **p.window())
+    assert memo_rows(con) > 0
