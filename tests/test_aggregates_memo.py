@@ -93,9 +93,9 @@ def test_a_moving_end_rescans_only_the_touched_groups(con, monkeypatch):
     scanned: list[int] = []
     real = memo.quantile_sql
 
-    def counting(key, scope, restrict):
+    def counting(keys, scope, group, restrict):
         scanned.append(restrict)
-        return real(key, scope, restrict)
+        return real(keys, scope, group, restrict)
 
     monkeypatch.setattr(memo, "quantile_sql", counting)
     base = periods.previous(periods.period("this_year", AS_OF))
@@ -161,8 +161,8 @@ def raw_engine(monkeypatch: pytest.MonkeyPatch, fn, *args, **kw):
 
 @pytest.mark.parametrize("preset", ["today", "last30", "this_quarter", "this_year"])
 def test_engine_breakdowns_through_the_memo_equal_raw(con, preset, monkeypatch):
-    """engine.kpis / breakdown by unit take their exact medians and P90 through the memo (from
-    MEMO_MIN cases on; 0 here, so the small demo goes through it): the same rows as the raw query."""
+    """engine.kpis / breakdown take their exact medians and P90 through the memo (from MEMO_MIN
+    cases on; 0 here, so the small demo goes through it): the same rows as the raw query."""
     monkeypatch.setattr(fast, "MEMO_MIN", 0)
     units = units_per_level(con)
     now = periods.period(preset, AS_OF)
@@ -171,7 +171,7 @@ def test_engine_breakdowns_through_the_memo_equal_raw(con, preset, monkeypatch):
             for _ in range(2):  # the second answer from the memo
                 assert engine.kpis(con, unit=unit, detail=True, **p.window()) == raw_engine(
                     monkeypatch, engine.kpis, con, unit=unit, detail=True, **p.window())
-        for by in ("child", "town", "community", "grid"):
+        for by in ("child", "town", "community", "grid", "category", "source", "week", "month"):
             for _ in range(2):
                 assert engine.breakdown(con, by, detail=True, **p.window()) == raw_engine(
                     monkeypatch, engine.breakdown, con, by, detail=True, **p.window())

@@ -9,9 +9,9 @@ come out exactly equal to the raw query (db/sql/kpis_agg.sql counts the cases of
 settled at as_of from the cases table). Durations (medians, P90) are exact quantiles over the raw
 cases for cohorts up to EXACT_LIMIT cases; above it, for the county or a town grouped by nothing,
 by town or by time, they come from the 1 %-bin histograms (within 1 % of the exact value, see
-README "Performance"); otherwise exact again, and for cohorts of MEMO_MIN cases or more grouped by
-unit (or not at all) memoised per group and data version (metrics/memo.py), so a per-grid table
-of a year scans the cases once per data version, not once per view.
+README "Performance"); otherwise exact again, and for cohorts of MEMO_MIN cases or more memoised per
+group and data version (metrics/memo.py), so a per-grid or per-category table of a year scans
+the cases once per data version, not once per view.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from gridboard.db import aggregates, queries
 from gridboard.metrics import memo
 
 EXACT_LIMIT = 200_000  # cohorts up to this many cases get exact quantiles from the raw cases
-MEMO_MIN = 20_000  # exact per-unit quantiles of cohorts from this size on go through metrics/memo.py
+MEMO_MIN = 20_000  # exact quantiles of cohorts from this size on go through metrics/memo.py
 _HIST_LEVELS = ("county", "town")
 
 
@@ -187,7 +187,7 @@ def rows(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> lis
     total = sum(int(r["received"] or 0) for r in found)
     if p.hist and total > EXACT_LIMIT:
         durations = _hist_durations(con, p, params)
-    elif _by_unit(p) and total >= MEMO_MIN:
+    elif total >= MEMO_MIN:
         durations = _memo_durations(con, p, params, found, catalog.DURATION_KEYS)
     else:
         durations = _exact_durations(con, p, params)
@@ -201,13 +201,8 @@ def rows(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> lis
 
 def _memo_durations(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any], found: list[dict[str, Any]],
                     keys: tuple[str, ...]) -> dict[Any, dict[str, Any]]:
-    """Exact durations per unit group through metrics/memo.py (memoised per data version)."""
-    return memo.group_quantiles(con, keys, p.scope, params, [r["grp"] for r in found if r["received"]])
-
-
-def _by_unit(p: Plan) -> bool:
-    """The plan groups by unit (or not at all): the groups the memo keeps."""
-    return p.raw_group in ("s.grp_unit", "CAST(NULL AS TEXT)")
+    """Exact durations per group through metrics/memo.py (memoised per data version)."""
+    return memo.group_quantiles(con, keys, p.scope, p.raw_group, params, [r["grp"] for r in found if r["received"]])
 
 
 def memo_rows(con: duckdb.DuckDBPyConnection, by: str | None, scope: str, params: dict[str, Any],

@@ -47,7 +47,7 @@ def _settle_column(key: str) -> str | None:
     return found.group(1) if found else None
 
 
-def quantile_sql(keys: tuple[str, ...], scope: str, restrict: bool) -> str:
+def quantile_sql(keys: tuple[str, ...], scope: str, group: str, restrict: bool) -> str:
     """group_quantile.sql for durations of the catalogue (memoisable ones) over a scope fragment."""
     values, cols = [], []
     for key in keys:
@@ -60,15 +60,15 @@ def quantile_sql(keys: tuple[str, ...], scope: str, restrict: bool) -> str:
     lo = [f"max(k.{c}) FILTER (WHERE k.reported_at < $end AND k.{c} <= $as_of)" for c in cols]
     hi = [f"min(k.{c}) FILTER (WHERE k.reported_at < $end AND k.{c} > $as_of)" for c in cols]
     return queries.named(
-        "group_quantile", scope=scope, values=",\n    ".join(values),
-        restrict="list_contains($groups, s.grp_unit)" if restrict else "TRUE",
+        "group_quantile", scope=scope, group=group, values=",\n    ".join(values),
+        restrict=f"list_contains($groups, CAST({group} AS TEXT))" if restrict else "TRUE",
         settle_lo=f"greatest({', '.join(lo)})", settle_hi=f"least({', '.join(hi)})",
     )
 
 
-def kind_of(scope: str, params: Mapping[str, Any]) -> str:
-    """The memo's name for a scope fragment and its levels (with unit and start, the key)."""
-    digest = hashlib.sha1(scope.encode()).hexdigest()[:12]
+def kind_of(scope: str, group: str, params: Mapping[str, Any]) -> str:
+    """The memo's name for a scope fragment, a grouping and its levels (with unit and start, the key)."""
+    digest = hashlib.sha1(f"{scope}\n{group}".encode()).hexdigest()[:16]
     return f"{digest}:{','.join(params.get('levels') or ())}"
 
 
@@ -79,26 +79,32 @@ def _mark(con: duckdb.DuckDBPyConnection) -> str | None:
         return None
 
 
+NULL_GROUP = "\u2205"  # the group of NULL values (or of the whole unit) in agg_memo.grp
+
+
 def _key(grp: Any) -> str:
-    return "" if grp is None else str(grp)
+    """A group as agg_memo keeps it: its text (a date as YYYY-MM-DD, like CAST AS TEXT)."""
+    return NULL_GROUP if grp is None else grp.isoformat() if isinstance(grp, dt.date) else str(grp)
 
 
 def group_quantiles(
     con: duckdb.DuckDBPyConnection,
     keys: tuple[str, ...],
     scope: str,
+    group: str,
     params: Mapping[str, Any],
     groups: Iterable[Any],
 ) -> dict[Any, dict[str, float | None]]:
-    """The exact durations `keys` of the catalogue per group of the scope fragment (a named
-    scope_*.sql body grouping by s.grp_unit) for the cohort [start, end) at as_of, for `groups`
-    (the groups that have cases, from the counts): {group: {key: value}}."""
+    """The exact durations `keys` of the catalogue per group (`group`: an expression over the
+    case c and the scope row s, e.g. s.grp_unit or c.category) of the scope fragment (a named
+    scope_*.sql body) for the cohort [start, end) at as_of, for `groups` (the groups that have
+    cases, from the counts): {group: {key: value}}."""
     wanted = {_key(g): g for g in groups}
     if not wanted or not keys:
         return {}
     mark = _mark(con) if all(_settle_column(k) for k in keys) else None
     out: dict[Any, dict[str, float | None]] = {}
-    kind = kind_of(scope, params)
+    kind = kind_of(scope, group, params)
     memo = {"mark": mark, "unit": params["unit"], "start": params["start"]}
     if mark is not None:
         for key in keys:
@@ -113,9 +119,10 @@ def group_quantiles(
     missing = [k for k, g in wanted.items() if len(out.get(g, {})) < len(keys)]
     if not missing:
         return out
-    restrict = len(missing) < len(wanted) and len(missing) <= RESTRICT_LIMIT and "" not in missing
+    restrict = len(missing) < len(wanted) and len(missing) <= RESTRICT_LIMIT and NULL_GROUP not in missing
     scan = {**params, "scan_end": params["end"] + LOOKAHEAD, "groups": missing}
-    computed = [r for r in queries.rows(con, quantile_sql(keys, scope, restrict), scan) if _key(r["grp"]) in missing]
+    sql = quantile_sql(keys, scope, group, restrict)
+    computed = [r for r in queries.rows(con, sql, scan) if _key(r["grp"]) in missing]
     for r in computed:
         if _key(r["grp"]) in wanted:
             out[wanted[_key(r["grp"])]] = {key: r[key] for key in keys}
