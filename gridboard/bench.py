@@ -14,6 +14,7 @@ engine.breakdown on the same data, as a ratio.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import resource
 import statistics
@@ -209,11 +210,12 @@ def memo_fill(path: Path, *, presets: tuple[str, ...] = ("today", "this_year"), 
         for name, fn in PAGES.items():
             for preset in presets:
                 p = periods.period(preset, as_of)
-                out.append(timed(f"first/{name}/{preset}", lambda fn=fn, p=p: fn(con, p, unit), 1))
+                out.append(timed(f"first/{name}/{preset}", functools.partial(fn, con, p, unit), 1))
                 if on_line:
                     on_line(out[-1].line())
         p = periods.period("this_year", as_of)
-        out.append(timed("first/grid_table/this_year", lambda: engine.breakdown(con, "grid", **p.window()), 1))
+        out.append(timed("first/grid_table/this_year", functools.partial(
+            engine.breakdown, con, "grid", start=p.start, end=p.end, as_of=p.as_of), 1))
         if on_line:
             on_line(out[-1].line())
         return out
