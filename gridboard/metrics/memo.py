@@ -135,8 +135,9 @@ def group_quantiles(
 
 def _store(con: duckdb.DuckDBPyConnection, mark: str, memo: dict[str, Any], params: Mapping[str, Any],
            computed: list[dict[str, Any]]) -> None:
-    """Persist the computed values, best effort: a read-only connection, a database from before
-    the memo table or a data version that moved meanwhile store nothing (the answer stands)."""
+    """Persist the computed values, best effort: a read-only connection or a data version that
+    moved meanwhile store nothing (the answer stands). The table is made here only when the
+    aggregates were built before it (the writers make it: aggregates.create_tables, mark_current)."""
     if not computed:
         return
     end_cap = params["end"] + LOOKAHEAD
@@ -149,8 +150,12 @@ def _store(con: duckdb.DuckDBPyConnection, mark: str, memo: dict[str, Any], para
     try:
         if _mark(con) != mark:
             return
-        con.execute(queries.text("agg_memo_table"))
-        queries.run(con, queries.text("agg_memo_insert"), {
-            **memo, **{f"{c}s": [r[c] for r in rows] for c in ("grp", "value", "end_lo", "end_hi", "asof_lo", "asof_hi")}})
+        values = {**memo, **{f"{c}s": [r[c] for r in rows] for c in ("grp", "value", "end_lo", "end_hi", "asof_lo",
+                                                                      "asof_hi")}}
+        try:
+            queries.run(con, queries.text("agg_memo_insert"), values)
+        except duckdb.CatalogException:  # aggregates built before the memo table: make it once
+            con.execute(queries.text("agg_memo_table"))
+            queries.run(con, queries.text("agg_memo_insert"), values)
     except duckdb.Error:
         return
