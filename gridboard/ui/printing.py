@@ -17,13 +17,16 @@ import streamlit as st
 
 from gridboard.core import export
 from gridboard.render import print_view
+from gridboard.ui import grid_hover
 from gridboard.ui.session import t
 
 
 def print_styles() -> None:
-    """The print stylesheet (print media only: the screen is untouched). Called once per run by
-    the shell (app.py)."""
-    st.html(print_view.css(), unsafe_allow_javascript=True)  # our own script: fits charts to the paper
+    """The print stylesheet (print media only: the screen is untouched), with the grids' pointer
+    replay after a scroll (gridboard.ui.grid_hover) in the same element. Called once per run by the
+    shell (app.py)."""
+    # our own scripts: fit charts to the paper; one click selects a grid cell after a scroll
+    st.html(print_view.css() + grid_hover.SCRIPT, unsafe_allow_javascript=True)
 
 
 def print_table(df: pd.DataFrame, caption: export.Caption | None = None, *, download: bool = True) -> None:
