@@ -87,8 +87,10 @@ def test_a_table_without_downloads_prints_every_row(signed_in, tmp_path):
     page.emulate_media(media="print")
     try:
         # every grid on the page has its copy right after it (or after its download buttons) and is left out
-        assert page.locator('[data-testid="stDataFrame"]').count() >= 3
+        assert page.locator('[data-testid="stDataFrame"]').count() >= 2
         assert page.locator('[data-testid="stDataFrame"]:visible').count() == 0
-        assert page.locator(".gb-print-only:visible").count() >= 3  # (those in a closed expander or tab stay hidden)
+        # the problem summary's and the problem list's copies (those in a closed expander or tab stay hidden;
+        # the import log has rows only once the demo feed has run)
+        assert page.locator(".gb-print-only:visible").count() >= 2
     finally:
         page.emulate_media(media="screen")
