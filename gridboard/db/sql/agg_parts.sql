@@ -6,7 +6,9 @@
 -- day [$tail_start, $end) of a period ending inside a day (e.g. 环比 up to the same time of day),
 -- grouped by {raw_group}, to be counted from the cases table with the catalogue's predicates; only
 -- those cases are kept, with the columns the counts and groupings read ({columns}).
--- {unit}: agg_unit or town_unit.
+-- {unit}: agg_unit or town_unit. The cases meet pending on one key (unit '@' day) that needs the
+-- unit map first: joined on the day alone, DuckDB paired a day's cases with every pending row of
+-- that day before the unit (6,722 x 1,389 rows, 5 s, for 今日 at 10 M cases).
 scope AS (
     {scope}
 ),
@@ -14,7 +16,7 @@ cube AS (
     {cube_rows}
 ),
 pending AS (
-    SELECT DISTINCT report_day, {unit} AS pending_unit
+    SELECT DISTINCT report_day, {unit} AS pending_unit, {unit} || '@' || CAST(report_day AS TEXT) AS pending_key
     FROM cube
     WHERE max_settle IS NULL OR max_settle >= $as_of
 ),
@@ -28,7 +30,7 @@ recent AS MATERIALIZED (
     SELECT {columns}, m.{unit} AS key_unit, CAST(c.reported_at AS DATE) AS key_day
     FROM cases AS c
     JOIN agg_unit_map AS m ON m.unit_id = c.unit_id
-    LEFT JOIN pending AS p ON p.report_day = CAST(c.reported_at AS DATE) AND p.pending_unit = m.{unit}
+    LEFT JOIN pending AS p ON p.pending_key = m.{unit} || '@' || CAST(CAST(c.reported_at AS DATE) AS TEXT)
     WHERE c.reported_at >= $raw_start
       AND c.reported_at < $end
       AND c.status <> 'cancelled'
