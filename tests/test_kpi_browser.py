@@ -96,7 +96,10 @@ def test_a_clicked_number_opens_its_cases(signed_in):
 def test_a_clicked_bar_opens_its_cases(signed_in):
     """Chart clicks only happen in a browser: the funnel's top bar (reported) lists every case."""
     page = signed_in("leader", "closure")
-    page.get_by_role("tab", name="超期与闭环").click()  # tabs switch in the browser: no rerun
+    # the page's tabs rerun the script when one opens (st.tabs on_change="rerun": a tab's content runs
+    # only when open); a bar clicked before that run ends could be replaced by the run's own chart
+    with rerun(page):
+        page.get_by_role("tab", name="超期与闭环").click()
     funnel = page.locator('[class*="st-key-closure_funnel_"]')
     funnel.locator("g.point path").first.wait_for()
     reported = funnel.locator("g.point path").last  # bars are drawn bottom-up: reported is on top
