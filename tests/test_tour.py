@@ -50,9 +50,6 @@ MASKED_NAME = re.compile(r"[\u3400-\u9fff]\*+[\u3400-\u9fff]*")  # a volunteer's
 WIDGET_ENGLISH = re.compile(r"Browse files|Drag and drop|per file|Press Enter|No results|Choose an? option|"
                             r"Select (a )?date|Upload\b|Clear all|Show password|Hide password|YYYY|Download as CSV|"
                             r"View \d+ more|View less")
-# Pages whose English mode still shows Chinese outside data values, with the reason: the import page's
-# log table and report come from gridboard/ingest (headers and outcomes in Chinese only).
-ENGLISH_PENDING = {"import"}
 
 # Visible text a person reads: text nodes that are rendered, minus icon ligatures (their names are
 # not text) and text replaced by CSS (font-size 0); the data grid's accessible table; chart text
@@ -160,7 +157,7 @@ def check(page, where: str, lang: str, values: list[str], problems: list[str]) -
             problems.append(f"{where}: 'pp' in …{text[max(0, m.start() - 40):m.end() + 10]!r}")
         for m in WIDGET_ENGLISH.finditer(text):
             problems.append(f"{where}: widget English {m.group(0)!r}")
-    elif not any(where.endswith(f"/{p}") for p in ENGLISH_PENDING):
+    else:
         rest = without_data(text, values)
         blob = "\n".join(values)
         for m in CJK.finditer(rest):
