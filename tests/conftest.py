@@ -31,6 +31,7 @@ so a long file with few tests does not start last and run alone while the other 
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -73,6 +74,16 @@ LONG_FILES: tuple[str, ...] = (
     "test_loadtest.py",         # (new, not measured yet) three walls for 20 s and an import
     "test_offline_start.py",    # (new, not measured yet) servers started under strace
 )
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto`: two workers per core, at most 8 (PYTEST_XDIST_AUTO_NUM_WORKERS still overrides).
+    Most of a browser or server test's time is a round trip through other processes (the server
+    runs the script, Chromium lays out and paints, a CLI subprocess starts), during which its
+    worker waits; measured on 2 cores, one worker per core kept them about half busy."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # xdist's own hook reads it
+    return min(8, 2 * len(os.sched_getaffinity(0)))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

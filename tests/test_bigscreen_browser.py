@@ -162,7 +162,12 @@ def test_everything_fits_the_screen_without_scrolling(new_page, wall, size, lang
     page = open_wall(new_page, wall, size, query=f"&lang={lang}")
     loaded(page)
     shoot(page, f"bigscreen_{lang}_{size}")
-    report = page.evaluate("""() => {
+    # polled until the wall is whole: a refresh tick may replace the tiles just as it is read
+    report = page.wait_for_function("""() => {
+        const main = document.querySelector('[data-testid="stMain"]');
+        const block = document.querySelector('[data-testid="stMainBlockContainer"]');
+        const value = document.querySelector('[data-testid="stMetricValue"]');
+        if (!main || !block || !value) return null;
         const sel = '[data-testid="stElementContainer"], [data-testid="stMetric"], .bs-panel, canvas, img, table tr';
         const out = [], hidden = [];
         for (const e of document.querySelectorAll(sel)) {
@@ -183,14 +188,11 @@ def test_everything_fits_the_screen_without_scrolling(new_page, wall, size, lang
         }
         const cut = [...document.querySelectorAll('[data-testid="bs-wall"] td.grid div')]
             .filter(d => d.scrollWidth > d.clientWidth + 1 || d.scrollHeight > d.clientHeight + 1).map(d => d.innerText);
-        const main = document.querySelector('[data-testid="stMain"]');
-        const block = document.querySelector('[data-testid="stMainBlockContainer"]');
-        const value = document.querySelector('[data-testid="stMetricValue"]');
         return {outside: out, hidden, cut, docScroll: document.documentElement.scrollHeight - innerHeight,
                 docScrollX: document.documentElement.scrollWidth - innerWidth,
                 mainScroll: main.scrollHeight - main.clientHeight, zoom: getComputedStyle(block).zoom,
                 valuePx: parseFloat(getComputedStyle(value).fontSize), valueBox: value.getBoundingClientRect().height};
-    }""")
+    }""", polling=250, timeout=TIMEOUT_MS).json_value()
     assert report["outside"] == [], report["outside"][:10]
     assert report["hidden"] == [], report["hidden"][:10]
     assert report["cut"] == []  # full grid names: one line, or two smaller ones, never cut
