@@ -60,7 +60,7 @@ from gridboard.db import store  # noqa: E402
 # running by itself while the other worker idled). List a file here when it runs long.
 LONG_FILES: tuple[str, ...] = (
     "test_spark_equality.py",   # ~200: Spark's JVM and 16 queries on it
-    "test_tour.py",             # (new, not measured yet) every page, four roles, two languages, two sizes
+    "test_tour.py",             # ~300: every page, four roles, two languages
     "test_browser.py",          # 75: a first-start demo county and every page at two sizes
     "test_bigscreen_browser.py",  # ~60: four servers, the wall at up to 3840×2160
     "test_demo.py",             # ~50: a 400,000-case county through the CLI
@@ -73,6 +73,7 @@ LONG_FILES: tuple[str, ...] = (
     "test_aggregates_bench.py",  # 20: the bench command on a demo county
     "test_loadtest.py",         # (new, not measured yet) three walls for 20 s and an import
     "test_offline_start.py",    # (new, not measured yet) servers started under strace
+    "test_import_english.py",   # ~45–85 (loaded): the import page in English, a real export loaded
 )
 
 
