@@ -31,7 +31,6 @@ so a long file with few tests does not start last and run alone while the other 
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -75,16 +74,6 @@ LONG_FILES: tuple[str, ...] = (
     "test_offline_start.py",    # (new, not measured yet) servers started under strace
     "test_import_english.py",   # ~45–85 (loaded): the import page in English, a real export loaded
 )
-
-
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """`-n auto`: two workers per core, at most 8 (PYTEST_XDIST_AUTO_NUM_WORKERS still overrides).
-    Most of a browser or server test's time is a round trip through other processes (the server
-    runs the script, Chromium lays out and paints, a CLI subprocess starts), during which its
-    worker waits; measured on 2 cores, one worker per core kept them about half busy."""
-    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
-        return None  # xdist's own hook reads it
-    return min(8, 2 * len(os.sched_getaffinity(0)))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
