@@ -1,31 +1,30 @@
-"""`python -m gridboard kpis`: JSON keys and values, and one-line errors with non-zero exits."""
+"""`python -m gridboard kpis`: JSON keys and values, and one-line errors with non-zero exits.
+
+One fixture database per module (every command here only reads it). The commands run in this
+process (gridboard.cli.main) where their output is the point; two run as real processes where the
+process boundary is: a bad argument and a database held by another process (exit 2, one line on
+stderr, nothing on stdout, no traceback)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from cli_support import assert_one_line_error, run_process
+from cli_support import run_main as run_cli
 
 from gridboard.core import catalog
 from gridboard.db import store
 
-ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).parent / "data" / "metrics_fixture.sql"
 WINDOW = ["--from", "2026-03-01", "--to", "2026-03-11", "--as-of", "2026-03-10T12:00"]
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "gridboard", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-
-
-@pytest.fixture
-def fixture_db(db_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db_path = tmp_path_factory.mktemp("cli") / "test.duckdb"
     con = store.connect(db_path, create=True)
     con.execute(FIXTURE.read_text(encoding="utf-8"))
     store.rebuild_unit_closure(con)
@@ -67,27 +66,25 @@ def test_kpis_plain_text(fixture_db):
     assert "received=8" in out.stdout and "closure_rate=0.5000" in out.stdout
 
 
-@pytest.mark.parametrize(
-    ("args", "needle"),
-    [
-        (["kpis", "--db", "/nonexistent/x.duckdb", "--json"], "database not found"),
-        (["kpis", "--db", "{db}", "--from", "2026-13-01", "--json"], "not a date"),
-        (["kpis", "--db", "{db}", "--as-of", "yesterday", "--json"], "not a time"),
-        (["kpis", "--db", "{db}", "--unit", "NOPE", *WINDOW, "--json"], "unknown unit"),
-        (["kpis", "--db", "{db}", "--from", "2026-03-11", "--to", "2026-03-01", "--json"], "empty period"),
-        (["kpis", "--db", "{db}", "--by", "colour", "--json"], "invalid choice"),
-        (["kpis", "--db", "{db}", "--bogus"], "unrecognized arguments"),
-        (["frobnicate"], "invalid choice"),
-        ([], "required"),
-    ],
-)
-def test_bad_arguments_give_one_line_and_exit_2(fixture_db, args, needle):
-    out = run_cli(*[a.replace("{db}", str(fixture_db)) for a in args])
-    assert out.returncode == 2
-    assert needle in out.stderr
-    assert "Traceback" not in out.stderr
-    assert len(out.stderr.strip().splitlines()) == 1
-    assert out.stdout == ""
+BAD_ARGUMENTS = [
+    (["kpis", "--db", "/nonexistent/x.duckdb", "--json"], "database not found"),
+    (["kpis", "--db", "{db}", "--from", "2026-13-01", "--json"], "not a date"),
+    (["kpis", "--db", "{db}", "--as-of", "yesterday", "--json"], "not a time"),
+    (["kpis", "--db", "{db}", "--unit", "NOPE", *WINDOW, "--json"], "unknown unit"),
+    (["kpis", "--db", "{db}", "--from", "2026-03-11", "--to", "2026-03-01", "--json"], "empty period"),
+    (["kpis", "--db", "{db}", "--by", "colour", "--json"], "invalid choice"),
+    (["kpis", "--db", "{db}", "--bogus"], "unrecognized arguments"),
+    (["frobnicate"], "invalid choice"),
+    ([], "required"),
+]
+
+
+def test_bad_arguments_give_one_line_and_exit_2(fixture_db):
+    """Every bad argument in this process (an escaping exception fails the test), then one of them
+    through a real process: exit 2, one stderr line, nothing on stdout, no traceback."""
+    for args, needle in BAD_ARGUMENTS:
+        assert_one_line_error(run_cli(*[a.replace("{db}", str(fixture_db)) for a in args]), needle)
+    assert_one_line_error(run_process("kpis", "--db", str(fixture_db), "--from", "2026-13-01", "--json"), "not a date")
 
 
 def test_not_a_gridboard_database(tmp_path):
@@ -99,8 +96,8 @@ def test_not_a_gridboard_database(tmp_path):
 
 def test_database_held_by_another_process(fixture_db):
     holder = duckdb.connect(str(fixture_db))  # like the Streamlit server holding the file
-    try:
-        out = run_cli("kpis", "--db", str(fixture_db), *WINDOW, "--json")
+    try:  # a real process: DuckDB tells another process's lock apart from this process's own connection
+        out = run_process("kpis", "--db", str(fixture_db), *WINDOW, "--json")
     finally:
         holder.close()
     assert out.returncode == 2
