@@ -3,6 +3,10 @@ the same month, 环比/同比 are computed against the previous month and the sa
 hand here), a rate with no data reads "—" / "无可比数据", templates are editable and checked, sections
 switch off, the printable HTML fetches nothing and escapes every text, and charts are PNGs drawn in a
 CJK font. One demo county (20,000 cases, as_of fixed) per module.
+
+The first bulletin is written by a real `python -m gridboard bulletin` process; the other commands
+(`kpis --json`, the town and any-period bulletins, the bad inputs) run in this process through the
+CLI's own main (tests/cli_support.py), where an escaping exception fails the test as a traceback would.
 """
 
 from __future__ import annotations
@@ -10,12 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import docx
 import pytest
+from cli_support import run_main, run_process
 
 from gridboard import cli as gridboard_cli
 from gridboard.bulletin import charts, content, dates, page, templates, word
@@ -24,7 +27,6 @@ from gridboard.db import store
 from gridboard.demo import county
 from gridboard.metrics import engine
 
-ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.datetime(2026, 11, 20, 10, 0)
 MONTH = "2026-10"
 
@@ -43,9 +45,14 @@ def con(demo: Path):
     c.close()
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gridboard", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+@pytest.fixture(scope="module")
+def october(con):
+    """The county's October bulletin with the default templates, built once (the tests only read it)."""
+    start, end = dates.month_bounds(MONTH)
+    return content.build(con, start=start, end=end, as_of=AS_OF, overrides={})
+
+
+cli = run_main  # the command in this process; run_process for the one real process
 
 
 def kpis_json(db: Path, start: str, end: str, unit: str | None = None) -> dict:
@@ -80,7 +87,7 @@ def docx_text(path: Path) -> str:
 
 def test_cli_docx_quotes_the_kpis_json_figures_of_the_month(demo, tmp_path):
     out, html = tmp_path / "bulletin.docx", tmp_path / "bulletin.html"
-    run = cli("bulletin", "--db", str(demo), "--month", MONTH, "--as-of", f"{AS_OF:%Y-%m-%dT%H:%M}",
+    run = run_process("bulletin", "--db", str(demo), "--month", MONTH, "--as-of", f"{AS_OF:%Y-%m-%dT%H:%M}",
               "--out", str(out), "--html", str(html))
     assert run.returncode == 0, run.stderr
     assert "wrote" in run.stdout and out.stat().st_size > 10_000 and html.stat().st_size > 10_000
@@ -125,9 +132,9 @@ def test_town_bulletin_quotes_the_town_figures(demo, con, tmp_path):
     assert "各社区/村情况" in text
 
 
-def test_numbers_are_the_engine_kpis_the_pages_show(con):
+def test_numbers_are_the_engine_kpis_the_pages_show(con, october):
     start, end = dates.month_bounds(MONTH)
-    b = content.build(con, start=start, end=end, as_of=AS_OF, overrides={})
+    b = october
     assert b.numbers == engine.kpis(con, start=start, end=end, as_of=AS_OF)
     keys = [s.key for s in b.sections]
     assert keys == list(content.SECTION_ORDER)
@@ -218,10 +225,9 @@ def test_printable_html_fetches_nothing_and_escapes_text(con):
     assert '"Noto Serif CJK SC"' in html  # the style sheet is not HTML-escaped
 
 
-def test_charts_are_pngs_in_a_cjk_font(con):
+def test_charts_are_pngs_in_a_cjk_font(october):
     assert "Noto Sans CJK" in charts.cjk_font()
-    start, end = dates.month_bounds(MONTH)
-    b = content.build(con, start=start, end=end, as_of=AS_OF, overrides={})
+    b = october
     found = [c for s in b.sections for c in s.charts]
     assert [c.key for c in found] == ["daily", "units", "categories"]
     daily = found[0]
@@ -272,11 +278,11 @@ def test_cli_any_period_as_html(demo, tmp_path):
     assert f"共受理群众诉求{k['received']:,}件" in html
 
 
-def test_red_and_honour_lists_are_the_ranking_pages(con):
+def test_red_and_honour_lists_are_the_ranking_pages(con, october):
     from gridboard.ranking import gridindex, league
 
     start, end = dates.month_bounds(MONTH)
-    b = content.build(con, start=start, end=end, as_of=AS_OF, overrides={})
+    b = october
     lists = next(s for s in b.sections if s.key == "lists")
     level = "grid" if lists.heading.endswith("网格红黑榜") else "community"
     settings = gridindex.settings_from(config.load())
