@@ -5,12 +5,11 @@ the map without any network source, and the `economy` CLI."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_support import run_main, run_process
 from test_volunteers import AS_OF, EXTRA_UNITS, below, economy_rows, people_database
 
 from gridboard.core import config
@@ -18,7 +17,6 @@ from gridboard.db import store
 from gridboard.people import economy
 from gridboard.render import charts_people
 
-ROOT = Path(__file__).resolve().parent.parent
 YEAR = AS_OF.year
 DEFAULT = economy.EconomySettings()
 
@@ -162,9 +160,9 @@ def test_map_has_no_basemap_and_colours_by_band(con):
 
 
 def test_cli_json_equals_the_library(eco_db, con):
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "gridboard", "economy", "--db", str(eco_db), *args],
-                              cwd=ROOT, capture_output=True, text=True, timeout=120)
+    """The command's output in this process (its own main); the refusal through a real process."""
+    def run(*args: str):
+        return run_main("economy", "--db", str(eco_db), *args)
 
     out = run("--as-of", f"{YEAR}-06-01T00:00", "--json")
     assert out.returncode == 0, out.stderr
@@ -173,5 +171,5 @@ def test_cli_json_equals_the_library(eco_db, con):
     assert json.loads(out.stdout) == economy.summary(con, year=YEAR - 1, unit="T2", settings=DEFAULT)
     out = run("--year", str(YEAR), "--villages", "--json")
     assert [r["unit_id"] for r in json.loads(out.stdout)] == villages_under("C")
-    bad = run("--unit", "nowhere")
+    bad = run_process("economy", "--db", str(eco_db), "--unit", "nowhere", timeout=120)
     assert bad.returncode == 2 and bad.stderr.strip() == "error: unknown unit 'nowhere'"

@@ -1,15 +1,15 @@
 """`python -m gridboard ingest`: the page's code path; exit 0 all accepted, 1 some rejected,
-2 unreadable file (one line, no traceback)."""
+2 unreadable file (one line, no traceback). The command runs in this process (gridboard.cli.main),
+and once as a real process for the exit code and stderr of a refused file."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import REAL_DATA, ROOT
+from cli_support import assert_one_line_error, run_main, run_process
+from conftest import REAL_DATA
 from ingest_support import case_csv, content_hash, small_county
 
 from gridboard import cli
@@ -65,16 +65,16 @@ def test_all_or_nothing_and_dry_run_change_nothing(db: Path, tmp_path: Path) -> 
     con.close()
 
 
-@pytest.mark.parametrize("name", ["empty.csv", "binary_garbage.csv", "truncated.xlsx", "html_saved_as.xls",
-                                  "missing_required_column.csv", "password_protected.xlsx"])
-def test_exit_2_with_one_line_and_no_traceback(db: Path, name: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "gridboard", "ingest", "--db", str(db), "--table", "cases",
-                           str(BROKEN / name)], capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 2
-    assert proc.stdout == ""
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ")
-    assert "Traceback" not in proc.stderr
+def test_exit_2_with_one_line_and_no_traceback(db: Path) -> None:
+    for name in ("empty.csv", "binary_garbage.csv", "truncated.xlsx", "html_saved_as.xls",
+                 "missing_required_column.csv", "password_protected.xlsx"):
+        run = run_main("ingest", "--db", str(db), "--table", "cases", str(BROKEN / name))
+        assert_one_line_error(run, "error: ")
+        assert run.stderr.startswith("error: "), name
+    # the same through a real process: its exit code, stdout and stderr
+    proc = run_process("ingest", "--db", str(db), "--table", "cases", str(BROKEN / "binary_garbage.csv"))
+    assert_one_line_error(proc, "error: ")
+    assert proc.stderr.startswith("error: ")
 
 
 def test_exit_2_for_a_missing_file_bad_preset_or_unknown_parent(db: Path, tmp_path: Path, capsys) -> None:
