@@ -6,26 +6,30 @@ Checked on the hand-written metrics fixture and on a small demo county, for ever
 (with its 环比 and 同比 periods, whose as_of lies in the past) and every unit level, with as_of
 inside the period; after an ingest that adds, moves and closes cases; and after migrating a
 schema-1 database. No timings here: speed is `python -m gridboard bench`.
+
+Cost: every comparison is a few small, planning-bound DuckDB queries per side, so the connections
+run on one thread (agg_support.fast_reads), the demo county is the run's shared one
+(agg_support.demo_county), and a window that two presets share (this year's 同比 is its 环比) is
+compared once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REAL_DATA
+from agg_support import AS_OF, demo_county, fast_reads, module_copy
 
 from gridboard.core import catalog, periods
 from gridboard.db import aggregates, store
-from gridboard.demo import county
 from gridboard.ingest import pipeline
 from gridboard.metrics import engine, fast
 
 FIXTURE = Path(__file__).parent / "data" / "metrics_fixture.sql"
-AS_OF = dt.datetime(2025, 11, 23, 14, 37)
-OUTLINE = REAL_DATA / "china_geo_datav" / "370831.geojson"
 BREAKDOWNS = ("child", "town", "community", "grid", "category", "source", "day", "week", "month")
 DURATIONS = set(catalog.DURATION_KEYS)
 
@@ -60,6 +64,7 @@ def same(a, b, *, rel: float = 0.0) -> None:
 
 @pytest.fixture
 def fixture_con(fresh_db):
+    fast_reads(fresh_db)
     fresh_db.execute(FIXTURE.read_text(encoding="utf-8"))
     store.rebuild_unit_closure(fresh_db)
     return fresh_db
@@ -104,14 +109,13 @@ def test_settle_columns_come_from_the_catalogue():
 
 @pytest.fixture(scope="module")
 def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("agg") / "county.duckdb"
-    county.build_file(path, cases=4000, seed=11, as_of=AS_OF, outline=OUTLINE)
-    return path
+    """This module's copy of the run's demo county (3,000 cases, seed 7, the real outline)."""
+    return module_copy(demo_county(tmp_path_factory)[0], tmp_path_factory.mktemp("agg"))
 
 
 @pytest.fixture(scope="module")
 def demo(demo_path: Path):
-    con = store.connect(demo_path, read_only=True)
+    con = fast_reads(store.connect(demo_path, read_only=True))
     yield con
     con.close()
 
@@ -122,20 +126,49 @@ def one_unit_per_level(con: duckdb.DuckDBPyConnection) -> list[str]:
         "(SELECT descendant_id FROM unit_closure WHERE ancestor_id = u.unit_id) GROUP BY u.level").fetchall()]
 
 
-@pytest.mark.parametrize("preset", [p for p in periods.PRESETS if p != "custom"])
-def test_demo_equals_raw_for_every_preset_and_unit_level(demo, preset, monkeypatch):
+PRESETS = [p for p in periods.PRESETS if p != "custom"]
+
+
+def preset_windows() -> dict[tuple[dt.datetime, dt.datetime, dt.datetime], str]:
+    """Every preset's period, 环比 and 同比 window (start, end, as_of), each once, with where it came from."""
+    out: dict[tuple[dt.datetime, dt.datetime, dt.datetime], str] = {}
+    for preset in PRESETS:
+        now = periods.period(preset, AS_OF)
+        for what, p in (("", now), (" 环比", periods.previous(now)), (" 同比", periods.same_last_year(now))):
+            out.setdefault((p.start, p.end, p.as_of), preset + what)
+    return out
+
+
+def test_demo_equals_raw_for_every_preset_and_unit_level(demo, monkeypatch):
+    """Every preset × (period, 环比, 同比) × one unit of each level and every breakdown."""
     assert aggregates.current(demo)
     units = one_unit_per_level(demo)
     assert len(units) == 6
-    now = periods.period(preset, AS_OF)
-    for p in (now, periods.previous(now), periods.same_last_year(now)):
+    windows = preset_windows()
+    assert len(windows) == 3 * len(PRESETS) - 1  # only this_year's 同比 window is its 环比 window
+    for (start, end, as_of), where in windows.items():
+        w = {"start": start, "end": end, "as_of": as_of}
         for unit in units:
-            same(engine.kpis(demo, unit=unit, detail=True, **p.window()),
-                 raw(monkeypatch, engine.kpis, demo, unit=unit, detail=True, **p.window()))
+            with note(where, unit):
+                same(engine.kpis(demo, unit=unit, detail=True, **w),
+                     raw(monkeypatch, engine.kpis, demo, unit=unit, detail=True, **w))
         for by in BREAKDOWNS:
-            same(engine.breakdown(demo, by, detail=True, **p.window()),
-                 raw(monkeypatch, engine.breakdown, demo, by, detail=True, **p.window()))
-    assert used_aggregates(demo, None, None, now.start, now.end)
+            with note(where, by):
+                same(engine.breakdown(demo, by, detail=True, **w),
+                     raw(monkeypatch, engine.breakdown, demo, by, detail=True, **w))
+    for preset in PRESETS:
+        now = periods.period(preset, AS_OF)
+        assert used_aggregates(demo, None, None, now.start, now.end), preset
+
+
+@contextlib.contextmanager
+def note(*where: object) -> Iterator[None]:
+    """Name the window and unit or breakdown in a failed comparison."""
+    try:
+        yield
+    except AssertionError as exc:
+        exc.add_note(" ".join(map(str, where)))
+        raise
 
 
 def test_histogram_quantiles_stay_within_one_percent(demo, monkeypatch):

@@ -2,7 +2,8 @@
 lists every child (0 when it has no cases) and the cases filed on the unit itself as a "direct"
 row, so received / closed / overdue_open sum to the parent's kpis() at every level, from the
 aggregates and from the raw cases alike; the direct row's case list holds exactly those cases.
-Checked by hand on the metrics fixture and on every unit of every level of a small demo county.
+Checked by hand on the metrics fixture and on every unit of every level of a small demo county
+(the run's shared one, agg_support.demo_county; connections on one thread, agg_support.fast_reads).
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from test_aggregates import AS_OF, FIXTURE, OUTLINE, raw, same
+from agg_support import AS_OF, demo_county, fast_reads, module_copy
+from test_aggregates import FIXTURE, raw, same
 
 from gridboard.core import periods
 from gridboard.db import aggregates, store
-from gridboard.demo import county
 from gridboard.metrics import drill, engine
 
 SUMMED = ("received", "closed", "overdue_open")
@@ -24,6 +25,7 @@ START, END, FIX_AS_OF = dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 11), dt.da
 
 @pytest.fixture
 def fixture_con(fresh_db):
+    fast_reads(fresh_db)
     fresh_db.execute(FIXTURE.read_text(encoding="utf-8"))
     # an empty micro-grid next to MG1: it must show with 0
     fresh_db.execute("INSERT INTO units (unit_id, parent_id, level, name) VALUES ('MG2', 'G1', 'micro_grid', '东一二微网格')")
@@ -55,13 +57,16 @@ def test_grid_with_cases_on_itself_gets_a_direct_row_and_empty_children_show_zer
     assert [(r["group_id"], r["received"], r["direct"]) for r in _rows(fixture_con, "MG1", **w)] == [("=MG1", 2, True)]
 
 
-def _check_sums(con, monkeypatch, units, **w):
+def _check_sums(con, monkeypatch, units, **w) -> dict[str, list[dict]]:
+    """Check every unit's complete child rows (aggregates == raw, sums == the unit's kpis); the rows by unit."""
+    found = {}
     for unit in units:
         parent = engine.kpis(con, unit=unit, **w)
-        rows = _rows(con, unit, **w)
+        rows = found[unit] = _rows(con, unit, **w)
         same(rows, raw(monkeypatch, _rows, con, unit, **w))
         for key in SUMMED:
             assert sum(r[key] for r in rows) == parent[key], (unit, key)
+    return found
 
 
 def test_fixture_sums_at_every_unit(fixture_con, monkeypatch):
@@ -71,9 +76,8 @@ def test_fixture_sums_at_every_unit(fixture_con, monkeypatch):
 
 @pytest.fixture(scope="module")
 def demo_con(tmp_path_factory: pytest.TempPathFactory):
-    path: Path = tmp_path_factory.mktemp("sums") / "county.duckdb"
-    county.build_file(path, cases=3000, seed=5, as_of=AS_OF, outline=OUTLINE)
-    con = store.connect(path, read_only=True)
+    path: Path = module_copy(demo_county(tmp_path_factory)[0], tmp_path_factory.mktemp("sums"))
+    con = fast_reads(store.connect(path, read_only=True))
     yield con
     con.close()
 
@@ -87,6 +91,6 @@ def test_demo_sums_at_every_level(demo_con, monkeypatch):
         "SELECT unit_id FROM (SELECT u.unit_id, u.level, row_number() OVER (PARTITION BY u.level ORDER BY u.unit_id) AS n"
         " FROM units u) WHERE n <= 40 ORDER BY unit_id").fetchall()]
     p = periods.period("this_year", AS_OF)
-    _check_sums(con, monkeypatch, units, start=p.start, end=p.end, as_of=AS_OF)
-    direct = [r for u in units[:200] for r in _rows(con, u, start=p.start, end=p.end, as_of=AS_OF) if r["direct"]]
+    rows = _check_sums(con, monkeypatch, units, start=p.start, end=p.end, as_of=AS_OF)
+    direct = [r for u in units[:200] for r in rows[u] if r["direct"]]
     assert direct, "the demo files some cases on grids themselves"
