@@ -4,10 +4,16 @@ encodings, unclosed quotes, 2,000 columns, duplicate headers, XXE and entity exp
 zip bombs declared and real, 20 MB cells, CR-only lines, units files that break the tree, … —
 each refused with a clear Chinese message, the database byte-for-byte unchanged (content hashes),
 and the big ones refused by a CLI process whose peak memory stays bounded (limits are checked
-before parsing: the zip's central directory, the longest line, the header width)."""
+before parsing: the zip's central directory, the longest line, the header width).
+
+The big files are refused one after another by the CLI's own main in one child process (its peak
+memory is a high-water mark: under the bound after all of them means under it for each; the child
+reads the database's content hashes after each refusal), and one of them by a real
+`python -m gridboard ingest` process for its exit code and stderr."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -30,6 +36,19 @@ PEAK_WRAPPER = ("import resource, subprocess, sys; code = subprocess.run(sys.arg
                 "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); "
                 "sys.exit(code)")
 PEAK_RSS_MB = 400  # a CLI process refusing a bomb (Python, DuckDB, pandas loaded: ~160 MB) stays under this
+# The child that refuses every big file in turn through gridboard.cli.main: argv = jobs.json, results.json.
+# Per file: the exit code, stderr, and the database's content hashes after the refusal.
+REFUSE_ALL = ("import contextlib, io, json, sys; sys.path.insert(0, 'tests')\n"
+              "import duckdb\nfrom ingest_support import content_hash\nfrom gridboard import cli\n"
+              "db, jobs = json.loads(open(sys.argv[1], encoding='utf-8').read())\nout = {}\n"
+              "for name, path, table in jobs:\n"
+              "    err = io.StringIO()\n"
+              "    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):\n"
+              "        code = cli.main(['ingest', '--db', db, '--table', table, path])\n"
+              "    con = duckdb.connect(db, read_only=True)\n"
+              "    out[name] = [code, err.getvalue(), content_hash(con)]\n"
+              "    con.close()\n"
+              "open(sys.argv[2], 'w', encoding='utf-8').write(json.dumps(out))\n")
 
 
 def test_the_corpus_has_at_least_40_files_and_is_small():
@@ -95,20 +114,39 @@ def test_big_hostile_files_are_refused_before_parsing_with_bounded_memory(big_fi
 
     before = digest()
     assert len(big_files) >= 5
-    for name, (path, table, fragment) in big_files.items():
-        out, err = tmp_path / f"{name}.out", tmp_path / f"{name}.err"
+
+    def peak_run(name: str, *args: str) -> tuple[int, float]:
+        """`python ARGS` under the peak-memory wrapper: (exit code, peak RSS in MB); stderr in NAME.err."""
         peak = tmp_path / f"{name}.peak"
-        with out.open("wb") as o, err.open("wb") as e:
-            # The CLI runs under a small wrapper process that reports its child's peak memory: a child
-            # forked straight from this (xdist worker) process would start its ru_maxrss at our size.
-            proc = subprocess.run([sys.executable, "-c", PEAK_WRAPPER, str(peak), sys.executable, "-m", "gridboard",
-                                   "ingest", "--db", str(db), "--table", table, str(path)], cwd=ROOT, stdout=o, stderr=e)
-        message = err.read_text(encoding="utf-8")
-        assert proc.returncode == 2, (name, message)
+        with (tmp_path / f"{name}.out").open("wb") as o, (tmp_path / f"{name}.err").open("wb") as e:
+            # The child runs under a small wrapper process that reports its peak memory: a child forked
+            # straight from this (xdist worker) process would start its ru_maxrss at our size.
+            proc = subprocess.run([sys.executable, "-c", PEAK_WRAPPER, str(peak), sys.executable, *args], cwd=ROOT,
+                                  stdout=o, stderr=e)
+        return proc.returncode, int(peak.read_text()) / 1024
+
+    # every big file refused by the CLI's main, one after another, in one bounded process
+    jobs, results = tmp_path / "jobs.json", tmp_path / "results.json"
+    jobs.write_text(json.dumps([str(db), [[n, str(p), t] for n, (p, t, _) in big_files.items()]]), encoding="utf-8")
+    code, peak_mb = peak_run("all", "-c", REFUSE_ALL, str(jobs), str(results))
+    assert code == 0, (tmp_path / "all.err").read_text(encoding="utf-8")  # no exception escaped main()
+    assert peak_mb < PEAK_RSS_MB, ("all", peak_mb)
+    got = json.loads(results.read_text(encoding="utf-8"))
+    assert list(got) == list(big_files)
+    for name, (_, _, fragment) in big_files.items():
+        returncode, message, hashes = got[name]
+        assert returncode == 2, (name, message)
         assert fragment in message and "Traceback" not in message, (name, message)
-        peak_kb = int(peak.read_text())
-        assert peak_kb / 1024 < PEAK_RSS_MB, (name, peak_kb)
-        assert digest() == before, name
+        assert hashes == before, name
+    # and one through a real `python -m gridboard ingest` process
+    name = "xlsx_bomb_sheet.xlsx"
+    path, table, fragment = big_files[name]
+    code, peak_mb = peak_run(name, "-m", "gridboard", "ingest", "--db", str(db), "--table", table, str(path))
+    message = (tmp_path / f"{name}.err").read_text(encoding="utf-8")
+    assert code == 2, (name, message)
+    assert fragment in message and "Traceback" not in message, (name, message)
+    assert peak_mb < PEAK_RSS_MB, (name, peak_mb)
+    assert digest() == before, name
 
 
 def test_utf16_with_bom_is_read(con):
