@@ -6,13 +6,18 @@ marked Duplicate or Cancelled; a close given as a bare date (midnight) on the da
 the end of that day (23:59:59); other rows closed (or due) before they were reported are rejected;
 1900-01-01 close dates are placeholders (no close date); a status that says open next to a close
 date, or "Closed" with an empty close date, is rejected; as_of = one day after the latest date.
+
+Each real file is loaded once for the module (`loaded`) and the tests that read the same load share it
+(the KPI comparison, the Baltimore units, the Wenzheng .csv/.xlsx equality).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 from conftest import REAL_DATA
@@ -88,14 +93,33 @@ def reference(path: Path, spec: tuple) -> dict:
     }
 
 
+Loaded = tuple[duckdb.DuckDBPyConnection, pipeline.Report]
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Loaded]]:
+    """loaded(name) → (connection, report): the real file `name` (a CASES key) imported through its
+    preset into a new database, once for the module; the tests only read it."""
+    done: dict[str, Loaded] = {}
+
+    def load(name: str) -> Loaded:
+        if name not in done:
+            con = store.connect(tmp_path_factory.mktemp("real") / "db.duckdb", create=True)
+            done[name] = (con, pipeline.ingest(con, REAL_DATA / name, table="cases", mapping=CASES[name][0]))
+        return done[name]
+
+    yield load
+    for con, _ in done.values():
+        con.close()
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_real_file_kpis_match_pandas(name: str, tmp_path: Path) -> None:
+def test_real_file_kpis_match_pandas(name: str, loaded) -> None:
     path = REAL_DATA / name
     if not path.is_file():
         pytest.skip(f"{path} is absent")
     spec = CASES[name]
-    con = store.connect(tmp_path / "db.duckdb", create=True)
-    report = pipeline.ingest(con, path, table="cases", mapping=spec[0])
+    con, report = loaded(name)
     assert report.outcome in ("loaded", "partial"), report.describe()
     ref = reference(path, spec)
     got = engine.kpis(con, start=ref["start"], end=ref["end"], as_of=ref["as_of"])
@@ -103,13 +127,11 @@ def test_real_file_kpis_match_pandas(name: str, tmp_path: Path) -> None:
     assert got["closed"] == ref["closed"]
     assert got["closure_rate"] == pytest.approx(ref["closure_rate"], abs=1e-12)
     assert got["median_close_hours"] == pytest.approx(ref["median_close_hours"], abs=1e-9)
-    con.close()
 
 
-def test_baltimore_rows_without_neighbourhood_go_to_unassigned(tmp_path: Path) -> None:
+def test_baltimore_rows_without_neighbourhood_go_to_unassigned(loaded) -> None:
     path = REAL_DATA / "baltimore311/baltimore311_2014-2019_sample.csv"
-    con = store.connect(tmp_path / "db.duckdb", create=True)
-    report = pipeline.ingest(con, path, table="cases", mapping="baltimore311")
+    con, report = loaded("baltimore311/baltimore311_2014-2019_sample.csv")  # the preset baltimore311
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     no_place = int(raw["Neighborhood"].isin(["", "NA"]).sum())
     assert report.rows_unassigned == no_place == 800
@@ -123,18 +145,13 @@ def test_baltimore_rows_without_neighbourhood_go_to_unassigned(tmp_path: Path) -
     # placeholder coordinates 39,-77 are stored as NULL, not as a point in the Chesapeake
     assert con.execute("SELECT count(*) FROM cases WHERE lat = 39 AND lon = -77").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM cases WHERE status = 'cancelled'").fetchone()[0] == 217
-    con.close()
 
 
-def test_wenzheng_csv_and_xlsx_load_identically(tmp_path: Path) -> None:
-    folder = REAL_DATA / "china_wenzheng_tipdm2020"
+def test_wenzheng_csv_and_xlsx_load_identically(loaded) -> None:
     tables = []
-    for i, suffix in enumerate(("csv", "xlsx")):
-        con = store.connect(tmp_path / f"{i}.duckdb", create=True)
-        pipeline.ingest(con, folder / f"tipdm2020_attachment4_messages_with_replies.{suffix}", table="cases",
-                      mapping="wenzheng")
+    for suffix in ("csv", "xlsx"):  # each through the preset wenzheng
+        con, _ = loaded(f"china_wenzheng_tipdm2020/tipdm2020_attachment4_messages_with_replies.{suffix}")
         tables.append(con.execute("SELECT * FROM cases ORDER BY case_id").df())
-        con.close()
     pd.testing.assert_frame_equal(tables[0], tables[1])
     assert len(tables[0]) == 2816
 
