@@ -133,12 +133,22 @@ def test_baltimore_neighbourhoods_do_not_become_grids_of_the_county(demo) -> Non
 # --- the small county ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
-    c = small_county(tmp_path / "c.duckdb")
+@pytest.fixture(scope="module")
+def placed_county(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small county with its grids placed in 泗水 and its aggregates built, once for the module."""
+    path = tmp_path_factory.mktemp("placed") / "c.duckdb"
+    c = small_county(path)
     c.execute("UPDATE units SET lon = 117.25, lat = 35.66 WHERE unit_id = 'G1'")
     c.execute("UPDATE units SET lon = 117.31, lat = 35.70 WHERE unit_id = 'G2'")
     aggregates.build_and_mark(c)
+    c.execute("CHECKPOINT")
+    c.close()
+    return path
+
+
+@pytest.fixture
+def con(placed_county: Path, tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    c = store.connect(shutil.copy(placed_county, tmp_path / "c.duckdb"))  # a copy of this test's own
     yield c
     c.close()
 

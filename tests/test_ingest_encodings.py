@@ -36,9 +36,10 @@ def _load(tmp_path: Path, data: bytes, name: str) -> pd.DataFrame:
     return df
 
 
-@pytest.fixture
-def reference(tmp_path: Path) -> pd.DataFrame:
-    return _load(tmp_path, TEXT.encode("utf-8"), "utf8.csv")
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """The UTF-8 file's rows, loaded once for the module (the frame is only read)."""
+    return _load(tmp_path_factory.mktemp("reference"), TEXT.encode("utf-8"), "utf8.csv")
 
 
 def test_reference_values(reference: pd.DataFrame) -> None:

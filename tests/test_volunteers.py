@@ -12,19 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from browser_support import UNITS, small_database
+from cli_support import run_main, run_process
 
 from gridboard.core import config
 from gridboard.db import store
 from gridboard.people import volunteers
 
-ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.datetime(2026, 3, 10, 12, 0)
 START, END = dt.datetime(2026, 2, 8), dt.datetime(2026, 3, 11)
 EDGES = (5.0, 10.0, 20.0, 40.0, 80.0)
@@ -198,9 +196,13 @@ def assert_close(got: dict, want: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def people_con(tmp_path_factory: pytest.TempPathFactory):
-    path = people_database(tmp_path_factory.mktemp("people") / "people.duckdb", AS_OF)
-    con = store.connect(path, read_only=True)
+def people_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return people_database(tmp_path_factory.mktemp("people") / "people.duckdb", AS_OF)
+
+
+@pytest.fixture(scope="module")
+def people_con(people_path: Path):
+    con = store.connect(people_path, read_only=True)
     yield con
     con.close()
 
@@ -366,18 +368,16 @@ def test_by_unit_equals_pandas_and_flags_few_but_busy(people_con):
     assert [r["unit_id"] for r in flagged] == ["T2V1G2"]  # one volunteer for 310 households and many cases
 
 
-def test_cli_json_equals_the_library(people_con, tmp_path):
-    path = people_database(tmp_path / "cli.duckdb", AS_OF)
+def test_cli_json_equals_the_library(people_con, people_path):
+    """The command's output in this process (its own main); the refusal through a real process."""
+    path = people_path  # the module's county: the commands only read it
     args = ["--db", str(path), "--from", "2026-02-08", "--to", "2026-03-11", "--as-of", "2026-03-10T12:00", "--json"]
-    out = subprocess.run([sys.executable, "-m", "gridboard", "volunteers", "--unit", "T1", *args], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
+    out = run_main("volunteers", "--unit", "T1", *args)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == volunteers.summary(people_con, start=START, end=END, unit="T1")
-    out = subprocess.run([sys.executable, "-m", "gridboard", "volunteers", "--by", "child", *args], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
+    out = run_main("volunteers", "--by", "child", *args)
     assert out.returncode == 0, out.stderr
     rows = volunteers.by_unit(people_con, "child", start=START, end=END, as_of=AS_OF)
     assert json.loads(out.stdout) == rows
-    bad = subprocess.run([sys.executable, "-m", "gridboard", "volunteers", "--db", str(path), "--unit", "X9"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    bad = run_process("volunteers", "--db", str(path), "--unit", "X9", timeout=120)
     assert bad.returncode == 2 and bad.stderr.strip() == "error: unknown unit 'X9'"
