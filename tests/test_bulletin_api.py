@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import docx
 import pytest
+from cli_support import run_main
 from test_api_server import Live, request
 
 from gridboard.bulletin import dates
@@ -74,7 +75,8 @@ def test_bad_requests_say_why(live, query, status, message):
     assert message in (body["error"] if isinstance(body, dict) else json.loads(body)["error"])
 
 
-def test_cli_through_the_server(live, tmp_path):
+def test_cli_through_the_server(live, tmp_path, monkeypatch):
+    """The command as a real process; its refusal of a bad unit in this process (its own main)."""
     k = month_kpis(live)
     out, html = tmp_path / "b.docx", tmp_path / "b.html"
     run = live.cli("bulletin", "--month", MONTH, "--as-of", AS_OF, "--out", str(out), "--html", str(html),
@@ -83,6 +85,8 @@ def test_cli_through_the_server(live, tmp_path):
     text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
     assert f"全县共受理群众诉求{k['received']:,}件" in text
     assert f"全县共受理群众诉求{k['received']:,}件" in html.read_text(encoding="utf-8")
-    bad = live.cli("bulletin", "--month", MONTH, "--unit", "NOPE", "--out", str(tmp_path / "x.docx"),
+    for name, value in live.env.items():
+        monkeypatch.setenv(name, value)
+    bad = run_main("bulletin", "--month", MONTH, "--unit", "NOPE", "--out", str(tmp_path / "x.docx"),
                    "--server", live.url, "--token", live.leader)
     assert bad.returncode == 2 and "unknown unit" in bad.stderr and not (tmp_path / "x.docx").exists()
