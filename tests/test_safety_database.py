@@ -2,7 +2,13 @@
 
 A backup round trip keeps every row of every table; a restore never leaves a half-filled file
 under the target name. A locked, truncated, damaged or foreign file gives one clear message on
-every page (the wall: its red stamp), a one-line CLI error with exit 2, never a traceback."""
+every page (the wall: its red stamp), a one-line CLI error with exit 2, never a traceback.
+
+The CLI commands run in this process (gridboard.cli.main; an escaping exception fails the test)
+except where the process boundary is the point: a restore refused, a truncated file and a locked
+one as real processes. The pages of one kind of broken file are visited in one AppTest session
+(as a user clicks through the menu), every page checked; one process holds the locked copy for the
+module."""
 
 from __future__ import annotations
 
@@ -10,10 +16,12 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from browser_support import small_database
+from cli_support import run_main, run_process
 from ingest_support import content_hash
 from streamlit.testing.v1 import AppTest
 
@@ -26,9 +34,7 @@ APP = str(ROOT / "app.py")
 TIMEOUT = 90
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gridboard", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+cli = run_main  # in this process; run_process where the process boundary is the point
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +73,7 @@ def test_backup_and_restore_keep_every_row(good_db, tmp_path):
 
 def test_restore_refuses_an_existing_file_and_a_damaged_backup(good_db, tmp_path):
     assert cli("backup", "--db", str(good_db), "--to", str(tmp_path / "bk")).returncode == 0
-    done = cli("restore", "--db", str(good_db), "--from", str(tmp_path / "bk"))
+    done = run_process("restore", "--db", str(good_db), "--from", str(tmp_path / "bk"))  # a real process
     assert done.returncode == 2 and "exists" in done.stderr and "Traceback" not in done.stderr
     parquet = next((tmp_path / "bk").glob("cases*.parquet"))
     parquet.write_bytes(parquet.read_bytes()[:100])
@@ -111,21 +117,27 @@ def _broken(kind: str, good: Path, folder: Path) -> Path:
 BROKEN = ("truncated", "truncated_header", "corrupt", "not_duckdb", "empty", "directory")
 
 
-@pytest.mark.parametrize("kind", BROKEN)
-def test_cli_says_one_line_on_an_unreadable_database(good_db, tmp_path, kind):
-    path = _broken(kind, good_db, tmp_path)
-    for args in (["kpis", "--db", str(path)], ["backup", "--db", str(path), "--to", str(tmp_path / "bk")]):
-        done = cli(*args)
-        assert done.returncode == 2, (kind, done.stdout, done.stderr)
-        lines = done.stderr.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("error:"), done.stderr
-        assert "Traceback" not in done.stderr
+def test_cli_says_one_line_on_an_unreadable_database(good_db, tmp_path):
+    for kind in BROKEN:
+        path = _broken(kind, good_db, tmp_path)
+        for args in (["kpis", "--db", str(path)], ["backup", "--db", str(path), "--to", str(tmp_path / f"bk_{kind}")]):
+            done = cli(*args)
+            assert done.returncode == 2, (kind, done.stdout, done.stderr)
+            lines = done.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("error:"), done.stderr
+            assert "Traceback" not in done.stderr
+    # and through a real process: the exit code and stderr of `python -m gridboard`
+    (tmp_path / "p").mkdir()
+    done = run_process("kpis", "--db", str(_broken("truncated", good_db, tmp_path / "p")))
+    assert done.returncode == 2 and done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and "Traceback" not in done.stderr
 
 
-@pytest.fixture
-def locked_db(good_db, tmp_path):
-    """The database held read-write by another process (as a running dashboard holds it)."""
-    path = tmp_path / "locked.duckdb"
+@pytest.fixture(scope="module")
+def locked_db(good_db, tmp_path_factory) -> Iterator[Path]:
+    """The database held read-write by another process (as a running dashboard holds it), for the module."""
+    path = tmp_path_factory.mktemp("locked") / "locked.duckdb"
     path.write_bytes(good_db.read_bytes())
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import duckdb, sys
@@ -140,11 +152,13 @@ def locked_db(good_db, tmp_path):
 
 
 def test_cli_says_one_line_on_a_locked_database(locked_db):
-    done = cli("kpis", "--db", str(locked_db))
+    done = run_process("kpis", "--db", str(locked_db))  # another process holds it: a real process, too
     assert done.returncode == 2 and "held by another process" in done.stderr and "Traceback" not in done.stderr
 
 
-def _run_page(db: Path, page: str, monkeypatch, tmp_path) -> AppTest:
+def _pages(db: Path, pages: list[str], monkeypatch, tmp_path) -> Iterator[tuple[str, AppTest]]:
+    """One AppTest session on `db`: the home page (overview) first, then each of `pages` in turn by
+    the page switch; yields (page path, the session after that page's run)."""
     cfg = tmp_path / "gridboard.toml"
     cfg.write_text("", encoding="utf-8")
     monkeypatch.setenv("GRIDBOARD_DB", str(db))
@@ -153,36 +167,40 @@ def _run_page(db: Path, page: str, monkeypatch, tmp_path) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
     assert not at.exception, at.exception
-    if page != "pages/overview.py":
-        at.switch_page(page).run()
-        assert not at.exception, at.exception
-    return at
+    for page in pages:
+        if page != "pages/overview.py":
+            at.switch_page(page).run()
+            assert not at.exception, (page, at.exception)
+        yield page, at
 
 
-# every page with a truncated file; every kind on three pages (CPU time on a shared 2-core machine)
-PAGE_CASES = [("truncated", p) for p in ui.PAGES if p.url_path != "bigscreen"] + [
-    (kind, p) for kind in ("corrupt", "not_duckdb", "locked") for p in ui.PAGES
-    if p.url_path in ("overview", "import", "volunteers")]
+# every page with a truncated file; every kind on three pages (CPU time on a shared 2-core machine);
+# the wall (its red stamp instead of an error box) with a truncated and a locked file
+PAGES_OF_KIND = {
+    "truncated": [p.path for p in ui.PAGES if p.url_path != "bigscreen"] + ["pages/bigscreen.py"],
+    **{kind: [p.path for p in ui.PAGES if p.url_path in ("overview", "import", "volunteers")]
+       for kind in ("corrupt", "not_duckdb")},
+    "locked": [p.path for p in ui.PAGES if p.url_path in ("overview", "import", "volunteers")] + ["pages/bigscreen.py"],
+}
 
 
-@pytest.mark.parametrize(("kind", "spec"), PAGE_CASES, ids=[f"{k}-{p.url_path}" for k, p in PAGE_CASES])
-def test_every_page_says_the_database_cannot_be_read(good_db, tmp_path, monkeypatch, request, kind, spec):
+@pytest.mark.parametrize("kind", list(PAGES_OF_KIND))
+def test_every_page_says_the_database_cannot_be_read(good_db, tmp_path, monkeypatch, request, kind):
     path = request.getfixturevalue("locked_db") if kind == "locked" else _broken(kind, good_db, tmp_path)
-    at = _run_page(path, spec.path, monkeypatch, tmp_path)
-    errors = [e.value for e in at.error]
-    assert len(errors) == 1 and "数据库文件无法读取" in errors[0], errors
     expected = "被其他程序占用" if kind == "locked" else "已损坏"
-    assert expected in errors[0]
-    assert not at.metric and not at.dataframe
-
-
-@pytest.mark.parametrize("kind", ["truncated", "locked"])
-def test_the_wall_shows_its_red_stamp(good_db, tmp_path, monkeypatch, request, kind):
-    path = request.getfixturevalue("locked_db") if kind == "locked" else _broken(kind, good_db, tmp_path)
-    at = _run_page(path, "pages/bigscreen.py", monkeypatch, tmp_path)
-    html = "".join(e.proto.body for e in at.get("html"))
-    assert 'data-state="error"' in html and "数据库无法读取" in html
-    assert not at.error
+    seen = []
+    for page, at in _pages(path, PAGES_OF_KIND[kind], monkeypatch, tmp_path):
+        seen.append(page)
+        if page == "pages/bigscreen.py":  # the wall shows its red stamp
+            html = "".join(e.proto.body for e in at.get("html"))
+            assert 'data-state="error"' in html and "数据库无法读取" in html, page
+            assert not at.error, page
+            continue
+        errors = [e.value for e in at.error]
+        assert len(errors) == 1 and "数据库文件无法读取" in errors[0], (page, errors)
+        assert expected in errors[0], page
+        assert not at.metric and not at.dataframe, page
+    assert seen == PAGES_OF_KIND[kind]
 
 
 def test_no_traceback_setting_in_streamlit_config():
