@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from app_support import app_test
 from browser_support import ROOT
 from conftest import copy_db
 from streamlit.testing.v1 import AppTest
@@ -34,7 +35,7 @@ def accounts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_db_file: Pat
 
 
 def signed_in(name: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = app_test(APP, 120)
     at.run()
     at.text_input(key="login_name").input(name)
     at.text_input(key="login_password").input(PASSWORD)

@@ -4,6 +4,8 @@ the throttle's Chinese message; and `python -m gridboard user add`."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 import subprocess
@@ -11,10 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from app_support import app_test
 from browser_support import ROOT
 from conftest import copy_db
 from streamlit.testing.v1 import AppTest
 
+from gridboard import cli
 from gridboard.core import auth, throttle
 
 APP = str(ROOT / "app.py")
@@ -33,7 +37,7 @@ def gate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def started() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = app_test(APP, TIMEOUT)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -96,7 +100,21 @@ def _user_add(cfg: Path, *args: str, password: str) -> subprocess.CompletedProce
                           input=password + "\n", capture_output=True, text=True, timeout=120)
 
 
-def test_cli_user_add(tmp_path: Path) -> None:
+def _user_add_here(cfg: Path, monkeypatch: pytest.MonkeyPatch, *args: str, password: str) -> tuple[int, str]:
+    """`gridboard user add` in this process (gridboard.cli.main, the password on stdin): the exit
+    code and stderr. test_cli_user_add runs the real process for one success and one refusal."""
+    monkeypatch.setenv("GRIDBOARD_CONFIG", str(cfg))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        try:
+            code = cli.main(["user", "add", *args])
+        except SystemExit as exc:  # argparse's refusal of a bad choice
+            code = int(exc.code or 0)
+    return code, err.getvalue()
+
+
+def test_cli_user_add(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = tmp_path / "gridboard.toml"
     cfg.write_text('kiosk_token = "k"\n', encoding="utf-8")
     done = _user_add(cfg, "--name", "boss", "--role", "admin", "--display-name", '县"中心"', password="long-enough-1")
@@ -107,12 +125,14 @@ def test_cli_user_add(tmp_path: Path) -> None:
     assert auth.authenticate("boss", "long-enough-1", accounts) == auth.User("boss", "admin", '县"中心"')
     assert not auth.using_demo_accounts(cfg)
     before = cfg.read_bytes()
-    for args, password, reason in (
+    # a refusal through the real process: exit code 2, one line on stderr, no traceback
+    done = _user_add(cfg, "--name", "lead", "--role", "leader", password="short")
+    assert done.returncode == 2 and "at least 8" in done.stderr and "Traceback" not in done.stderr
+    for args, password, reason in (  # the other refusals in-process (same main, same exit code)
         (("--name", "boss", "--role", "leader"), "long-enough-2", "exists"),
-        (("--name", "lead", "--role", "leader"), "short", "at least 8"),
         (("--name", "a]b", "--role", "leader"), "long-enough-2", "name:"),
     ):
-        done = _user_add(cfg, *args, password=password)
-        assert done.returncode == 2 and reason in done.stderr and "Traceback" not in done.stderr
-    assert _user_add(cfg, "--name", "x", "--role", "root", password="long-enough-2").returncode == 2
+        code, err = _user_add_here(cfg, monkeypatch, *args, password=password)
+        assert code == 2 and reason in err and "Traceback" not in err, (args, err)
+    assert _user_add_here(cfg, monkeypatch, "--name", "x", "--role", "root", password="long-enough-2")[0] == 2
     assert cfg.read_bytes() == before

@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator
 
 import duckdb
 import pytest
 from browser_support import UNITS
+from conftest import copy_db
 
 from gridboard.db import store
 from gridboard.metrics import deadlines, engine
@@ -58,8 +60,15 @@ CASES = [
 ]
 
 
-@pytest.fixture
-def con(fresh_db):
+@pytest.fixture(scope="module")
+def con(empty_db_file, tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The hand-made county, built once for the module (its tests only read)."""
+    c = store.connect(copy_db(empty_db_file, tmp_path_factory.mktemp("bigscreen")))
+    yield fill(c)
+    c.close()
+
+
+def fill(fresh_db: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     rows = [(*u, 117.05 + 0.01 * i, 35.05 + 0.01 * i, SQUARE if u[2] in ("county", "town", "grid") else None)
             for i, u in enumerate(UNITS)]
     fresh_db.executemany("INSERT INTO units (unit_id, parent_id, level, name, grid_type, households, lon, lat, boundary)"
@@ -74,7 +83,7 @@ def con(fresh_db):
     return fresh_db
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def data(con) -> board.Live:
     return board.live(con, as_of=AS_OF, stale_after=STALE)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from app_support import app_test
 from conftest import copy_db
 from streamlit.testing.v1 import AppTest
 
@@ -37,7 +38,7 @@ def env(wall_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def wall(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = app_test(APP, TIMEOUT)
     at.query_params.update(query or {})
     at.run()
     assert not at.exception, at.exception
@@ -81,7 +82,7 @@ def test_kiosk_home_is_the_wall(env, monkeypatch):
     monkeypatch.delenv("GRIDBOARD_AUTH")
     assert ui.visible_pages("wall")[0].url_path == "bigscreen"
     assert "overview" not in [p.url_path for p in ui.visible_pages("wall")]
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = app_test(APP, TIMEOUT)
     at.query_params["kiosk"] = "wall-page-token"
     at.run()
     assert not at.exception and not at.error

@@ -7,12 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_support import small_database
+from app_support import app_test
+from conftest import copy_db
 from streamlit.testing.v1 import AppTest
 
 from gridboard import ui
 from gridboard.bulletin import dates
-from gridboard.core import config
 from gridboard.db import store
 from gridboard.metrics import engine
 
@@ -22,8 +22,9 @@ PAGE = "pages/bulletin.py"
 
 
 @pytest.fixture(scope="module")
-def page_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return small_database(tmp_path_factory.mktemp("bulletin_page") / "pages.duckdb", config.load().now())
+def page_db(small_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the session's small county (the same small_database(now) this module built itself)."""
+    return copy_db(small_db_file, tmp_path_factory.mktemp("bulletin_page"), "pages.duckdb")
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def app_env(page_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
 
 
 def opened() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = app_test(APP, 120)
     at.run()
     assert not at.exception, at.exception
     at.switch_page(PAGE).run()

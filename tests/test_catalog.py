@@ -4,22 +4,20 @@ For every count and every rate, for the county and for one town: the list of cas
 numerator (metrics/drill.case_list and metrics/kpi_cases, the lists a click opens) holds exactly the
 numerator's rows, and the denominator's list the denominator's; each rate is numerator / denominator
 and each duration the quantile of its list's own durations. Every metric key is in
-`python -m gridboard kpis --json` and has labels in both languages (core/fmt). No predicate of the
+`gridboard kpis --json` and has labels in both languages (core/fmt). No predicate of the
 catalogue is written out again in gridboard/ outside the files listed in ALLOWED, each with its reason.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from app_support import cli_json
 
 from gridboard.core import catalog, fmt
 from gridboard.db import store
@@ -42,6 +40,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def con(demo: Path) -> duckdb.DuckDBPyConnection:
     c = store.connect(demo, read_only=True)
+    _LISTS.clear()  # the lists read below belong to this database
     yield c
     c.close()
 
@@ -57,12 +56,21 @@ def figures(request, con) -> tuple[str | None, dict]:
     return town, towns[town]
 
 
+_LISTS: dict[tuple[str, str, str | None], tuple[int, set[str]]] = {}
+
+
 def listed(con, key: str, part: str, unit: str | None) -> tuple[int, set[str]]:
+    """The case list behind (key, part) for `unit`: its total and ids. Each list is read (and its
+    two checks made) once for the module: every count test also reads the `received` list, and a
+    rate's lists are read by one test only."""
+    if (key, part, unit) in _LISTS:
+        return _LISTS[key, part, unit]
     found = drill.case_list(con, **WINDOW, unit=unit, metric=key, part=part, limit=BIG)  # type: ignore[arg-type]
     ids = set(found.rows["case_id"])
     assert len(ids) == len(found.rows) == found.total, f"{key} {part}: the list's rows are its total, once each"
     # the KPI pages' own lists (tiles, breakdown cells) agree
     assert kpi_cases.count(con, kpi_cases.Query(key, part), **WINDOW, unit=unit) == found.total
+    _LISTS[key, part, unit] = (found.total, ids)
     return found.total, ids
 
 
@@ -110,12 +118,9 @@ def test_every_count_metric_is_its_count(figures, metric):
 def test_every_metric_key_is_in_the_cli_json_and_has_labels(demo, tmp_path):
     copy = tmp_path / "cli.duckdb"  # this module holds the demo file open
     shutil.copy(demo, copy)
-    out = subprocess.run(
-        [sys.executable, "-m", "gridboard", "kpis", "--db", str(copy), "--from", "2025-10-01", "--to", "2026-03-21",
-         "--as-of", "2026-03-20T15:30", "--json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr
-    shown = json.loads(out.stdout)
+    # in-process (app_support.cli_json): the JSON's keys are the point, not the process boundary
+    shown = cli_json("kpis", "--db", str(copy), "--from", "2025-10-01", "--to", "2026-03-21",
+                     "--as-of", "2026-03-20T15:30", "--json")
     shown = shown.get("kpis", shown) if isinstance(shown, dict) else shown
     for m in catalog.METRICS:
         assert m.key in shown, f"{m.key} missing from kpis --json"

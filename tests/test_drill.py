@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
+from conftest import copy_db
 
 from gridboard.core import catalog
 from gridboard.db import store
@@ -33,11 +36,14 @@ COUNTS = {
 }
 
 
-@pytest.fixture
-def con(fresh_db):
-    fresh_db.execute(FIXTURE.read_text(encoding="utf-8"))
-    store.rebuild_unit_closure(fresh_db)
-    return fresh_db
+@pytest.fixture(scope="module")
+def con(empty_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The hand-made fixture loaded once for the module (its tests only read)."""
+    c = store.connect(copy_db(empty_db_file, tmp_path_factory.mktemp("drill")))
+    c.execute(FIXTURE.read_text(encoding="utf-8"))
+    store.rebuild_unit_closure(c)
+    yield c
+    c.close()
 
 
 def test_every_metric_has_a_case_list():

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+from app_support import app_test
 from conftest import REAL_DATA
 from ingest_support import content_hash, small_county
 from streamlit.testing.v1 import AppTest
@@ -53,7 +54,7 @@ def recent(hours: float) -> str:
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = app_test(APP, TIMEOUT)
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
@@ -183,9 +184,10 @@ BROKEN_SAMPLE = ["empty.csv", "binary_garbage.csv", "header_only.csv", "wrong_ta
                  "duplicate_ids_conflict.csv", "units_unknown_parent.csv", "economy_gbk_bad_income.csv"]
 
 
-@pytest.mark.parametrize("name", BROKEN_SAMPLE)
-def test_a_broken_file_gets_the_chinese_message_and_changes_nothing(name: str, tmp_path: Path,
+def test_a_broken_file_gets_the_chinese_message_and_changes_nothing(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each broken file uploaded in turn in one session (each upload replaces the file before, as
+    a user trying one file after another): its message, nothing to load, the database unchanged."""
     cfg = tmp_path / "gridboard.toml"
     cfg.write_text("", encoding="utf-8")
     db = tmp_path / "county.duckdb"
@@ -193,22 +195,23 @@ def test_a_broken_file_gets_the_chinese_message_and_changes_nothing(name: str, t
     monkeypatch.setenv("GRIDBOARD_CONFIG", str(cfg))
     monkeypatch.setenv("GRIDBOARD_AUTH", "off")
     monkeypatch.setenv("GRIDBOARD_DB", str(db))
-    spec = MANIFEST[name]
     before = db_state(db)
     at = open_page()
-    upload(at, name, (BROKEN / name).read_bytes(), spec["table"])
-    if not at.error and not at.button(key="imp_check").disabled:
-        check(at)
-    if at.error:  # the file as a whole: one Chinese sentence, no check, no load
-        assert spec["message"] in at.error[0].value, at.error[0].value
-        assert "imp_load" not in [b.key for b in at.button]
-    else:  # read, but every row rejected: the reason is in the problem table, and there is nothing to load
-        assert tiles(at)["可导入"] == "0"
-        assert spec["message"] in texts(at)
-        assert at.button(key="imp_load").disabled
-        assert "没有可以导入的行" in at.warning[0].value
-    assert not at.exception
-    assert db_state(db) == before
+    for name in BROKEN_SAMPLE:
+        spec = MANIFEST[name]
+        upload(at, name, (BROKEN / name).read_bytes(), spec["table"])
+        if not at.error and not at.button(key="imp_check").disabled:
+            check(at)
+        if at.error:  # the file as a whole: one Chinese sentence, no check, no load
+            assert spec["message"] in at.error[0].value, (name, at.error[0].value)
+            assert "imp_load" not in [b.key for b in at.button], name
+        else:  # read, but every row rejected: the reason is in the problem table, and there is nothing to load
+            assert tiles(at)["可导入"] == "0", name
+            assert spec["message"] in texts(at), name
+            assert at.button(key="imp_load").disabled, name
+            assert "没有可以导入的行" in at.warning[0].value, name
+        assert not at.exception, name
+        assert db_state(db) == before, name
 
 
 def test_all_or_nothing_keeps_a_file_with_a_rejected_row_out(env: Path) -> None:
@@ -371,7 +374,7 @@ def test_english_switch_keeps_the_checked_file(env: Path) -> None:
 
 
 def test_the_overview_shows_the_new_cases_after_a_load(env: Path) -> None:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = app_test(APP, TIMEOUT)
     at.run()
     received = int(tiles(at)["受理量"].replace(",", ""))
     at.switch_page(PAGE).run()

@@ -4,9 +4,12 @@ needs in customdata, escapes free text, and the waterfall's steps add up to the 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
+from conftest import copy_db
 
 from gridboard.core import periods
 from gridboard.db import store
@@ -17,11 +20,14 @@ FIXTURE = Path(__file__).parent / "data" / "metrics_fixture.sql"
 AS_OF = dt.datetime(2026, 3, 10, 12, 0)
 
 
-@pytest.fixture
-def con(fresh_db):
-    fresh_db.execute(FIXTURE.read_text(encoding="utf-8"))
-    store.rebuild_unit_closure(fresh_db)
-    return fresh_db
+@pytest.fixture(scope="module")
+def con(empty_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The hand-made fixture loaded once for the module (its tests only read)."""
+    c = store.connect(copy_db(empty_db_file, tmp_path_factory.mktemp("kpi_charts")))
+    c.execute(FIXTURE.read_text(encoding="utf-8"))
+    store.rebuild_unit_closure(c)
+    yield c
+    c.close()
 
 
 def contribution(gid, value):

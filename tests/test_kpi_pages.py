@@ -5,13 +5,11 @@ number has exactly that many cases."""
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from app_support import app_test, cli_json
 from conftest import copy_db
 from streamlit.testing.v1 import AppTest
 
@@ -44,7 +42,7 @@ def app_env(kpi_db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def open_page(path: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = app_test(APP, TIMEOUT)
     at.run()
     assert not at.exception, at.exception
     at.switch_page(path).run()
@@ -61,11 +59,9 @@ def on_app_db(db: Path, func, *args, **kwargs):
 
 
 def cli(db: Path, f: ui.Filters, *args: str) -> object:
+    """`gridboard kpis … --json` (in-process: app_support.cli_json) for the page's window."""
     window = ["--from", f"{f.start:%Y-%m-%d}", "--to", f"{f.end:%Y-%m-%d}", "--as-of", f"{f.as_of:%Y-%m-%dT%H:%M}"]
-    done = subprocess.run([sys.executable, "-m", "gridboard", "kpis", "--db", str(db), *window, *args, "--json"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return cli_json("kpis", "--db", str(db), *window, *args, "--json")
 
 
 def tiles(at: AppTest) -> dict[str, str]:
@@ -114,21 +110,26 @@ def test_the_four_pages_are_registered():
     assert [p.url_path for p in PAGES] == ["scorecard", "closure", "response", "why"]
 
 
-@pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.url_path)
-def test_page_renders_in_both_languages(app_env, spec):
-    at = open_page(spec.path)
-    assert at.title[0].value == spec.title_zh
-    assert not at.error, [e.value for e in at.error]
-    at.segmented_control(key="lang").set_value("en").run()
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
-    assert at.title[0].value == spec.title_en
+def test_the_pages_render_in_both_languages(app_env):
+    """Each page opened by its URL (the first run already on the page: app.py runs the page), then
+    the language switched on it. One run after the switch per session: AppTest formats widget
+    options outside a run, where a label falls back to Chinese, so it cannot drive a second run."""
+    for spec in PAGES:
+        at = app_test(APP, TIMEOUT)
+        at.switch_page(spec.path).run()
+        assert not at.exception, (spec.url_path, at.exception)
+        assert at.title[0].value == spec.title_zh
+        assert not at.error, (spec.url_path, [e.value for e in at.error])
+        at.segmented_control(key="lang").set_value("en").run()
+        assert not at.exception, (spec.url_path, at.exception)
+        assert not at.error, (spec.url_path, [e.value for e in at.error])
+        assert at.title[0].value == spec.title_en
 
 
 # --- closure page ----------------------------------------------------------------------------------
 
 
-def test_closure_numbers_equal_the_engine_and_the_cli(app_env, kpi_db):
+def test_closure_numbers_equal_the_engine_and_the_cli_then_drill_down(app_env, kpi_db):
     at = open_page("pages/closure.py")
     f = at.session_state[ui.FILTERS_KEY]
     expected = on_app_db(app_env, engine.kpis, detail=True, **f.window())
@@ -146,10 +147,11 @@ def test_closure_numbers_equal_the_engine_and_the_cli(app_env, kpi_db):
         assert row["受理量"] == town["received"] and row["办结量"] == town["closed"]
         assert row["办结率(%)"] == pytest.approx(round(town["closure_rate"] * 100, 1))
         assert row["本期超期未办结"] == town["overdue_open"]
+    drills_down_to_a_micro_grid_and_back(at, app_env)
 
 
-def test_closure_drills_down_to_a_micro_grid_and_back(app_env):
-    at = open_page("pages/closure.py")
+def drills_down_to_a_micro_grid_and_back(at: AppTest, app_env: Path) -> None:
+    """(From the closure page as opened: test_closure_numbers… goes on with it.)"""
     f = at.session_state[ui.FILTERS_KEY]
     for unit, child, name in (("C", "T1", "城关街道"), ("T1", "T1C1", "幸福社区"), ("T1C1", "T1C1G1", "幸福社区第一网格"),
                               ("T1C1G1", "T1C1G1M1", "幸福社区1号楼微网格")):
@@ -172,25 +174,31 @@ def test_closure_drills_down_to_a_micro_grid_and_back(app_env):
     assert set(table(at, NAME, "城关街道")[NAME]) == {"城关街道", "东湖镇"}  # no stale selection drills again
 
 
-@pytest.mark.parametrize(("column", "count_key"), [("办结量", "closed"), ("本期超期未办结", "overdue_open"),
-                                                   ("督办件数", "supervised"), ("返工件数", "reopened")])
-def test_a_clicked_count_lists_that_many_cases(app_env, column, count_key):
+COUNT_COLUMNS = [("办结量", "closed"), ("本期超期未办结", "overdue_open"), ("督办件数", "supervised"),
+                 ("返工件数", "reopened")]
+
+
+def test_a_clicked_count_or_rate_lists_its_cases(app_env):
+    """Each count column clicked in turn in one session (a click replaces the one before)."""
     at = open_page("pages/closure.py")
     f = at.session_state[ui.FILTERS_KEY]
     frame = table(at, NAME, "城关街道")
     row = list(frame[NAME]).index("城关街道")
-    click(at, f"closure_units_{stamp(f, 'C')}", row, column)
-    expected = on_app_db(app_env, engine.kpis, detail=True, **{**f.window(), "unit": "T1"})[count_key]
-    assert frame.iloc[row][column] == expected
-    assert panel_total(at) == expected
-    listing = case_rows(at)
-    assert len(listing) == min(expected, 50)
-    assert all(re.fullmatch(r"138\*{4}\d{4}|—", p) for p in listing["联系电话"])  # phones masked
-    assert all(re.fullmatch(r"case\?id=[^&]+", v) for v in listing["事件编号"])  # each id links to its case page
+    detail = on_app_db(app_env, engine.kpis, detail=True, **{**f.window(), "unit": "T1"})
+    for column, count_key in COUNT_COLUMNS:
+        click(at, f"closure_units_{stamp(f, 'C')}", row, column)
+        expected = detail[count_key]
+        assert frame.iloc[row][column] == expected, column
+        assert panel_total(at) == expected, column
+        listing = case_rows(at)
+        assert len(listing) == min(expected, 50), column
+        assert all(re.fullmatch(r"138\*{4}\d{4}|—", p) for p in listing["联系电话"])  # phones masked
+        assert all(re.fullmatch(r"case\?id=[^&]+", v) for v in listing["事件编号"])  # each id links to its case page
+    a_clicked_rate_lists_numerator_then_denominator(at, app_env)
 
 
-def test_a_clicked_rate_lists_numerator_then_denominator(app_env):
-    at = open_page("pages/closure.py")
+def a_clicked_rate_lists_numerator_then_denominator(at: AppTest, app_env: Path) -> None:
+    """(After test_a_clicked_count…'s clicks, in its session: this click replaces theirs.)"""
     f = at.session_state[ui.FILTERS_KEY]
     frame = table(at, NAME, "东湖镇")
     click(at, f"closure_units_{stamp(f, 'C')}", list(frame[NAME]).index("东湖镇"), "按时办结率(%)")
@@ -214,12 +222,17 @@ def test_tile_pills_and_text_filter(app_env):
     assert case_rows(at)["标题"].tolist() == ["<b>楼道堆物</b> & 噪音"]
 
 
-@pytest.mark.parametrize("tab", ["趋势", "按类型/来源/部门", "超期与闭环", "问题线索"])
-def test_closure_tabs(app_env, tab):
+def test_closure_tabs(app_env):
+    """Each tab of the closure page in turn, in one session."""
     at = open_page("pages/closure.py")
+    for tab in ["趋势", "按类型/来源/部门", "超期与闭环", "问题线索"]:
+        closure_tab(at, app_env, tab)
+
+
+def closure_tab(at: AppTest, app_env: Path, tab: str) -> None:
     at.session_state["closure_tabs"] = tab
     at.run()
-    assert not at.exception, at.exception
+    assert not at.exception, (tab, at.exception)
     f = at.session_state[ui.FILTERS_KEY]
     if tab == "按类型/来源/部门":
         categories = {r["group_id"]: r for r in on_app_db(app_env, engine.breakdown, "category", **f.window())}
@@ -263,8 +276,8 @@ def test_response_numbers_equal_the_engine(app_env, kpi_db):
     assert not at.exception
 
 
-def test_scorecard_period_is_one_for_header_sidebar_and_control(app_env):
-    at = open_page("pages/scorecard.py")
+def scorecard_period_is_one_for_header_sidebar_and_control(at: AppTest) -> None:
+    """(On the scorecard as opened, after test_scorecard_table…'s click.)"""
     # the county's assessment period (this month) by default, in the sidebar and the control
     assert at.session_state["f_period"] == "this_month" == at.segmented_control(key="score_period").value
     for window in ("last_month", "this_quarter", "this_year", "this_month"):
@@ -277,7 +290,7 @@ def test_scorecard_period_is_one_for_header_sidebar_and_control(app_env):
     assert any("上年同期累计" in c.value for c in at.caption)  # 本年: one comparison, said once
 
 
-def test_scorecard_table_is_the_engines(app_env):
+def test_scorecard_table_is_the_engines_and_its_period_is_one(app_env):
     at = open_page("pages/scorecard.py")
     f = at.session_state[ui.FILTERS_KEY]
     expected = on_app_db(app_env, engine.kpis, **f.window())
@@ -294,6 +307,7 @@ def test_scorecard_table_is_the_engines(app_env):
     assert panel_total(at) == expected["closed"]
     towns = table(at, NAME, "城关街道")
     assert set(towns[NAME]) == {"城关街道", "东湖镇"}
+    scorecard_period_is_one_for_header_sidebar_and_control(at)
 
 
 def test_why_contributions_add_up_on_the_page(app_env):

@@ -5,9 +5,12 @@ numbers having exactly that many cases."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
+from conftest import copy_db
 
 from gridboard.core import catalog, periods
 from gridboard.db import store
@@ -18,15 +21,28 @@ START, END, AS_OF = dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 11), dt.dateti
 W = {"start": START, "end": END, "as_of": AS_OF}
 
 
-@pytest.fixture
-def con(fresh_db):
-    fresh_db.execute(FIXTURE.read_text(encoding="utf-8"))
+def load_fixture(c: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    c.execute(FIXTURE.read_text(encoding="utf-8"))
     # dispatch times (the fixture leaves them empty): five cases 5 min after report, c11 after as_of
-    fresh_db.execute("UPDATE cases SET dispatched_at = reported_at + INTERVAL 5 MINUTE "
-                     "WHERE case_id IN ('c1', 'c2', 'c3', 'c8', 'c10')")
-    fresh_db.execute("UPDATE cases SET dispatched_at = TIMESTAMP '2026-03-10 12:05:00' WHERE case_id = 'c11'")
-    store.rebuild_unit_closure(fresh_db)
-    return fresh_db
+    c.execute("UPDATE cases SET dispatched_at = reported_at + INTERVAL 5 MINUTE "
+              "WHERE case_id IN ('c1', 'c2', 'c3', 'c8', 'c10')")
+    c.execute("UPDATE cases SET dispatched_at = TIMESTAMP '2026-03-10 12:05:00' WHERE case_id = 'c11'")
+    store.rebuild_unit_closure(c)
+    return c
+
+
+@pytest.fixture(scope="module")
+def con(empty_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The fixture loaded once for the module, for the tests that only read."""
+    c = load_fixture(store.connect(copy_db(empty_db_file, tmp_path_factory.mktemp("kpi_views"))))
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def own_con(fresh_db):
+    """The fixture in a database of the test's own (it writes)."""
+    return load_fixture(fresh_db)
 
 
 def listed(con, q: kpi_cases.Query, unit=None, **window) -> int:
@@ -181,7 +197,8 @@ def test_text_filter(con):
     assert ids("  ") == ids("")
 
 
-def test_display_frame_masks_and_labels(con):
+def test_display_frame_masks_and_labels(own_con):
+    con = own_con
     con.execute("UPDATE cases SET reporter_phone = '13812345678', title = '=HYPERLINK(1)' WHERE case_id = 'c1'")
     rows = kpi_cases.cases(con, kpi_cases.Query(), text="c1", **W).rows
     shown = kpi_cases.display_frame(rows[rows["case_id"] == "c1"])

@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from app_support import app_test
 from conftest import copy_db
 from streamlit.testing.v1 import AppTest
 
@@ -47,7 +48,7 @@ def app_env(page_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
 
 
 def started() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = app_test(APP, TIMEOUT)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -69,12 +70,16 @@ def tiles(at: AppTest) -> dict[str, str]:
 KPI_PAGES = {"scorecard", "closure", "response", "why"}
 
 
-@pytest.mark.parametrize("spec", [s for s in ui.PAGES if s.url_path not in KPI_PAGES], ids=lambda s: s.url_path)
-def test_every_page_renders_without_exception(app_env, spec):
+def test_every_page_renders_without_exception(app_env):
+    """Every other page of the registry opened in turn from one started session (as a user moves
+    through the menu); each page's exception or error box is collected, then all are reported."""
     at = started()
-    at.switch_page(spec.path).run()
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
+    failed: dict[str, object] = {}
+    for spec in [s for s in ui.PAGES if s.url_path not in KPI_PAGES]:
+        at.switch_page(spec.path).run()
+        if at.exception or at.error:
+            failed[spec.url_path] = at.exception or [e.value for e in at.error]
+    assert not failed, failed
 
 
 def test_overview_tiles_show_the_engine_numbers(app_env):
@@ -98,8 +103,7 @@ def test_overview_tiles_show_the_engine_numbers(app_env):
     assert table["受理量"].sum() == expected["received"]
 
 
-def test_unit_cascade_filters_the_tiles(app_env):
-    at = started()
+def unit_cascade(at: AppTest, app_env: Path) -> None:
     at.selectbox(key="f_unit_1").select("T1").run()
     at.selectbox(key="f_unit_2").select("T1C1").run()
     assert not at.exception
@@ -116,32 +120,36 @@ def test_unit_cascade_filters_the_tiles(app_env):
     assert at.selectbox(key="f_unit_2").value == ""
 
 
-# Each preset's bounds are test_periods.py's; on the page every preset takes the same path from the
-# selectbox to the filters and the tiles: a short window and a long one (custom: test_custom_range).
-@pytest.mark.parametrize("preset", ["today", "this_year"])
-def test_a_period_preset_reaches_the_tiles(app_env, preset):
+def test_custom_defaults_to_the_last_30_days_ending_today_and_presets_reach_the_tiles(app_env):
+    """自定义's default range ends today (not tomorrow): the same period and 环比 as 近30天; a range
+    picked then sets the filters (its last day included). Then two presets in the same session."""
     at = started()
-    at.selectbox(key="f_period").set_value(preset).run()
-    assert not at.exception, at.exception
-    f = at.session_state[ui.FILTERS_KEY]
-    if preset != "custom":
-        first, after = periods.bounds(preset, f.as_of.date())
-        assert (f.start.date(), f.end.date()) == (first, after)
-    assert tiles(at)["受理量"] == fmt.count(engine_kpis(app_env, f)["received"])
-
-
-def test_custom_range(app_env):
-    at = started()
+    last30 = at.session_state[ui.FILTERS_KEY]
     at.selectbox(key="f_period").set_value("custom").run()
-    today = at.session_state[ui.FILTERS_KEY].as_of.date()
+    assert not at.exception
+    custom = at.session_state[ui.FILTERS_KEY]
+    today = custom.as_of.date()
+    assert at.date_input(key="f_range").value[1] == today
+    assert (custom.start, custom.end) == (last30.start, last30.end)
+    assert (custom.previous().start, custom.previous().end) == (last30.previous().start, last30.previous().end)
     at.date_input(key="f_range").set_value((today - dt.timedelta(days=9), today - dt.timedelta(days=2))).run()
     assert not at.exception
     f = at.session_state[ui.FILTERS_KEY]
     assert (f.start.date(), f.end.date()) == (today - dt.timedelta(days=9), today - dt.timedelta(days=1))
+    # Each preset's bounds are test_periods.py's; on the page every preset takes the same path from
+    # the selectbox to the filters and the tiles: a short window and a long one.
+    for preset in ("today", "this_year"):
+        at.selectbox(key="f_period").set_value(preset).run()
+        assert not at.exception, at.exception
+        f = at.session_state[ui.FILTERS_KEY]
+        first, after = periods.bounds(preset, f.as_of.date())
+        assert (f.start.date(), f.end.date()) == (first, after), preset
+        assert tiles(at)["受理量"] == fmt.count(engine_kpis(app_env, f)["received"]), preset
 
 
-def test_english_switch(app_env):
+def test_unit_cascade_filters_the_tiles_then_english(app_env):
     at = started()
+    unit_cascade(at, app_env)
     at.segmented_control(key="lang").set_value("en").run()
     assert not at.exception
     assert at.title[0].value == "Overview"
@@ -170,11 +178,11 @@ def test_login_through_the_form(app_env, monkeypatch):
 
 def test_kiosk_token_signs_in_the_wall(app_env, monkeypatch):
     monkeypatch.delenv("GRIDBOARD_AUTH")
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = app_test(APP, TIMEOUT)
     at.query_params["kiosk"] = "wrong-token"
     at.run()
     assert [e.value for e in at.error] == ["大屏令牌无效，请联系管理员。"] and not at.metric
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = app_test(APP, TIMEOUT)
     at.query_params["kiosk"] = "wall-test-token"
     at.run()
     assert not at.exception and not at.error
@@ -201,15 +209,3 @@ def test_overview_on_the_demo_county(app_env, demo_db, monkeypatch):
     assert tiles(at)["受理量"] == fmt.count(engine_kpis(demo_db, f)["received"])
     assert at.selectbox(key="f_unit_2").label == "社区/村"
 
-
-def test_custom_defaults_to_the_last_30_days_ending_today(app_env):
-    """自定义's default range ends today (not tomorrow): the same period and 环比 as 近30天."""
-    at = started()
-    last30 = at.session_state[ui.FILTERS_KEY]
-    at.selectbox(key="f_period").set_value("custom").run()
-    assert not at.exception
-    custom = at.session_state[ui.FILTERS_KEY]
-    today = custom.as_of.date()
-    assert at.date_input(key="f_range").value[1] == today
-    assert (custom.start, custom.end) == (last30.start, last30.end)
-    assert (custom.previous().start, custom.previous().end) == (last30.previous().start, last30.previous().end)

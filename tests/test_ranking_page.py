@@ -5,12 +5,10 @@ config file and the record, and only leaders and administrators may save."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from app_support import app_test, cli_json
 from conftest import copy_db
 from streamlit.testing.v1 import AppTest
 
@@ -44,7 +42,7 @@ def app_env(dbs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def ranking_page(user: auth.User | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = app_test(APP, TIMEOUT)
     if user is not None:
         at.session_state[ui.USER_KEY] = user
     at.run()
@@ -59,11 +57,9 @@ def league(at: AppTest):
 
 
 def cli_rank(db: Path, f: ui.Filters, *extra: str) -> list[dict]:
-    args = [sys.executable, "-m", "gridboard", "rank", "--db", str(db), "--from", f"{f.start:%Y-%m-%d}",
-            "--to", f"{f.end:%Y-%m-%d}", "--as-of", f"{f.as_of:%Y-%m-%dT%H:%M}", "--json", *extra]
-    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    """`gridboard rank … --json` for the page's window (in-process: app_support.cli_json)."""
+    return cli_json("rank", "--db", str(db), "--from", f"{f.start:%Y-%m-%d}", "--to", f"{f.end:%Y-%m-%d}",
+                    "--as-of", f"{f.as_of:%Y-%m-%dT%H:%M}", "--json", *extra)  # type: ignore[return-value]
 
 
 def engine(db: Path, f: ui.Filters, level: str = "grid", weights: dict | None = None, **kw) -> list:
@@ -75,7 +71,7 @@ def engine(db: Path, f: ui.Filters, level: str = "grid", weights: dict | None = 
         con.close()
 
 
-def test_league_table_agrees_with_the_rank_command(app_env, dbs):
+def test_league_table_agrees_with_the_rank_command_and_the_default_period(app_env, dbs):
     at = ranking_page()
     f = at.session_state[ui.FILTERS_KEY]
     table = league(at)
@@ -92,10 +88,11 @@ def test_league_table_agrees_with_the_rank_command(app_env, dbs):
     assert list(table["样本少"]) == ["样本少" if r["provisional"] else "" for r in expected]
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["参与排名"] == "6" and tiles["样本少（暂定排名）"] == str(sum(r["provisional"] for r in expected))
+    default_period_is_the_assessment_period_and_moves_the_sidebar(at)
 
 
-def test_default_period_is_the_assessment_period_and_moves_the_sidebar(app_env, dbs):
-    at = ranking_page()
+def default_period_is_the_assessment_period_and_moves_the_sidebar(at: AppTest) -> None:
+    """(On the page as opened, before any control is touched: test_league_table… calls it.)"""
     f = at.session_state[ui.FILTERS_KEY]
     assert f.preset == "this_month" and at.session_state["f_period"] == "this_month"
     assert at.segmented_control(key="rk_period").value == "this_month"
@@ -125,7 +122,7 @@ def test_within_a_parent_and_by_level(app_env, dbs):
     assert "rk_grid_type" not in [w.key for w in at.segmented_control]
 
 
-def test_grid_type_filter(app_env, dbs):
+def test_grid_type_filter_then_english(app_env, dbs):
     at = ranking_page()
     at.segmented_control(key="rk_grid_type").set_value("dedicated").run()
     assert not at.exception, at.exception
@@ -135,6 +132,7 @@ def test_grid_type_filter(app_env, dbs):
     f = at.session_state[ui.FILTERS_KEY]
     expected = [u.unit_id for u in engine(dbs[0], f, grid_type="general")]
     assert list(league(at)["单位编码"]) == expected and list(league(at)["排名"]) == [1, 2, 3, 4, 5]
+    english_keeps_the_page_choices(at)
 
 
 def test_trying_weights_reorders_live_and_saving_is_recorded(app_env, dbs):
@@ -210,8 +208,8 @@ def test_profile_explain_and_lists(app_env, dbs):
     assert set(honour_red[0]["排名"]) == {1, 2, 3} and list(honour_red[1]["排名"]) == [6, 5, 4]
 
 
-def test_english_keeps_the_page_choices(app_env):
-    at = ranking_page()
+def english_keeps_the_page_choices(at: AppTest) -> None:
+    """(After test_grid_type_filter_then_english's choices, in its session.)"""
     at.selectbox(key="rk_level").set_value("community").run()
     at.segmented_control(key="rk_mode").set_value("previous").run()
     at.segmented_control(key="lang").set_value("en").run()

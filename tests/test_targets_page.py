@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_support import small_database
+from app_support import app_test
+from conftest import copy_db
 from streamlit.testing.v1 import AppTest
 
 from gridboard import ui
@@ -20,8 +21,9 @@ TIMEOUT = 60
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return small_database(tmp_path_factory.mktemp("targets") / "page.duckdb", config.load().now())
+def db(small_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the session's small county (the same small_database(now) this module built itself)."""
+    return copy_db(small_db_file, tmp_path_factory.mktemp("targets"), "page.duckdb")
 
 
 @pytest.fixture
@@ -35,7 +37,7 @@ def cfg(db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def open_targets(user: auth.User) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = app_test(APP, TIMEOUT)
     at.session_state[ui.USER_KEY] = user
     at.run()
     at.switch_page("pages/targets.py").run()

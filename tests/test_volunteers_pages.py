@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from app_support import app_test
 from conftest import copy_db
 from streamlit.testing.v1 import AppTest
 
@@ -40,7 +41,7 @@ def app_env(page_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
 
 
 def open_page(path: str, **query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = app_test(APP, TIMEOUT)
     for key, value in query.items():
         at.query_params[key] = value
     at.run()
@@ -93,7 +94,7 @@ def test_volunteer_tiles_equal_the_library(app_env):
 def test_staff_see_masked_names_and_leaders_full_names(app_env, monkeypatch):
     monkeypatch.delenv("GRIDBOARD_AUTH")
     for name, masked in (("staff", True), ("leader", False)):
-        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        at = app_test(APP, TIMEOUT)
         at.run()
         at.text_input(key="login_name").input(name)
         at.text_input(key="login_password").input(auth.DEMO_PASSWORD)
@@ -167,7 +168,7 @@ def test_profile_search_and_unknown_unit(app_env):
                                              ("pages/economy.py", "Collective economy"),
                                              ("pages/profile.py", "Unit profile")])
 def test_pages_in_english(app_env, path, title):
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = app_test(APP, TIMEOUT)
     at.query_params["unit"] = "T2V1"
     at.session_state["lang"] = "en"  # English from the first run (the switch itself is tested with the overview)
     at.switch_page(path).run()  # the first run already on the page: no Chinese widget state carried over
