@@ -38,10 +38,9 @@ def env(wall_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def wall(query: dict[str, str] | None = None) -> AppTest:
+    """The wall opened by its URL, as a wall screen does (the first run already on the page)."""
     at = app_test(APP, TIMEOUT)
     at.query_params.update(query or {})
-    at.run()
-    assert not at.exception, at.exception
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]

@@ -7,14 +7,13 @@ No timings here: speed is `python -m gridboard bench` (case_list_page, case_list
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
+import agg_support
 import pytest
 from conftest import REAL_DATA
 
 from gridboard.core import periods
 from gridboard.db import aggregates, queries, store
-from gridboard.demo import county
 from gridboard.metrics import drill, engine, kpi_cases
 
 AS_OF = dt.datetime(2025, 11, 23, 14, 37)
@@ -23,8 +22,10 @@ OUTLINE = REAL_DATA / "china_geo_datav" / "370831.geojson"
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory):
-    path: Path = tmp_path_factory.mktemp("pages") / "county.duckdb"
-    county.build_file(path, cases=3000, seed=5, as_of=AS_OF, outline=OUTLINE)
+    """The run's shared demo county (agg_support: 3,000 cases, seed 7, the real outline, as of
+    AS_OF; built once per test run, ~6 s), a copy of this module's own."""
+    template, _ = agg_support.demo_county(tmp_path_factory, as_of=AS_OF, outline=OUTLINE)
+    path = agg_support.module_copy(template, tmp_path_factory.mktemp("pages"))
     con = store.connect(path, read_only=True)
     yield con
     con.close()

@@ -70,10 +70,9 @@ def tiles(at: AppTest) -> dict[str, str]:
 KPI_PAGES = {"scorecard", "closure", "response", "why"}
 
 
-def test_every_page_renders_without_exception(app_env):
+def every_page_renders_without_exception(at: AppTest) -> None:
     """Every other page of the registry opened in turn from one started session (as a user moves
     through the menu); each page's exception or error box is collected, then all are reported."""
-    at = started()
     failed: dict[str, object] = {}
     for spec in [s for s in ui.PAGES if s.url_path not in KPI_PAGES]:
         at.switch_page(spec.path).run()
@@ -82,8 +81,13 @@ def test_every_page_renders_without_exception(app_env):
     assert not failed, failed
 
 
-def test_overview_tiles_show_the_engine_numbers(app_env):
+def test_overview_tiles_show_the_engine_numbers_then_every_page_renders(app_env):
     at = started()
+    overview_tiles_show_the_engine_numbers(at, app_env)
+    every_page_renders_without_exception(at)
+
+
+def overview_tiles_show_the_engine_numbers(at: AppTest, app_env: Path) -> None:
     f = at.session_state[ui.FILTERS_KEY]
     assert f.preset == periods.DEFAULT_PRESET
     assert (f.end - f.start).days == 30
