@@ -12,6 +12,11 @@ file in one process, and a module that writes must not change another's numbers.
   small_db_file   browser_support.small_database(now)    -> small_db (a copy per test)
   people_db_file  test_volunteers.people_database(now)   (small county + volunteers, economy)
 
+Servers. `small_server` (the small county, read-only modules) and `live_server` (the API's live
+server, test_api_server.Live, for the modules that post to it and check only what they add) run
+once per session (per xdist worker); a module whose server differs (a first start, a wall
+county, a written file) starts its own.
+
 Browser. `browser` is one headless Chromium per module; `new_page(size)` opens a page in a new
 context; `signed_in(role, path, size, lang)` opens `path` by its URL, logs in through the form as
 the demo account of `role` and switches the language; with keep=True the signed-in page is kept
@@ -164,6 +169,26 @@ def small_server(small_db_file: Path, tmp_path_factory: pytest.TempPathFactory) 
     the modules that only read (test_kpi_browser.py, test_ranking_browser.py)."""
     folder = tmp_path_factory.mktemp("small_server")
     with bs.serve(folder, copy_db(small_db_file, folder)) as server:
+        yield server
+
+
+LIVE_KIOSK = "server-browser-test"  # the live server's wall token (test_server_browser.py)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One `streamlit run server.py` per session (per xdist worker) with the API on, for the modules
+    that talk to it over HTTP and only add what they check (test_api_server.py,
+    test_access_server.py, test_server_browser.py): test_api_server.Live on a small county with
+    its accounts and tokens, a session key file (GRIDBOARD_SESSION_KEY) and a kiosk token."""
+    from test_api_server import Live
+
+    tmp = tmp_path_factory.mktemp("live")
+    server = Live(tmp)
+    server.env["GRIDBOARD_SESSION_KEY"] = str(tmp / "session.key")
+    server.cfg.write_text(f'kiosk_token = "{LIVE_KIOSK}"\nstale_after_minutes = 600\n'
+                          + server.cfg.read_text(encoding="utf-8"), encoding="utf-8")
+    with server.serve():
         yield server
 
 

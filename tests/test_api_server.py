@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import io
 import json
 import os
 import subprocess
@@ -19,6 +20,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from browser_support import ROOT, small_database, streamlit_server
@@ -85,10 +87,22 @@ class Live:
         return self.api("GET", "/api/v1/health")[1]
 
     def cli(self, *args: str, server: bool = False) -> subprocess.CompletedProcess[str]:
+        """`python -m gridboard ARGS` in a process of its own (where the process boundary is the point)."""
         extra = ["--server", self.url, "--token", self.analyst] if server else []
         env = {**os.environ, **self.env}
         return subprocess.run([sys.executable, "-m", "gridboard", *args, *extra], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=300)
+
+    def cli_here(self, *args: str, server: bool = False) -> subprocess.CompletedProcess[str]:
+        """The same command through gridboard.cli.main in this process (its exit code, stdout and
+        stderr), with this server's environment: no interpreter start where the process is not the point."""
+        from gridboard import cli
+
+        extra = ["--server", self.url, "--token", self.analyst] if server else []
+        out, err = io.StringIO(), io.StringIO()
+        with mock.patch.dict(os.environ, self.env), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.main([*args, *extra])
+        return subprocess.CompletedProcess(["gridboard", *args, *extra], code, out.getvalue(), err.getvalue())
 
 
 def wait_for(condition, timeout: float = 120, every: float = 0.2):
@@ -103,10 +117,10 @@ def wait_for(condition, timeout: float = 120, every: float = 0.2):
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    server = Live(tmp_path_factory.mktemp("api"))
-    with server.serve():
-        yield server
+def live(live_server: Live) -> Live:
+    """The session's live server (tests/conftest.py), shared with test_access_server.py and
+    test_server_browser.py: checks here compare with the state before them, not with an empty log."""
+    return live_server
 
 
 def test_health_needs_no_token_and_shows_nothing_personal(live):
@@ -154,9 +168,12 @@ def test_real_la311_export_through_the_api(live):
     # rejected (issue #15); rows without one go to the town's 未划分
     placed = [r for r in kept if r["ncname"].strip()]
     blank = len(kept) - len(placed)
+    # never beside the towns: refused for the parent, whatever the rows (the file's first 20 lines here;
+    # the whole export is posted twice below, not three times)
+    head = b"".join(LA311.read_bytes().splitlines(keepends=True)[:20])
     status, report, _ = live.api("POST", "/api/v1/ingest?table=cases&mapping=la311&add_units_under=C",
-                                 live.analyst, file=(LA311.name, LA311.read_bytes()))
-    assert status == 422 and "新单位只能建在镇街或社区/村之下" in report["error"]  # never beside the towns
+                                 live.analyst, file=(LA311.name, head))
+    assert status == 422 and "新单位只能建在镇街或社区/村之下" in report["error"]
     path = "/api/v1/ingest?table=cases&mapping=la311&add_units_under=T1"
     status, report, _ = live.api("POST", path, live.analyst, file=(LA311.name, LA311.read_bytes()))
     assert status == 200, report
@@ -215,12 +232,12 @@ def test_cli_through_the_server_and_the_held_database_hint(live):
     assert f"--server {live.url} --token TOKEN" in held.stderr and "token create --user NAME" in held.stderr
     sample = live.tmp / "cli.csv"
     sample.write_text("case_id,unit_id,reported_at\nCLI1,T1C1G1,2026-11-03 10:00:00\n", encoding="utf-8")
-    done = live.cli("ingest", "--table", "cases", str(sample), "--json", server=True)
+    done = live.cli_here("ingest", "--table", "cases", str(sample), "--json", server=True)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["inserted"] == 1
     status, body, _ = live.api("GET", f"/api/v1/kpis?as_of={AS_OF}&by=town&unit=C", live.leader)
     assert status == 200 and [r["group_id"] for r in body] == ["T1", "T2"]
-    feed = live.cli("feed", "--rate", "500", "--every", "0", "--ticks", "2", server=True)
+    feed = live.cli_here("feed", "--rate", "500", "--every", "0", "--ticks", "2", server=True)
     assert feed.returncode == 0, feed.stderr
     ticks = feed.stdout.splitlines()
     assert len(ticks) == 2 and all(t.startswith("new ") for t in ticks)
@@ -253,9 +270,9 @@ def test_clean_stop_with_files_queued_then_restart_loads_them_and_kpis_match(tmp
     assert loaded == 60_000 * (3 - len(left))  # whole files only
     with server.serve("second.log"):
         wait_for(lambda: not list(server.inbox.glob("*.done")) and server.health()["queue"] == 0)
-        remote = server.cli("kpis", "--json", "--as-of", AS_OF, "--by", "town", server=True)
+        remote = server.cli_here("kpis", "--json", "--as-of", AS_OF, "--by", "town", server=True)
         assert remote.returncode == 0, remote.stderr
-    local = server.cli("kpis", "--json", "--as-of", AS_OF, "--by", "town")
+    local = server.cli_here("kpis", "--json", "--as-of", AS_OF, "--by", "town")
     assert local.returncode == 0, local.stderr
     assert remote.stdout == local.stdout  # the same bytes
     con = store.connect(server.db, read_only=True)
