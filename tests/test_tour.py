@@ -1,108 +1,28 @@
-"""A tour of every page as each role, in both languages, at 1920×1080 and 1366×768 (issue #15): what a
-user reads never contains None / nan / NaT, Chinese mode has no "pp" and none of Streamlit's own
-English widget texts, English mode has no Chinese outside data values (unit names, case titles,
-departments, volunteers' names and teams, the Chinese bulletin document itself), and every tile
-shows its whole value (scrollWidth ≤ clientWidth of the value and what is inside it).
+"""The tour of every page as the admin (who sees them all), in both languages, at 1920×1080 and
+1366×768 (issue #15): no None / nan / NaT, no mixed language, every tile whole (tests/tour_support.py
+says what each check reads). The other roles tour the pages whose content depends on the role in
+tests/test_tour_roles.py: the two files run on different workers.
 
-One server on a small demo county (realistic names, money and volumes), one login per role; the
-pages are visited through the sidebar, each checked at both sizes (the viewport changes, the
-script does not rerun); the language changes once per role.
+One server on a small demo county (realistic names, money and volumes), one login; the pages are
+visited through the sidebar, each checked at both sizes (the viewport changes, the script does not
+rerun); the language changes once. A screenshot of every page at both sizes for a person to look at.
 """
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
-import duckdb
 import pytest
-from browser_support import CHROMIUM, goto, log_in, navigate, no_exception, open_page, painted, serve, settle, shoot
-
-from gridboard import ui
-from gridboard.core import config
-from gridboard.core.strings.taxonomy import TERMS_EN
+from browser_support import CHROMIUM, serve
+from tour_support import build_county, run_tour
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (apt-get install chromium)"),
 ]
 
-ROLES = ("leader", "staff", "analyst", "admin")
-SIZES = ("1920x1080", "1366x768")
-CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff60]+")
-MISSING = re.compile(r"\b(None|nan|NaN|NaT)\b")
-PP = re.compile(r"\bpp\b")
-MASKED_NAME = re.compile(r"[\u3400-\u9fff]\*+[\u3400-\u9fff]*")  # a volunteer's name as shown (郭*娟)
-# Streamlit's own English (file uploader, date picker, selectbox, text input, data grid toolbar)
-WIDGET_ENGLISH = re.compile(r"Browse files|Drag and drop|per file|Press Enter|No results|Choose an? option|"
-                            r"Select (a )?date|Upload\b|Clear all|Show password|Hide password|YYYY|Download as CSV|"
-                            r"View \d+ more|View less")
-
-# Visible text a person reads: text nodes that are rendered, minus icon ligatures (their names are
-# not text) and text replaced by CSS (font-size 0); the data grid's accessible table; chart text
-# (plotly's SVG, and the wall's charts drawn as SVG images).
-VISIBLE_TEXT = """() => {
-    const parts = [];
-    const root = document.querySelector('[data-testid="stApp"]');
-    const skip = '[data-testid="stIconMaterial"], article.gb-bulletin, style, script, noscript';
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-        const el = n.parentElement;
-        if (!el || el.closest(skip) || el.closest('svg')) continue;
-        if (el.closest('a[href="#main"], a[href^="#"][class*="skip" i]')) continue;
-        if (!el.checkVisibility({visibilityProperty: true, opacityProperty: false})) continue;
-        if (parseFloat(getComputedStyle(el).fontSize) === 0) continue;  // text replaced by CSS
-        const text = n.textContent.trim();
-        if (text) parts.push(text);
-    }
-    for (const cell of root.querySelectorAll('[data-testid="stDataFrame"] table th, [data-testid="stDataFrame"] table td'))
-        parts.push(cell.textContent.trim());
-    for (const img of root.querySelectorAll('img[src^="data:image/svg+xml;base64,"]')) {  // the wall's charts
-        const bytes = Uint8Array.from(atob(img.src.split(',')[1]), c => c.charCodeAt(0));
-        const svg = new DOMParser().parseFromString(new TextDecoder().decode(bytes), 'image/svg+xml');
-        for (const t of svg.querySelectorAll('text')) parts.push(t.textContent.trim());
-    }
-    for (const t of root.querySelectorAll('svg text')) {
-        if (t.textContent.trim()) parts.push(t.textContent.trim());
-    }
-    return parts.join('\\n');
-}"""
-
-# Every tile value shown whole: the value element and everything inside it.
-CLIPPED_TILES = """() => {
-    const out = [];
-    for (const v of document.querySelectorAll('[data-testid="stMetricValue"]')) {
-        if (!v.checkVisibility()) continue;
-        for (const e of [v, ...v.querySelectorAll('*')]) {
-            if (e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0) { out.push(v.innerText.trim()); break; }
-        }
-    }
-    return out;
-}"""
-
 
 @pytest.fixture(scope="module")
-def county(tmp_path_factory) -> tuple[Path, list[str]]:
-    """A demo county of 4,000 cases (its economy, volunteers and 10,000 units are full size) and the
-    data values that may be Chinese in English mode."""
-    from gridboard.demo import county as demo
-
-    folder = tmp_path_factory.mktemp("tour")
-    cfg = config.load()
-    outline = Path(str(cfg["county_outline"]))
-    path = folder / "tour.duckdb"
-    demo.build_file(path, cases=4000, seed=7, as_of=cfg.now(),
-                    outline=outline if outline.is_absolute() else config.PROJECT_ROOT / outline)
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        values = {r[0] for sql in (
-            "SELECT name FROM units", "SELECT DISTINCT title FROM cases", "SELECT DISTINCT department FROM cases",
-            "SELECT DISTINCT subcategory FROM cases", "SELECT DISTINCT name FROM volunteers",
-            "SELECT DISTINCT team FROM volunteers",
-        ) for r in con.execute(sql).fetchall() if r[0]}
-    finally:
-        con.close()
-    return path, sorted(values, key=len, reverse=True)
+def county(tmp_path_factory):
+    return build_county(tmp_path_factory.mktemp("tour"))
 
 
 @pytest.fixture(scope="module")
@@ -112,77 +32,6 @@ def server(county, tmp_path_factory):
         yield running
 
 
-def visible_text(page) -> str:
-    return page.evaluate(VISIBLE_TEXT)
-
-
-def without_data(text: str, values: list[str]) -> str:
-    """`text` with the data values (longest first) and the language switch's 中文 taken out."""
-    lines = []
-    for line in text.split("\n"):
-        if not CJK.search(line):
-            lines.append(line)
-            continue
-        for value in values:
-            if value in line:
-                line = line.replace(value, " ")
-                if not CJK.search(line):
-                    break
-        lines.append(line)
-    return MASKED_NAME.sub(" ", "\n".join(lines).replace("中文", " "))
-
-
-def check(page, where: str, lang: str, values: list[str], problems: list[str]) -> None:
-    no_exception(page, where)
-    text = visible_text(page)
-    if "[data-testid=" in text:
-        text = ""
-    for m in MISSING.finditer(text):
-        problems.append(f"{where}: {m.group(0)!r} in …{text[max(0, m.start() - 60):m.end() + 30]!r}")
-    if lang == "zh":
-        for m in PP.finditer(text):
-            problems.append(f"{where}: 'pp' in …{text[max(0, m.start() - 40):m.end() + 10]!r}")
-        for m in WIDGET_ENGLISH.finditer(text):
-            problems.append(f"{where}: widget English {m.group(0)!r}")
-    else:
-        rest = without_data(text, values)
-        blob = "\n".join(values)
-        for m in CJK.finditer(rest):
-            if m.group(0) in blob and m.group(0) not in TERMS_EN:  # in a data value (the wall shortens titles)
-                continue
-            problems.append(f"{where}: Chinese {m.group(0)!r} in …{rest[max(0, m.start() - 40):m.end() + 20]!r}")
-    for value in page.evaluate(CLIPPED_TILES):
-        problems.append(f"{where}: tile cut {value!r}")
-
-
-def tour(page, server, role: str, lang: str, values: list[str], problems: list[str]) -> None:
-    specs = [s for s in ui.visible_pages(role) if s.menu]
-    wall = [s for s in specs if s.url_path == "bigscreen"]
-    for spec in [s for s in specs if s.url_path != "bigscreen"] + wall:  # the wall hides the menu: last
-        if spec.url_path == "bigscreen":
-            goto(page, server, "bigscreen", "?lang=en" if lang == "en" else "")
-        else:
-            navigate(page, spec.title(lang))
-        for size in SIZES:
-            width, height = (int(x) for x in size.split("x"))
-            page.set_viewport_size({"width": width, "height": height})
-            painted(page)
-            settle(page)
-            where = f"{role} {lang} {size} /{spec.url_path}"
-            check(page, where, lang, values, problems)
-            if role == "admin":  # every page once (admin sees them all) for a person to look at
-                shoot(page, f"tour_{role}_{lang}_{spec.url_path}_{size}")
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_tour(browser, server, county, role):
-    values = county[1]
-    problems: list[str] = []
-    page = open_page(browser, server, "1920x1080")
-    goto(page, server)
-    log_in(page, role)
-    tour(page, server, role, "zh", values, problems)
-    goto(page, server, "", "?lang=en")  # the cookie keeps the login; the URL sets the language
-    tour(page, server, role, "en", values, problems)
-    page.context.close()
+def test_tour_every_page_as_admin(browser, server, county):
+    problems = run_tour(browser, server, county[1], "admin", every_page=True)
     assert not problems, "\n".join(problems[:80]) + f"\n({len(problems)} problems)"

@@ -1,0 +1,48 @@
+"""The tour as the leader, the staff and the analyst (issue #15's "as each role"), in both languages,
+at 1920×1080 and 1366×768: each role's home page (its menu) and every page whose content depends on
+the role (the page's script reads it: weights and targets that only some roles may save, volunteers'
+names masked by role, links to pages a role may open, the wall's way home). The pages that show
+every role the same content are toured as the admin in tests/test_tour.py; the checks are
+tests/tour_support.py's.
+"""
+
+from __future__ import annotations
+
+import pytest
+from browser_support import CHROMIUM, serve
+from tour_support import build_county, reads_role, run_tour, tour_pages
+
+from gridboard import ui
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (apt-get install chromium)"),
+]
+
+
+def test_the_role_dependent_pages_are_the_ones_whose_script_reads_the_role():
+    """The split is read from the page scripts, so a page that starts to depend on the role joins the
+    role tour by itself; today these are the pages below (and no page the admin tour alone covers)."""
+    assert sorted(s.url_path for s in ui.PAGES if s.menu and reads_role(s)) == [
+        "bigscreen", "economy", "ranking", "targets", "volunteers"]
+    assert [s.url_path for s in tour_pages("leader", every_page=False)] == [
+        "overview", "ranking", "volunteers", "economy", "targets", "bigscreen"]
+    assert [s.url_path for s in tour_pages("analyst", every_page=False)] == [
+        "overview", "ranking", "volunteers", "economy"]
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory):
+    return build_county(tmp_path_factory.mktemp("tour_roles"))
+
+
+@pytest.fixture(scope="module")
+def server(county, tmp_path_factory):
+    with serve(tmp_path_factory.mktemp("tour_roles_server"), county[0], "demo_feed = false\n") as running:
+        yield running
+
+
+@pytest.mark.parametrize("role", ["leader", "staff", "analyst"])
+def test_tour_as_role(browser, server, county, role):
+    problems = run_tour(browser, server, county[1], role, every_page=False)
+    assert not problems, "\n".join(problems[:80]) + f"\n({len(problems)} problems)"
