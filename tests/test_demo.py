@@ -1,6 +1,9 @@
 """The demo county: tree, boundaries, case contract, backlog, determinism, volunteers, economy, CLI.
 
-Small builds (3,000 cases) in a temporary folder; three builds in all, shared per module.
+Small builds (3,000 cases): the run's shared demo county (agg_support.demo_county, also read by
+test_aggregates, test_drill_sums and test_aggregates_bench; this module reads its own copy) and one
+more build of the same seed for determinism; one 400,000-case build through the CLI, in-process
+(several row groups: that size is what the time-order test is about).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import duckdb
 import numpy as np
 import pytest
 import shapely
+from agg_support import AS_OF, CASES, OUTLINE, SEED, demo_county, fast_reads, module_copy
 from conftest import REAL_DATA
 
 from gridboard import cli
@@ -23,22 +27,18 @@ from gridboard.db import store
 from gridboard.demo import county, geo
 from gridboard.metrics import engine
 
-AS_OF = dt.datetime(2025, 11, 23, 14, 37)
-CASES = 3000
-OUTLINE = REAL_DATA / "china_geo_datav" / "370831.geojson"
 TOWNS_CSV = REAL_DATA / "china_admin_codes" / "sishui_zhucheng_towns_subset.csv"
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, county.DemoSummary]:
-    path = tmp_path_factory.mktemp("demo") / "county.duckdb"
-    summary = county.build_file(path, cases=CASES, seed=7, as_of=AS_OF, outline=OUTLINE)
-    return path, summary
+    template, summary = demo_county(tmp_path_factory, cases=CASES, seed=SEED, as_of=AS_OF, outline=OUTLINE)
+    return module_copy(template, tmp_path_factory.mktemp("demo")), summary
 
 
 @pytest.fixture(scope="module")
 def con(built: tuple[Path, county.DemoSummary]) -> duckdb.DuckDBPyConnection:
-    c = store.connect(built[0], read_only=True)
+    c = fast_reads(store.connect(built[0], read_only=True))
     yield c
     c.close()
 
@@ -271,7 +271,7 @@ def test_metric_engine_reads_sensible_numbers(con):
 
 def test_same_seed_gives_identical_data(con, tmp_path):
     again = tmp_path / "again.duckdb"
-    county.build_file(again, cases=CASES, seed=7, as_of=AS_OF, outline=OUTLINE)
+    county.build_file(again, cases=CASES, seed=SEED, as_of=AS_OF, outline=OUTLINE)
     c2 = store.connect(again, read_only=True)
     try:
         assert fingerprint(c2) == fingerprint(con)
