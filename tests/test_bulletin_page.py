@@ -39,9 +39,7 @@ def app_env(page_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
 
 def opened() -> AppTest:
     at = app_test(APP, 120)
-    at.run()
-    assert not at.exception, at.exception
-    at.switch_page(PAGE).run()
+    at.switch_page(PAGE).run()  # opened by its URL: app.py's first run already on the page
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     return at

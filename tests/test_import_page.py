@@ -54,8 +54,8 @@ def recent(hours: float) -> str:
 
 
 def open_page() -> AppTest:
+    """The page opened by its URL (app.py's first run already on it)."""
     at = app_test(APP, TIMEOUT)
-    at.run()
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
     assert at.title[0].value == "数据导入"

@@ -42,9 +42,8 @@ def app_env(kpi_db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def open_page(path: str) -> AppTest:
+    """The page opened by its URL (app.py's first run already on it, as a bookmarked link)."""
     at = app_test(APP, TIMEOUT)
-    at.run()
-    assert not at.exception, at.exception
     at.switch_page(path).run()
     assert not at.exception, at.exception
     return at

@@ -45,8 +45,7 @@ def ranking_page(user: auth.User | None = None) -> AppTest:
     at = app_test(APP, TIMEOUT)
     if user is not None:
         at.session_state[ui.USER_KEY] = user
-    at.run()
-    at.switch_page(PAGE).run()
+    at.switch_page(PAGE).run()  # opened by its URL: app.py's first run already on the page
     assert not at.exception, at.exception
     assert at.title[0].value == "网格排名"
     return at

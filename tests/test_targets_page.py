@@ -39,8 +39,7 @@ def cfg(db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def open_targets(user: auth.User) -> AppTest:
     at = app_test(APP, TIMEOUT)
     at.session_state[ui.USER_KEY] = user
-    at.run()
-    at.switch_page("pages/targets.py").run()
+    at.switch_page("pages/targets.py").run()  # opened by its URL: app.py's first run already on it
     assert not at.exception, at.exception
     return at
 

@@ -44,9 +44,7 @@ def open_page(path: str, **query: str) -> AppTest:
     at = app_test(APP, TIMEOUT)
     for key, value in query.items():
         at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    at.switch_page(path).run()
+    at.switch_page(path).run()  # opened by its URL: app.py's first run already on the page
     assert not at.exception, at.exception
     return at
 
