@@ -8,6 +8,8 @@ demo county for every preset with its 环比 and 同比 periods, every ranking l
 level; while the end of a period moves minute by minute (only the touched groups are scanned again);
 across an as_of that passes a response time; on a read-only connection (nothing stored); and after
 an ingest (the old version's rows dropped). No timings here: speed is `python -m gridboard bench`.
+The county is the run's shared one (agg_support.demo_county), each test on its own copy, and the
+connections run on one DuckDB thread (agg_support.fast_reads: small, planning-bound queries).
 """
 
 from __future__ import annotations
@@ -16,17 +18,14 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import REAL_DATA
+from agg_support import AS_OF, demo_county, fast_reads, module_copy
 
 from gridboard.core import periods
 from gridboard.db import aggregates, queries, store
-from gridboard.demo import county
 from gridboard.ingest import pipeline
 from gridboard.metrics import engine, fast, memo
 from gridboard.ranking import gridindex
 
-AS_OF = dt.datetime(2025, 11, 23, 14, 37)
-OUTLINE = REAL_DATA / "china_geo_datav" / "370831.geojson"
 LEVELS = ("town", "community", "grid")
 
 
@@ -51,16 +50,14 @@ def check(con, monkeypatch, level, **kw) -> gridindex.IndexInputs:
 
 @pytest.fixture(scope="module")
 def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("memo") / "county.duckdb"
-    county.build_file(path, cases=4000, seed=23, as_of=AS_OF, outline=OUTLINE)
-    return path
+    return module_copy(demo_county(tmp_path_factory)[0], tmp_path_factory.mktemp("memo"))
 
 
 @pytest.fixture
 def con(demo_path: Path, tmp_path: Path):
     path = tmp_path / "copy.duckdb"
     path.write_bytes(demo_path.read_bytes())
-    c = store.connect(path)
+    c = fast_reads(store.connect(path))
     yield c
     c.close()
 
@@ -127,7 +124,7 @@ def test_an_as_of_past_a_response_time_is_not_answered_from_the_memo(con, monkey
 
 
 def test_a_read_only_connection_stores_nothing(demo_path, monkeypatch):
-    ro = store.connect(demo_path, read_only=True)
+    ro = fast_reads(store.connect(demo_path, read_only=True))
     try:
         before = memo_rows(ro)
         p = periods.period("this_year", AS_OF)
@@ -168,11 +165,11 @@ def test_engine_breakdowns_through_the_memo_equal_raw(con, preset, monkeypatch):
     now = periods.period(preset, AS_OF)
     for p in (now, periods.previous(now)):
         for unit in (None, units["town"], units["community"]):
-            for _ in range(2):  # the second answer from the memo
-                assert engine.kpis(con, unit=unit, detail=True, **p.window()) == raw_engine(
-                    monkeypatch, engine.kpis, con, unit=unit, detail=True, **p.window())
+            want = raw_engine(monkeypatch, engine.kpis, con, unit=unit, detail=True, **p.window())
+            for _ in range(2):  # the second answer from the memo (the raw query is asked once)
+                assert engine.kpis(con, unit=unit, detail=True, **p.window()) == want
         for by in ("child", "town", "community", "grid", "category", "source", "week", "month"):
+            want = raw_engine(monkeypatch, engine.breakdown, con, by, detail=True, **p.window())
             for _ in range(2):
-                assert engine.breakdown(con, by, detail=True, **p.window()) == raw_engine(
-                    monkeypatch, engine.breakdown, con, by, detail=True, **p.window())
+                assert engine.breakdown(con, by, detail=True, **p.window()) == want
     assert memo_rows(con) > 0
