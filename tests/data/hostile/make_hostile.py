@@ -93,15 +93,20 @@ def _xlsx(parts: dict[str, str | bytes], extra: dict[str, bytes] | None = None) 
 ROWS = [["事件编号", "所属网格", "上报时间", "状态"], ["H1", "G1", "2024-05-01 08:00", "待处理"]]
 
 
+def _repeated_deflate(head: bytes, block: bytes, count: int, tail: bytes = b"") -> bytes:
+    """A raw deflate stream of head + block × count + tail, built without compressing count blocks:
+    `block` is compressed once by a fresh compressor ending in a full flush (byte-aligned, no
+    reference outside itself), so the same bytes stand for every copy."""
+    def alone(data: bytes, final: bool) -> bytes:
+        comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+        return comp.compress(data) + comp.flush(zlib.Z_FINISH if final else zlib.Z_FULL_FLUSH)
+    return alone(head, False) + alone(block, False) * count + alone(tail, True)
+
+
 def _bomb_part(size: int) -> bytes:
-    """A deflate stream of `size` bytes of one repeated XML-ish byte, built in chunks."""
-    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
-    out = [comp.compress(b"<sst>")]
+    """A deflate stream of "<sst>" and `size` bytes of one repeated XML-ish byte."""
     block = b"A" * (1 << 20)
-    for _ in range(size // len(block)):
-        out.append(comp.compress(block))
-    out.append(comp.flush())
-    return b"".join(out)
+    return _repeated_deflate(b"<sst>", block, size // len(block))
 
 
 def _raw_zip_member(name: str, raw_deflate: bytes, size: int, crc: int = 0) -> bytes:
@@ -213,11 +218,17 @@ def big(folder: Path) -> None:
     _put(folder, "xlsx_bomb_shared_strings.xlsx", _raw_zip_member("xl/sharedStrings.xml", bomb, size + 5, crc),
          c, "压缩炸弹")
     sheet = _sheet(ROWS).encode()
-    padded = sheet.replace(b"<sheetData>", b"<sheetData>" + b" " * (300 << 20), 1)
-    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
-    raw = comp.compress(padded) + comp.flush()
-    _put(folder, "xlsx_bomb_sheet.xlsx", _raw_zip_member("xl/worksheets/sheet1.xml", raw, len(padded),
-                                                         zlib.crc32(padded)), c, "压缩炸弹")
+    head, rest = sheet.split(b"<sheetData>", 1)
+    head += b"<sheetData>"
+    spaces, count = b" " * (1 << 20), 300  # 300 MB of spaces inside a real sheet
+    raw = _repeated_deflate(head, spaces, count, rest)
+    crc = zlib.crc32(head)
+    for _ in range(count):
+        crc = zlib.crc32(spaces, crc)
+    crc = zlib.crc32(rest, crc)
+    _put(folder, "xlsx_bomb_sheet.xlsx", _raw_zip_member("xl/worksheets/sheet1.xml", raw,
+                                                         len(head) + len(spaces) * count + len(rest), crc),
+         c, "压缩炸弹")
 
 
 def main(argv: list[str] | None = None) -> int:
