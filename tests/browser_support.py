@@ -221,9 +221,15 @@ def open_page(browser, server: Server, size: str = "1920x1080"):
     return page
 
 
+POLL_MS = 100  # how often a condition in the page is evaluated while waiting
+
+
 def settle(page, timeout_ms: int = TIMEOUT_MS) -> None:
-    """Wait until Streamlit is idle (see _IDLE): the run is over and everything it drew is painted."""
-    page.wait_for_function(_IDLE, timeout=timeout_ms)
+    """Wait until Streamlit is idle (see _IDLE): the run is over and everything it drew is painted.
+    Polled every POLL_MS rather than on every animation frame (Playwright's default): a frame loop
+    keeps the renderer and GPU process drawing for as long as the wait lasts, which on a loaded
+    machine was a large part of a browser test's CPU."""
+    page.wait_for_function(_IDLE, timeout=timeout_ms, polling=POLL_MS)
 
 
 def _run_over(payload: bytes | str) -> bool:
