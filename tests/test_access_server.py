@@ -13,7 +13,6 @@ import sys
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,13 +27,10 @@ SECURITY = {"x-frame-options": "SAMEORIGIN", "content-security-policy": "frame-a
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    tmp = tmp_path_factory.mktemp("access")
-    server = Live(tmp)
-    key = tmp / "session.key"
-    server.env["GRIDBOARD_SESSION_KEY"] = str(key)
-    with server.serve():
-        yield server
+def live(live_server: Live) -> Live:
+    """The session's live server (tests/conftest.py): its own session key file, the accounts of
+    test_api_server.Live."""
+    return live_server
 
 
 def call(url: str, method: str = "GET", cookie: str | None = None, data: bytes | None = None):
