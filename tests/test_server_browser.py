@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 
 import pytest
-from browser_support import CHROMIUM, SHOTS
+from browser_support import CHROMIUM, POLL_MS, SHOTS
+from conftest import LIVE_KIOSK
 from test_api_server import Live
 
 from gridboard.core import config
@@ -21,7 +21,7 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (apt-get install chromium)"),
 ]
 
-KIOSK = "server-browser-test"
+KIOSK = LIVE_KIOSK  # the session live server's wall token (tests/conftest.py)
 REFRESH_S = 5
 LOAD_MS = 120_000
 ONE_REFRESH_MS = (REFRESH_S * 2 + 10) * 1000  # a refresh period, the rerun, and a busy 2-core machine
@@ -32,12 +32,10 @@ RECEIVED, OPEN_NOW = 0, 2
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    server = Live(tmp_path_factory.mktemp("server-browser"))
-    server.cfg.write_text(f'kiosk_token = "{KIOSK}"\nstale_after_minutes = 600\n'
-                          + server.cfg.read_text(encoding="utf-8"), encoding="utf-8")
-    with server.serve():
-        yield server
+def live(live_server: Live) -> Live:
+    """The session's live server (tests/conftest.py, kiosk token KIOSK, stale after 600 minutes):
+    the tiles are compared with what they showed before this test's posts."""
+    return live_server
 
 
 def tile(page, n: int) -> int:
@@ -48,7 +46,7 @@ def wait_tile(page, n: int, expected: int) -> None:
     page.wait_for_function(
         "([sel, n, want]) => { const e = document.querySelectorAll(sel)[n];"
         " return e && Number(e.innerText.replace(/\\D/g, '')) === want; }",
-        arg=[VALUES, n, expected], timeout=ONE_REFRESH_MS)
+        arg=[VALUES, n, expected], timeout=ONE_REFRESH_MS, polling=POLL_MS)
 
 
 def fresh_cases(ids: list[str], now: dt.datetime) -> bytes:
