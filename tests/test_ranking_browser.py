@@ -9,7 +9,7 @@ Screenshots go to screenshots/ (git-ignored) or $GRIDBOARD_SCREENSHOTS for a per
 from __future__ import annotations
 
 import pytest
-from browser_support import CHROMIUM, TIMEOUT_MS, no_exception, rerun, scroll, settle, shoot
+from browser_support import CHROMIUM, POLL_MS, TIMEOUT_MS, no_exception, rerun, settle, shoot
 
 from gridboard.core import config, periods
 from gridboard.db import store
@@ -59,14 +59,14 @@ def first_is(page, name: str) -> None:
                          const row = t && t.querySelectorAll('[role="row"]')[1];
                          return !!row && [...row.querySelectorAll('[role="gridcell"]')]
                              .some(c => c.innerText.trim() === name); }""",
-            arg=name, timeout=TIMEOUT_MS,
+            arg=name, timeout=TIMEOUT_MS, polling=POLL_MS,
         )
     except Exception:  # noqa: BLE001  (say what the row shows instead)
         pytest.fail(f"first row is {first_row(page)}, not {name}")
 
 
 def open_ranking(signed_in):
-    page = signed_in("leader", "ranking")
+    page = signed_in("leader", "ranking", keep=True, by_url=True)  # one login: the second test loads the URL with its cookie
     page.get_by_role("heading", name="网格排名").first.wait_for()
     page.locator('[data-testid="stDataFrame"]').first.wait_for()
     settle(page)
@@ -81,11 +81,6 @@ def test_ranking_page_opens_on_a_direct_url(signed_in, server, expected):
     body = page.locator("body").inner_text()
     assert "参与排名" in body and "排行榜" in body and "红黑榜" in body
     shoot(page, "ranking_detail_1920x1080")
-    height = page.viewport_size["height"]
-    for i in (1, 2):  # the page, not the grid
-        scroll(page, height - 150)
-        shoot(page, f"ranking_detail_1920x1080_scrolled{i}")
-    scroll(page, -10_000)
     for tab in ("红黑榜", "差异分析", "计算方法"):
         page.get_by_role("tab", name=tab).click()  # tabs switch in the browser: no rerun
         settle(page)
