@@ -49,7 +49,7 @@ def click_cell(page, grid, row: int, x: float = 40) -> None:
 
 
 def test_drill_from_county_to_a_micro_grid_and_back(signed_in):
-    page = signed_in("leader", "closure")
+    page = signed_in("leader", "closure", keep=True, by_url=True)  # one login; each test a fresh session by URL
     page.get_by_role("heading", name="办结率").first.wait_for()
     assert crumbs(page) == ["测试县"]
     # sub-unit rows come sorted by id: T1 城关街道 first, then T1C1 幸福社区, T1C1G1, T1C1G1M1
@@ -70,7 +70,7 @@ def test_drill_from_county_to_a_micro_grid_and_back(signed_in):
 
 
 def test_a_clicked_number_opens_its_cases(signed_in):
-    page = signed_in("leader", "closure")
+    page = signed_in("leader", "closure", keep=True, by_url=True)  # one login; each test a fresh session by URL
     grid = units_table(page)
     width = grid.bounding_box()["width"]
     click_cell(page, grid, 0, x=width * 0.15)  # the 受理量 column of 城关街道
@@ -95,7 +95,7 @@ def test_a_clicked_number_opens_its_cases(signed_in):
 
 def test_a_clicked_bar_opens_its_cases(signed_in):
     """Chart clicks only happen in a browser: the funnel's top bar (reported) lists every case."""
-    page = signed_in("leader", "closure")
+    page = signed_in("leader", "closure", keep=True, by_url=True)  # one login; each test a fresh session by URL
     # the page's tabs rerun the script when one opens (st.tabs on_change="rerun": a tab's content runs
     # only when open); a bar clicked before that run ends could be replaced by the run's own chart
     with rerun(page):
