@@ -74,9 +74,6 @@ def test_bulletin_page_shows_the_a4_bulletin(signed_in, expected, size):
     box = page.locator(".gb-bulletin").bounding_box()
     assert box is not None and box["width"] <= 210 / 25.4 * 96 + 2  # not wider than A4
     shoot(page, f"bulletin_page_{size}")
-    page.locator(".gb-figure").first.scroll_into_view_if_needed()
-    shoot(page, f"bulletin_page_{size}_chart")
-    page.locator(".gb-bulletin h1").scroll_into_view_if_needed()  # the next test of this session starts at the top
 
 
 def test_downloads_and_the_printed_pdf(signed_in, browser, expected, tmp_path):
