@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from browser_support import (
     CHROMIUM,
+    POLL_MS,
     goto,
     log_in,
     no_exception,
@@ -41,7 +42,7 @@ def wait_query(page, **wanted: str | None) -> None:
     page.wait_for_function(
         """wanted => { const q = new URLSearchParams(location.search);
             return Object.entries(wanted).every(([k, v]) => v === null ? !q.has(k) : q.get(k) === v); }""",
-        arg={k: v for k, v in wanted.items()},
+        arg={k: v for k, v in wanted.items()}, polling=POLL_MS,
     )
 
 
