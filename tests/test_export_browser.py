@@ -62,7 +62,7 @@ def pdf_text(data: bytes) -> tuple[str, int]:
 @pytest.mark.parametrize("path", ["overview", "closure"])
 @pytest.mark.parametrize("size", ["1920x1080", "1366x768"])
 def test_printed_page_holds_every_row_and_no_sidebar(signed_in, path, size):
-    page = signed_in("leader", path, size)
+    page = signed_in("leader", path, size)  # a page of its own: print emulation does not carry over
     units_table_ready(page)
     no_exception(page, path)
     # on screen the printed copy takes no room and the grid shows ~10 rows
@@ -100,15 +100,16 @@ def test_printed_page_holds_every_row_and_no_sidebar(signed_in, path, size):
         page.emulate_media(media="screen")
 
 
-def test_chart_png_download(signed_in):
+def test_chart_png_and_excel_downloads(signed_in):
+    """The overview's chart PNG and its sub-unit table's Excel, downloaded from one page."""
     page = signed_in("leader", "overview")
     units_table_ready(page)
+    last = config.load().now().date().isoformat()
     button = page.locator(".stDownloadButton").filter(has_text="下载图片（PNG）").first
     button.scroll_into_view_if_needed()
     with page.expect_download(timeout=300_000) as info:
         button.click()
     download = info.value
-    last = config.load().now().date().isoformat()
     assert re.fullmatch(rf"印刷县_总览_每日受理与办结_\d{{4}}-\d{{2}}-\d{{2}}至{last}\.png", download.suggested_filename), \
         download.suggested_filename
     target = SHOTS / download.suggested_filename
@@ -120,16 +121,11 @@ def test_chart_png_download(signed_in):
     grey = image.convert("L")
     assert grey.crop((0, 0, w, 200)).getextrema()[0] < 80  # a dark title at the top
 
-
-def test_excel_download_has_title_rows_and_every_row(signed_in):
-    page = signed_in("leader", "overview")
-    units_table_ready(page)
     button = page.locator(".stDownloadButton").filter(has_text="下载 Excel").first
     button.scroll_into_view_if_needed()
     with page.expect_download(timeout=300_000) as info:
         button.click()
     download = info.value
-    last = config.load().now().date().isoformat()
     assert re.fullmatch(rf"印刷县_总览_分镇街指标_\d{{4}}-\d{{2}}-\d{{2}}至{last}\.xlsx", download.suggested_filename), \
         download.suggested_filename
     ws = openpyxl.load_workbook(io.BytesIO(download.path().read_bytes())).active
