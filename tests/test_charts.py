@@ -24,7 +24,7 @@ def test_trend_fills_missing_days_and_scales_rate_to_percent():
     assert list(closed.y) == [8, 0, 4]
     assert list(rate.y) == [80.0, None, 100.0]
     assert received.name == "受理量" and rate.name == "办结率"
-    assert fig.layout.paper_bgcolor == "rgba(0,0,0,0)"
+    assert fig.layout.template.layout.paper_bgcolor == "rgba(0,0,0,0)"  # the dashboard template: transparent
 
 
 def test_weekly_trend_buckets_start_on_monday():

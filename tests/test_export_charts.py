@@ -60,8 +60,9 @@ def test_dressed_figure_is_white_with_dark_text_title_unit_period_and_source(nam
     assert any("数据来源" in a["text"] for a in layout["annotations"])
     light = [c for c in font_colours(dressed) if isinstance(c, str) and (chart_export.luminance(c) or 0) > chart_export.LIGHT]
     assert light == [], light
-    # the screen figure itself is untouched (its dark dress stays on screen)
-    assert fig.layout.paper_bgcolor == "rgba(0,0,0,0)"
+    # the screen figure itself is untouched (its dark dress, from the dashboard's template, stays on screen)
+    assert fig.layout.paper_bgcolor is None and fig.layout.template.layout.paper_bgcolor == "rgba(0,0,0,0)"
+    assert fig.layout.template.layout.font.color == charts.TEXT
 
 
 def test_luminance():

@@ -114,6 +114,17 @@ def _darken_lines(fig: go.Figure) -> None:
             trace.connector.line.color = AXIS_LINE
 
 
+def _paper_axes(fig: go.Figure) -> None:
+    """Axis lines, grid and ticks for paper where the figure does not set its own: the screen's came
+    from the dashboard's template (charts.TEMPLATE), which the paper copy replaces."""
+    for axis in [*fig.select_xaxes(), *fig.select_yaxes()]:
+        for key, colour in _LINE_KEYS.items():
+            if key != "tickcolor" and axis[key] is None:
+                axis[key] = colour
+        if axis.tickfont.color is None:
+            axis.tickfont.color = INK_SOFT
+
+
 def print_figure(fig: go.Figure, caption: export.Caption, *, width: int = WIDTH) -> go.Figure:
     """A copy of `fig` dressed for paper: white, dark text, title (the caption's heading), subtitle
     (unit · period · as of) and the source line under the plot, at a fixed size."""
@@ -142,6 +153,7 @@ def print_figure(fig: go.Figure, caption: export.Caption, *, width: int = WIDTH)
     )
     if legend_room:
         out.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0})
+    _paper_axes(out)
     if out.layout.polar is not None and out.layout.polar.bgcolor is not None:
         out.update_polars(bgcolor="#ffffff")
     out.add_annotation(
