@@ -56,28 +56,40 @@ from gridboard.db import store  # noqa: E402
 
 # --- order: the long files first ---------------------------------------------------------------
 
-# Files that take long for their number of tests (a JVM, servers and browsers, large demo counties,
-# many subprocesses), longest first: CPU seconds of the test process and what it started, measured
-# here on 2026-11-28 one file at a time (~ where estimated from the same file's time in a full run).
-# xdist hands whole files to the workers in collection order; these go first, then every other
-# file by its number of tests (xdist's own rule, which alone put a long file with few tests last,
-# running by itself while the other worker idled). List a file here when it runs long.
+# Files that take long for their number of tests (a JVM, servers and browsers, demo counties, real
+# exports), longest first: CPU seconds of the test process and what it started, each file run alone
+# on 2026-11-29 under load 6–10 (the helpers' figures; ~ where estimated). xdist hands whole files to
+# the workers in collection order; these go first, then every other file by its number of tests
+# (xdist's own rule, which alone put a long file with few tests last, running by itself while the
+# other worker idled). List a file here when it runs long.
 LONG_FILES: tuple[str, ...] = (
-    "test_spark_equality.py",   # ~200: Spark's JVM and 16 queries on it
-    "test_tour.py",             # ~300: every page, four roles, two languages
-    "test_browser.py",          # 75: a first-start demo county and every page at two sizes
-    "test_bigscreen_browser.py",  # ~60: four servers, the wall at up to 3840×2160
-    "test_demo.py",             # ~50: a 400,000-case county through the CLI
-    "test_bulletin.py",         # ~45: a 20,000-case county, .docx and PNG charts, CLI runs
-    "test_safety_database.py",  # ~35: CLI runs and every page on broken files
-    "test_drill_sums.py",       # 32: every unit of a demo county, two paths
-    "test_hostile_files.py",    # ~28: big hostile files refused by CLI processes
-    "test_safety_crash.py",     # 27: five killed 200,000-row loads
-    "test_export_browser.py",   # ~25: pages printed to PDF, chart PNGs through kaleido
-    "test_aggregates_bench.py",  # 20: the bench command on a demo county
-    "test_loadtest.py",         # (new, not measured yet) three walls for 20 s and an import
-    "test_offline_start.py",    # (new, not measured yet) servers started under strace
+    "test_spark_equality.py",   # 87 (280 s wall): Spark's JVM and 16 queries on it
+    "test_browser.py",          # 240: a first-start demo county and every page
+    "test_tour.py",             # ~150: every page as the admin, two languages, two sizes
+    "test_tour_roles.py",       # ~150: three roles on their role-dependent pages
+    "test_bigscreen_browser.py",  # 191: three servers, the wall at up to 3840×2160
+    "test_export_browser.py",   # 137: pages printed to PDF, chart PNGs through kaleido
+    "test_aggregates.py",       # 114: 23 period windows × six unit levels, aggregates vs raw
+    "test_import_browser.py",   # 99: real exports uploaded, checked and loaded
+    "test_aggregates_memo.py",  # ~90: the memo against the raw engine
+    "test_url_state.py",        # 92: reloads and shared links
+    "test_ranking_browser.py",  # 77
+    "test_kpi_browser.py",      # 69
+    "test_economy_browser.py",  # 67
+    "test_access_server.py",    # 58
+    "test_api_server.py",       # 57 (204 s wall): the session's live server, real exports posted
+    "test_bulletin.py",         # 42: a 20,000-case county, .docx and PNG charts, a CLI run
     "test_import_english.py",   # ~45–85 (loaded): the import page in English, a real export loaded
+    "test_demo.py",             # ~31: a 400,000-case county through the CLI
+    "test_ranking_page.py",     # 37
+    "test_import_page.py",      # 37
+    "test_drill_sums.py",       # ~30: every unit of a demo county, two paths
+    "test_import_flood.py",     # 30: the Baltimore history file
+    "test_ingest_real.py",      # 30: the real exports imported
+    "test_aggregates_bench.py",  # ~28: the bench command on the shared demo county
+    "test_safety_crash.py",     # 20: five killed 50,000-row loads
+    "test_loadtest.py",         # 20: three walls and an import
+    "test_safety_database.py",  # 19: CLI runs and every page on broken files
 )
 
 
