@@ -11,8 +11,8 @@ rerun); the language changes once. A screenshot of every page at both sizes for 
 from __future__ import annotations
 
 import pytest
-from browser_support import CHROMIUM, serve
-from tour_support import build_county, run_tour
+from browser_support import CHROMIUM
+from tour_support import module_fixtures, run_tour
 
 pytestmark = [
     pytest.mark.browser,
@@ -20,16 +20,7 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def county(tmp_path_factory):
-    return build_county(tmp_path_factory.mktemp("tour"))
-
-
-@pytest.fixture(scope="module")
-def server(county, tmp_path_factory):
-    # no demo feed: new cases would bring titles the data-value list does not know
-    with serve(tmp_path_factory.mktemp("tour_server"), county[0], "demo_feed = false\n") as running:
-        yield running
+county, server = module_fixtures("tour")
 
 
 def test_tour_every_page_as_admin(browser, server, county):

@@ -9,8 +9,8 @@ tests/tour_support.py's.
 from __future__ import annotations
 
 import pytest
-from browser_support import CHROMIUM, serve
-from tour_support import build_county, reads_role, run_tour, tour_pages
+from browser_support import CHROMIUM
+from tour_support import module_fixtures, reads_role, run_tour, tour_pages
 
 from gridboard import ui
 
@@ -31,15 +31,7 @@ def test_the_role_dependent_pages_are_the_ones_whose_script_reads_the_role():
         "overview", "ranking", "volunteers", "economy"]
 
 
-@pytest.fixture(scope="module")
-def county(tmp_path_factory):
-    return build_county(tmp_path_factory.mktemp("tour_roles"))
-
-
-@pytest.fixture(scope="module")
-def server(county, tmp_path_factory):
-    with serve(tmp_path_factory.mktemp("tour_roles_server"), county[0], "demo_feed = false\n") as running:
-        yield running
+county, server = module_fixtures("tour_roles")
 
 
 @pytest.mark.parametrize("role", ["leader", "staff", "analyst"])

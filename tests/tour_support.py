@@ -13,7 +13,8 @@ import re
 from pathlib import Path
 
 import duckdb
-from browser_support import goto, log_in, navigate, no_exception, open_page, painted, settle, shoot
+import pytest
+from browser_support import goto, log_in, navigate, no_exception, open_page, painted, serve, settle, shoot
 
 from gridboard import ui
 from gridboard.core import config
@@ -168,6 +169,23 @@ def build_county(folder: Path) -> tuple[Path, list[str]]:
     finally:
         con.close()
     return path, sorted(values, key=len, reverse=True)
+
+
+def module_fixtures(name: str) -> tuple:
+    """A tour module's `county` and `server` fixtures (assign them at module level under those names):
+    its own county and a server on it without the demo feed (new cases would bring titles the
+    data-value list does not know)."""
+
+    @pytest.fixture(scope="module")
+    def county(tmp_path_factory):
+        return build_county(tmp_path_factory.mktemp(name))
+
+    @pytest.fixture(scope="module")
+    def server(county, tmp_path_factory):
+        with serve(tmp_path_factory.mktemp(f"{name}_server"), county[0], "demo_feed = false\n") as running:
+            yield running
+
+    return county, server
 
 
 def run_tour(browser, server, values: list[str], role: str, *, every_page: bool) -> list[str]:
