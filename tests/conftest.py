@@ -126,6 +126,19 @@ def empty_db_file(db_templates: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def metrics_fixture_db_file(db_templates: Path) -> Path:
+    """The hand-made cases of tests/data/metrics_fixture.sql, with the unit closure built."""
+    path = db_templates / "metrics_fixture.duckdb"
+    con = store.connect(path, create=True)
+    try:
+        con.execute((ROOT / "tests" / "data" / "metrics_fixture.sql").read_text(encoding="utf-8"))
+        store.rebuild_unit_closure(con)
+    finally:
+        con.close()
+    return path
+
+
+@pytest.fixture(scope="session")
 def small_db_file(db_templates: Path) -> Path:
     """The hand-made county of browser_support.small_database, cases up to the session's start."""
     return bs.small_database(db_templates / "small.duckdb", config.load().now())

@@ -14,7 +14,6 @@ from gridboard.core import catalog
 from gridboard.db import store
 from gridboard.metrics import drill, engine
 
-FIXTURE = Path(__file__).parent / "data" / "metrics_fixture.sql"
 START, END, AS_OF = dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 11), dt.datetime(2026, 3, 10, 12, 0)
 W = {"start": START, "end": END, "as_of": AS_OF}
 
@@ -37,11 +36,9 @@ COUNTS = {
 
 
 @pytest.fixture(scope="module")
-def con(empty_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The hand-made fixture loaded once for the module (its tests only read)."""
-    c = store.connect(copy_db(empty_db_file, tmp_path_factory.mktemp("drill")))
-    c.execute(FIXTURE.read_text(encoding="utf-8"))
-    store.rebuild_unit_closure(c)
+def con(metrics_fixture_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A copy of the session's hand-made fixture database for the module (its tests only read)."""
+    c = store.connect(copy_db(metrics_fixture_db_file, tmp_path_factory.mktemp("drill")))
     yield c
     c.close()
 

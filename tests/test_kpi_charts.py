@@ -16,16 +16,13 @@ from gridboard.db import store
 from gridboard.metrics import explain, kpi_views, scorecard
 from gridboard.render import charts_kpi, kpi_tables
 
-FIXTURE = Path(__file__).parent / "data" / "metrics_fixture.sql"
 AS_OF = dt.datetime(2026, 3, 10, 12, 0)
 
 
 @pytest.fixture(scope="module")
-def con(empty_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The hand-made fixture loaded once for the module (its tests only read)."""
-    c = store.connect(copy_db(empty_db_file, tmp_path_factory.mktemp("kpi_charts")))
-    c.execute(FIXTURE.read_text(encoding="utf-8"))
-    store.rebuild_unit_closure(c)
+def con(metrics_fixture_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A copy of the session's hand-made fixture database for the module (its tests only read)."""
+    c = store.connect(copy_db(metrics_fixture_db_file, tmp_path_factory.mktemp("kpi_charts")))
     yield c
     c.close()
 
