@@ -40,12 +40,32 @@ def units_table(page):
     return page.locator('[data-testid="stDataFrame"]').first
 
 
+# True when the viewport point (x, y) is on the data grid `el` (not on something above it).
+_ON_GRID = "(el, [x, y]) => { const hit = document.elementFromPoint(x, y); return !!hit && el.contains(hit); }"
+
+
+def _steady_box(page, grid) -> dict:
+    """The grid's box once it has stopped moving: an opening case panel scrolls itself into view a
+    few frames after the run (gridboard/ui/drill.py), and a click aimed before that scroll lands
+    beside the grid, where nothing reruns (seen once in CI: a 180 s wait for a run)."""
+    box = grid.bounding_box()
+    for _ in range(100):
+        page.wait_for_timeout(100)
+        again = grid.bounding_box()
+        if again == box:
+            break
+        box = again
+    return box
+
+
 def click_cell(page, grid, row: int, x: float = 40) -> None:
     """Click a cell of the data grid (a canvas: by position); the selection reruns the page."""
     grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
+    box = _steady_box(page, grid)
+    point = (box["x"] + x, box["y"] + ROW_PX * (row + 1) + ROW_PX / 2)
+    assert grid.evaluate(_ON_GRID, list(point)), (box, point)
     with rerun(page):
-        page.mouse.click(box["x"] + x, box["y"] + ROW_PX * (row + 1) + ROW_PX / 2)
+        page.mouse.click(*point)
 
 
 def test_drill_from_county_to_a_micro_grid_and_back(signed_in):
