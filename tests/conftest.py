@@ -175,17 +175,39 @@ def small_db(small_db_file: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """One headless Debian Chromium per browser test module (a launch takes a second; Playwright's
-    sync loop is then gone before the worker runs AppTest modules, which use asyncio themselves)."""
+def _playwright() -> Iterator[object]:
+    """Playwright's sync loop, one per browser test module (it is then gone before the worker runs
+    AppTest modules, which use asyncio themselves)."""
     if not bs.CHROMIUM.exists():
         pytest.skip(f"{bs.CHROMIUM} is missing (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(bs.CHROMIUM), args=bs.CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
+        yield pw
+
+
+def _launch(pw, args: list[str]) -> Iterator[object]:
+    chromium = pw.chromium.launch(executable_path=str(bs.CHROMIUM), args=args, headless=True)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture(scope="module")
+def browser(_playwright) -> Iterator[object]:
+    """One headless Debian Chromium per browser test module (a launch takes a second), without
+    WebGL (browser_support.NO_WEBGL)."""
+    yield from _launch(_playwright, bs.CHROMIUM_ARGS + bs.NO_WEBGL)
+
+
+@pytest.fixture(scope="module")
+def webgl_browser(_playwright) -> Iterator[object]:
+    """The same with WebGL, for the tests marked `webgl` (they check a map drawn)."""
+    yield from _launch(_playwright, bs.CHROMIUM_ARGS)
+
+
+def _browser_for(request: pytest.FixtureRequest) -> object:
+    """The module's Chromium with WebGL for a test marked `webgl`, else the one without."""
+    return request.getfixturevalue("webgl_browser" if request.node.get_closest_marker("webgl") else "browser")
 
 
 @pytest.fixture(scope="session")
@@ -218,9 +240,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
 
 @pytest.fixture
-def new_page(browser, server: bs.Server) -> Iterator[Callable[..., object]]:
+def new_page(request: pytest.FixtureRequest, server: bs.Server) -> Iterator[Callable[..., object]]:
     """new_page(size="1920x1080") → a page in a new context on the module's server (closed after)."""
     opened: list[object] = []
+    browser = _browser_for(request)
 
     def make(size: str = "1920x1080"):
         page = bs.open_page(browser, server, size)
@@ -233,15 +256,16 @@ def new_page(browser, server: bs.Server) -> Iterator[Callable[..., object]]:
 
 
 @pytest.fixture(scope="module")
-def _kept_pages() -> Iterator[dict[tuple[str, str, str], object]]:
-    kept: dict[tuple[str, str, str], object] = {}
+def _kept_pages() -> Iterator[dict[tuple[str, str, str, int], object]]:
+    kept: dict[tuple[str, str, str, int], object] = {}
     yield kept
     for page in kept.values():
-        page.context.close()
+        if not page.is_closed():  # a browser set up after this fixture is closed before it, its pages with it
+            page.context.close()
 
 
 @pytest.fixture
-def signed_in(browser, server: bs.Server, _kept_pages) -> Iterator[Callable[..., object]]:
+def signed_in(request: pytest.FixtureRequest, server: bs.Server, _kept_pages) -> Iterator[Callable[..., object]]:
     """signed_in(role="leader", path="", size="1920x1080", lang="zh", keep=False, by_url=False) → a
     page showing `path` (a url_path; "" = the role's home) signed in as `role`, settled.
 
@@ -251,10 +275,11 @@ def signed_in(browser, server: bs.Server, _kept_pages) -> Iterator[Callable[...,
     is reached by links), loads the URL in the kept browser context, whose session cookie signs the
     new session in without the form."""
     opened: list[object] = []
+    browser = _browser_for(request)
 
     def sign(role: str = "leader", path: str = "", size: str = "1920x1080", lang: str = "zh", *,
              keep: bool = False, by_url: bool = False):
-        key = (role, size, lang)
+        key = (role, size, lang, id(browser))
         page = _kept_pages.get(key) if keep else None
         title = _title(path, role, lang)
         if page is not None and not by_url and bs.can_navigate(page, title):

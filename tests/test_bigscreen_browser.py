@@ -259,6 +259,7 @@ def check_deadline_wall(page, wall: Wall) -> None:
     assert leaked == []
 
 
+@pytest.mark.webgl  # loaded() waits for the map drawn
 @pytest.mark.parametrize("size", list(SIZES))
 def test_the_chinese_wall_fits_each_screen_as_loaded(new_page, wall, size):
     """Loaded at each size (what a wall does): everything fits; at 1920×1080 the deadline wall's
@@ -270,6 +271,7 @@ def test_the_chinese_wall_fits_each_screen_as_loaded(new_page, wall, size):
         check_deadline_wall(page, wall)
 
 
+@pytest.mark.webgl  # loaded() waits for the map drawn
 def test_the_english_wall_fits_every_screen(new_page, wall):
     """The English labels (longer) at every size: loaded at 3840×2160, then the same page resized
     down to 1920×1080 and 1366×768 (the layout is CSS: zoom by the viewport, no script run)."""

@@ -79,6 +79,7 @@ def map_bands(page) -> dict[str, int]:
             return counts
 
 
+@pytest.mark.webgl  # the economy map's bands are counted in its pixels
 @pytest.mark.parametrize("path", list(PAGES))
 def test_page_opens(signed_in, path):
     size = "1920x1080"

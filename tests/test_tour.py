@@ -5,7 +5,9 @@ tests/test_tour_roles.py: the two files run on different workers.
 
 One server on a small demo county (realistic names, money and volumes), one login; the pages are
 visited through the sidebar, each checked at both sizes (the viewport changes, the script does not
-rerun); the language changes once. A screenshot of every page at both sizes for a person to look at.
+rerun); the language changes once. A screenshot of every page at both sizes for a person to look at
+(Chromium without WebGL, conftest's `browser`: the map panels are empty here; test_bigscreen_browser.py
+and test_economy_browser.py shoot the maps drawn).
 """
 
 from __future__ import annotations
