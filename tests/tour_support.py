@@ -134,7 +134,7 @@ def tour_pages(role: str, *, every_page: bool) -> list:
 
 def sizes_from(page) -> list[str]:
     """SIZES, the page's current one first: a page is checked at the size it opened in, then resized
-    once (a resize redraws everything, the WebGL maps for seconds on a software renderer)."""
+    once (a resize lays out and redraws the whole page)."""
     size = f"{page.viewport_size['width']}x{page.viewport_size['height']}"
     return [size, *(s for s in SIZES if s != size)] if size in SIZES else list(SIZES)
 
