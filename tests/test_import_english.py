@@ -139,6 +139,8 @@ def test_a_real_export_checked_and_loaded_in_english(signed_in, data_values):
     no_exception(page, "load")
     page.get_by_text("Import log (latest 20)").evaluate("e => e.scrollIntoView({block: 'start'})")
     painted(page)
+    # the log's grid fills its accessible table a moment after it is drawn (CI once read it empty)
+    page.locator('[data-testid="stDataFrame"] table th', has_text="Rows read").first.wait_for(state="attached")
     shoot(page, "import_english_log_1366")
     text = page.evaluate(VISIBLE_TEXT)
     for header in ("No.", "Table", "File", "Outcome", "Rows read", "New", "Rejected"):
