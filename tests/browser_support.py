@@ -217,7 +217,34 @@ def serve(folder: Path, db: Path, config_text: str = "") -> Iterator[Server]:
         yield Server(url, db, cfg, log)
 
 
-_SOCKETS: dict[object, object] = {}  # page → its Streamlit websocket (the newest, after reloads)
+@dataclass
+class _Stream:
+    """What a page's Streamlit websockets carried, over all of them: the frontend opens a new one
+    after a reload or when it reconnects (a server too busy to answer its ping for a while), and a
+    run asked for on one socket may end on the next."""
+
+    sockets: int = 0  # Streamlit websockets the page opened
+    sent: int = 0  # messages the page sent (a rerun request is one)
+    runs: int = 0  # whole script runs that ended (see _run_over)
+
+
+_STREAMS: dict[object, _Stream] = {}  # page → its _Stream
+
+
+def _watch(stream: _Stream, ws) -> None:
+    if "/_stcore/stream" not in ws.url:
+        return
+    stream.sockets += 1
+
+    def received(payload: bytes | str) -> None:
+        if len(payload) < 1024 and _run_over(payload):  # a run's end is a small message; deltas may be large
+            stream.runs += 1
+
+    def sent(_payload: bytes | str) -> None:
+        stream.sent += 1
+
+    ws.on("framereceived", received)
+    ws.on("framesent", sent)
 
 
 def open_page(browser, server: Server, size: str = "1920x1080"):
@@ -227,8 +254,9 @@ def open_page(browser, server: Server, size: str = "1920x1080"):
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.on("request", lambda req: server.requests.append(req.url))
-    page.on("websocket", lambda ws: _SOCKETS.__setitem__(page, ws) if "/_stcore/stream" in ws.url else None)
-    page.on("close", lambda _: _SOCKETS.pop(page, None))
+    stream = _STREAMS[page] = _Stream()
+    page.on("websocket", lambda ws: _watch(stream, ws))
+    page.on("close", lambda _: _STREAMS.pop(page, None))
     return page
 
 
@@ -258,16 +286,24 @@ def _run_over(payload: bytes | str) -> bool:
 @contextlib.contextmanager
 def rerun(page, timeout_ms: int = TIMEOUT_MS) -> Iterator[None]:
     """Around an action that makes Streamlit rerun the script (a click on a widget, a form submit):
-    wait for the end of that run on the page's websocket, then settle.
+    wait for the end of that run on the page's websockets, then settle.
 
         with rerun(page):
             page.get_by_role("button", name="开始检查").click()
     """
-    socket_ = _SOCKETS.get(page)
-    if socket_ is None:
+    stream = _STREAMS.get(page)
+    if stream is None or not stream.sockets:
         raise RuntimeError("the page has no Streamlit websocket yet: goto() and settle() first")
-    with socket_.expect_event("framereceived", predicate=_run_over, timeout=timeout_ms):
-        yield
+    runs, sent, sockets = stream.runs, stream.sent, stream.sockets
+    yield
+    deadline = time.monotonic() + timeout_ms / 1000
+    while stream.runs == runs:  # counted by the sockets' listeners while Playwright waits
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"no script run ended within {timeout_ms / 1000:.0f} s of the action: the page sent "
+                f"{stream.sent - sent} websocket messages since (0: the browser never asked for a run) and "
+                f"opened {stream.sockets - sockets} new websockets")
+        page.wait_for_timeout(POLL_MS)
     settle(page, timeout_ms)
 
 
