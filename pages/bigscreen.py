@@ -79,7 +79,10 @@ def live_panel() -> None:
     with left:
         st.html(view.wall(data.wall, data.open_now, lang))
     with middle, st.container(key="bs_p_map"):
-        st.html(view.panel_title(i18n.text("bs_map_title", lang), i18n.text("bs_map_legend", lang)))
+        # the no-WebGL note's script rides in the title's element: an element of its own would add a
+        # row gap to the frame (st.html with a script is laid out, one with only <style> is not)
+        st.html(view.panel_title(i18n.text("bs_map_title", lang), i18n.text("bs_map_legend", lang))
+                + maps.no_webgl_script(i18n.text("map_no_webgl", lang)), unsafe_allow_javascript=True)
         if base is None or base.empty:
             st.html(view.empty_note(i18n.text("bs_map_empty", lang)))
         else:

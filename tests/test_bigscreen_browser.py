@@ -41,6 +41,8 @@ TOKEN = "bigscreen-browser-test"
 SIZES = {"1366x768": (1366, 768), "1920x1080": (1920, 1080), "3840x2160": (3840, 2160)}
 WALL = '[data-testid="bs-wall"] tbody tr'
 STAMP = '[data-testid="bs-stamp"]'
+MAP = "[data-testid=stDeckGlJsonChart]"  # Streamlit's element around the map
+NO_WEBGL = f"{MAP} [data-testid=gb-no-webgl]"  # the map's note in a browser without WebGL (gridboard.render.maps)
 HTML_TITLE = "<b>楼道堆物</b> & 噪音"
 
 
@@ -267,6 +269,7 @@ def test_the_chinese_wall_fits_each_screen_as_loaded(new_page, wall, size):
     page = open_wall(new_page, wall, size, query="&lang=zh")
     loaded(page)
     assert_fits(page, size, "zh")
+    assert page.locator(NO_WEBGL).count() == 0  # the map is drawn: no note over it
     if size == "1920x1080":
         check_deadline_wall(page, wall)
 
@@ -286,6 +289,13 @@ def test_the_english_wall_fits_every_screen(new_page, wall):
 def test_refresh_5_changes_the_stamp_and_rotation_moves_through_the_towns(new_page, wall):
     page = open_wall(new_page, wall, "1366x768", query="&rotate=10&refresh=5")
     page.locator('[data-testid="stMetric"]').nth(11).wait_for()
+    # this browser has no WebGL (conftest): the map panel says why it is empty, over the whole panel
+    note = page.locator(NO_WEBGL)
+    note.wait_for()
+    assert "WebGL" in note.inner_text() and "地图无法绘制" in note.inner_text(), note.inner_text()
+    panel, box = page.locator(MAP).first.bounding_box(), note.bounding_box()
+    assert box["width"] >= panel["width"] - 2 and box["height"] >= panel["height"] - 2, (box, panel)
+    shoot(page, "bigscreen_no_webgl_1366x768")
     stamp = page.locator(STAMP)
     first = stamp.inner_text()
     assert re.search(r"数据更新于 \d\d:\d\d:\d\d · 最新事件 \d\d:\d\d:\d\d", first), first
@@ -313,6 +323,10 @@ def test_kiosk_home_embed_and_english(new_page, wall):
     assert "Data updated" in page.locator(STAMP).inner_text()
     assert page.locator('[data-testid="stSidebarNav"] a').count() == 0
     assert page.locator('[data-testid="stSidebar"]').is_hidden()
+    note = page.locator(NO_WEBGL)  # the map's no-WebGL note, in English too
+    note.wait_for()
+    assert "WebGL turned off" in note.inner_text(), note.inner_text()
+    assert not re.search(r"[\u4e00-\u9fff]", note.inner_text()), note.inner_text()
 
 
 def stale_banner_keeps_the_numbers(page) -> None:

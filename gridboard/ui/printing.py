@@ -16,17 +16,18 @@ import pandas as pd
 import streamlit as st
 
 from gridboard.core import export
-from gridboard.render import print_view
+from gridboard.render import maps, print_view
 from gridboard.ui import grid_hover
 from gridboard.ui.session import t
 
 
 def print_styles() -> None:
     """The print stylesheet (print media only: the screen is untouched), with the grids' pointer
-    replay after a scroll (gridboard.ui.grid_hover) in the same element. Called once per run by the
+    replay after a scroll (gridboard.ui.grid_hover) and the maps' no-WebGL note in the same element. Called once per run by the
     shell (app.py)."""
-    # our own scripts: fit charts to the paper; one click selects a grid cell after a scroll
-    st.html(print_view.css() + grid_hover.SCRIPT, unsafe_allow_javascript=True)
+    # our own scripts: fit charts to the paper; one click selects a grid cell after a scroll; a map
+    # panel says why it is empty in a browser without WebGL
+    st.html(print_view.css() + grid_hover.SCRIPT + maps.no_webgl_script(t("map_no_webgl")), unsafe_allow_javascript=True)
 
 
 def print_table(df: pd.DataFrame, caption: export.Caption | None = None, *, download: bool = True) -> None:

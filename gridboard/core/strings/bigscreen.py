@@ -57,4 +57,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "bs_worst_title": ("本月网格指数 后{n}（{level}）", "Worst {n} {level} this month"),
     "bs_no_ranked": ("本月事件数不足，暂无排名", "Too few cases this month to rank grids"),
     "bs_no_cases": ("暂无数据", "No data"),
+    # a map panel on a PC whose browser has no WebGL (gridboard.render.maps.no_webgl_script)
+    "map_no_webgl": ("此浏览器未启用 WebGL，地图无法绘制（其余数据不受影响）。请在浏览器设置中开启“使用图形加速”，或换用支持 WebGL 的电脑。",
+                     "This browser has WebGL turned off, so the map cannot be drawn (everything else is unaffected). "
+                     "Turn on graphics acceleration in the browser's settings, or use a PC with WebGL."),
 }
