@@ -227,9 +227,10 @@ def run_tour(browser, server, values: list[str], role: str, *, every_page: bool)
     wall (it hides the menu) by its address in each language. The problems found.
 
     The page the switch reruns is checked again after a navigation, not as the switch left it: on
-    2026-11-29 the analyst's /economy, read right after the switch, still had its village table's
-    Chinese column headers in the grid's accessible table (gone after a resize; the staff's run of
-    the same page had them in English): reported to the lead, left out of this tour's scope."""
+    2026-11-29 the analyst's /economy, read right after the switch, still had Chinese column headers
+    in the accessible table of the village grid inside the closed "All villages" expander (gone after
+    a resize; the staff's run of the same page had them in English). Probably a hidden grid not
+    redrawn until shown; not looked into further."""
     problems: list[str] = []
     specs = tour_pages(role, every_page=every_page)
     menu = [s for s in specs if s.url_path != "bigscreen"]
