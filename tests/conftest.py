@@ -63,10 +63,9 @@ from gridboard.db import store  # noqa: E402
 # (xdist's own rule, which alone put a long file with few tests last, running by itself while the
 # other worker idled). List a file here when it runs long.
 LONG_FILES: tuple[str, ...] = (
+    "test_tour.py",             # ~250: every page as the admin, three roles on their role-dependent pages
     "test_spark_equality.py",   # 87 (280 s wall): Spark's JVM and 16 queries on it
     "test_browser.py",          # 240: a first-start demo county and every page
-    "test_tour.py",             # ~150: every page as the admin, two languages, two sizes
-    "test_tour_roles.py",       # ~150: three roles on their role-dependent pages
     "test_bigscreen_browser.py",  # 191: three servers, the wall at up to 3840×2160
     "test_export_browser.py",   # 137: pages printed to PDF, chart PNGs through kaleido
     "test_aggregates.py",       # 114: 23 period windows × six unit levels, aggregates vs raw

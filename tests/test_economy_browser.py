@@ -1,14 +1,16 @@
 """The volunteer, collective-economy and profile pages on a real server in headless Chromium, on the
 hand-made county of tests/test_volunteers.py: each page opens from the sidebar of a signed-in
 session and shows no exception box at 1920×1080 (1366×768: test_browser.py's every-page test),
-the economy map draws the villages in their band colours with no basemap, a profile link opens
-its unit, the wall screen sees masked names, and no request leaves the server.
+the economy map draws the villages in their band colours with no basemap, an HTML activity type
+reads as typed (issue #14 item 5; one volunteer and service added to the county), a profile link
+opens its unit, the wall screen sees masked names, and no request leaves the server.
 
 Screenshots go to screenshots/ (git-ignored) or $GRIDBOARD_SCREENSHOTS, prefixed people_.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import time
 from collections.abc import Iterator
@@ -18,6 +20,9 @@ import pytest
 from browser_support import CHROMIUM, FAILURE, TIMEOUT_MS, Server, goto, log_in, serve, settle
 from browser_support import shoot as save_shot
 from conftest import copy_db
+
+from gridboard.core import config
+from gridboard.db import store
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,10 +35,26 @@ LAST = {"volunteers": "全部单位", "economy": "全部村", "profile": "基础
 MAP = '[data-testid="stDeckGlJsonChart"]'
 
 
+# An activity type typed as HTML (issue #14 item 5): one more volunteer and service in 幸福社区第一网格
+# (城关街道; 李家村's few volunteers, which the profile test reads, are in 东湖镇)
+ACTIVITY = "<b>粗体</b>&环境整治"
+
+
 @pytest.fixture(scope="module")
 def server(people_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("people_browser")
-    with serve(tmp, copy_db(people_db_file, tmp), f'kiosk_token = "{KIOSK_TOKEN}"\n') as srv:
+    db = copy_db(people_db_file, tmp)
+    now = config.load().now()
+    con = store.connect(db)
+    try:
+        con.execute("INSERT INTO volunteers VALUES ('VHTML', 'T1C1G1', '张三明', true, '红色志愿队', $d)",
+                    {"d": (now - dt.timedelta(days=5)).date()})
+        con.execute("INSERT INTO volunteer_services VALUES ('SHTML', 'VHTML', 'T1C1G1', $a, $s, 2.0, 5)",
+                    {"a": ACTIVITY, "s": now - dt.timedelta(days=2)})
+        store.bump_data_version(con)
+    finally:
+        con.close()
+    with serve(tmp, db, f'kiosk_token = "{KIOSK_TOKEN}"\n') as srv:
         yield srv
 
 
@@ -105,6 +126,19 @@ def test_page_opens(signed_in, path):
         # the print copy of the table repeats the caption, hidden on screen: one visible heading
         assert page.get_by_text("积分榜（本期）").filter(visible=True).count() == 1
     no_failure(page, f"{path} {size} drawn")
+
+
+def test_volunteer_activity_with_html_reads_as_typed(signed_in):
+    """The activity chart's labels show the HTML activity type as typed: no markup, no double escaping
+    (&lt; or &amp; on screen)."""
+    page = signed_in("leader", "volunteers", "1920x1080", keep=True)
+    wait_heading(page, PAGES["volunteers"])
+    page.locator(".js-plotly-plot").nth(1).wait_for()
+    settle(page)
+    labels = page.locator(".js-plotly-plot .ytick text").evaluate_all("ts => ts.map(t => t.textContent)")
+    assert ACTIVITY in labels, labels
+    assert not any("&lt;" in t or "&amp;" in t for t in labels)
+    shoot(page, "safety_volunteers_1920x1080")
 
 
 def test_profile_link_of_a_village(new_page, server):

@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from browser_support import CHROMIUM, SHOTS, Server, no_exception, rerun, serve, settle
-from conftest import copy_db
+from browser_support import CHROMIUM, SHOTS, Server, no_exception, rerun, settle
 from pypdf import PdfReader
 
 from gridboard.render import print_view
@@ -48,10 +45,11 @@ browser = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missi
 
 
 @pytest.fixture(scope="module")
-def server(small_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("print-tables")
-    with serve(tmp, copy_db(small_db_file, tmp, "county.duckdb")) as srv:
-        yield srv
+def server(small_server: Server) -> Server:
+    """The session's server on the small county: the test uploads and checks a file but does not
+    load it (the check stages rows in temporary tables of its own cursor), so the county is left as
+    it was for the other modules on that server."""
+    return small_server
 
 
 def pdf_text(data: bytes) -> str:

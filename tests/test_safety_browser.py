@@ -1,19 +1,16 @@
 """What a user sees in Chromium (issue #14 items 4, 5): a crafted ?unit= on /profile shows as
 plain text (no link, no bold, no colour) inside the app's notice; /bigscreen?refresh=inf shows a
-notice, not a traceback; an HTML activity type on /volunteers reads as typed (no double
-escaping). Screenshots at 1920×1080 and 1366×768 go to screenshots/ (or $GRIDBOARD_SCREENSHOTS)."""
+notice, not a traceback. Both on the session's small_server (they only read), loaded in a context
+signed in as the leader. The HTML activity type on /volunteers that reads as typed
+(no double escaping) is checked in tests/test_economy_browser.py, whose county has volunteers.
+Screenshots at 1920×1080 and 1366×768 go to screenshots/ (or $GRIDBOARD_SCREENSHOTS)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import urllib.parse
-from collections.abc import Iterator
 
 import pytest
-from browser_support import CHROMIUM, SIZES, settle, shoot, small_database, streamlit_server
-
-from gridboard.core import config
-from gridboard.db import store
+from browser_support import CHROMIUM, SIZES, Server, settle, shoot
 
 pytestmark = [
     pytest.mark.browser,
@@ -21,40 +18,25 @@ pytestmark = [
 ]
 
 PHISH = "**账号异常** :red[请立即重新登录] [点此重新登录](http://evil.example/login)"
-ACTIVITY = "<b>粗体</b>&环境整治"
 TIMEOUT_MS = 120_000
 
 
 @pytest.fixture(scope="module")
-def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("safety-browser")
-    now = config.load().now()
-    db = small_database(tmp / "safety.duckdb", now, cases=300, seed=6)
-    con = store.connect(db)
-    try:
-        con.execute("INSERT INTO volunteers VALUES ('V1', 'T1C1G1', '张三明', true, '红色志愿队', $d)",
-                    {"d": (now - dt.timedelta(days=5)).date()})
-        con.execute("INSERT INTO volunteer_services VALUES ('S1', 'V1', 'T1C1G1', $a, $s, 2.0, 5)",
-                    {"a": ACTIVITY, "s": now - dt.timedelta(days=2)})
-        store.bump_data_version(con)
-    finally:
-        con.close()
-    cfg = tmp / "gridboard.toml"
-    cfg.write_text("", encoding="utf-8")
-    env = {"GRIDBOARD_DB": str(db), "GRIDBOARD_CONFIG": str(cfg), "GRIDBOARD_AUTH": "off"}
-    with streamlit_server(env, log=tmp / "server.log") as base:
-        yield base
+def server(small_server: Server) -> Server:
+    return small_server
 
 
-def _open(browser, base: str, path: str, size: str = "1920x1080"):
-    width, height = SIZES[size]
-    page = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN").new_page()
-    page.goto(f"{base}/{path}")
+def _open(signed_in, server: Server, address: str):
+    """`address` loaded at 1920×1080 in the module's context signed in as the leader (its session
+    cookie signs the new session in), not waited on: the test waits for what it checks."""
+    page = signed_in("leader", "", "1920x1080", keep=True)
+    page.set_viewport_size(dict(zip(("width", "height"), SIZES["1920x1080"], strict=True)))
+    page.goto(f"{server.url}/{address}")
     return page
 
 
-def test_crafted_unit_parameter_renders_as_plain_text(browser, url):
-    page = _open(browser, url, "profile?unit=" + urllib.parse.quote(PHISH), "1920x1080")
+def test_crafted_unit_parameter_renders_as_plain_text(signed_in, server):
+    page = _open(signed_in, server, "profile?unit=" + urllib.parse.quote(PHISH))
     notice = page.locator('[data-testid="stAlert"]', has_text="没有编码为")
     notice.wait_for(timeout=TIMEOUT_MS)
     settle(page)
@@ -70,14 +52,13 @@ def test_crafted_unit_parameter_renders_as_plain_text(browser, url):
     page.wait_for_function("() => innerWidth === 1366")
     assert notice.is_visible() and PHISH in notice.inner_text().replace("\u2060", "")
     shoot(page, "safety_profile_unit_1366x768")
-    page.context.close()
 
 
-def test_wall_refresh_inf_shows_a_notice_not_a_traceback(browser, url):
-    page = _open(browser, url, "bigscreen?refresh=inf")
-    for value in ("inf", "1e309"):  # one tab: the second is the same URL with the other value
+def test_wall_refresh_inf_shows_a_notice_not_a_traceback(signed_in, server):
+    page = _open(signed_in, server, "bigscreen?refresh=inf")
+    for value in ("inf", "1e309"):  # one tab: the second is the same URL with the other value (the cookie signs it in)
         if value != "inf":
-            page.goto(f"{url}/bigscreen?refresh={value}")
+            page.goto(f"{server.url}/bigscreen?refresh={value}")
         toast = page.locator('[data-testid="stToast"]', has_text="已忽略")
         toast.wait_for(timeout=TIMEOUT_MS)
         assert f"refresh={value}" in toast.inner_text()
@@ -87,15 +68,3 @@ def test_wall_refresh_inf_shows_a_notice_not_a_traceback(browser, url):
         assert page.locator('[data-testid="stException"]').count() == 0
         if value == "inf":
             shoot(page, "safety_bigscreen_refresh_inf_1920x1080")
-    page.context.close()
-
-
-def test_volunteer_activity_with_html_reads_as_typed(browser, url):
-    page = _open(browser, url, "volunteers")
-    page.locator(".js-plotly-plot").nth(1).wait_for(timeout=TIMEOUT_MS)
-    settle(page)
-    labels = page.locator(".js-plotly-plot .ytick text").evaluate_all("ts => ts.map(t => t.textContent)")
-    assert ACTIVITY in labels, labels
-    assert not any("&lt;" in t or "&amp;" in t for t in labels)
-    shoot(page, "safety_volunteers_1920x1080")
-    page.context.close()
