@@ -1,0 +1,169 @@
+"""Warming the memo after an import: the first screens' questions asked by the writer, not a viewer.
+
+The exact per-group quantiles of a data version are kept in agg_memo (gridboard/metrics/memo.py)
+by whoever computes them first; without this module that is the first person to open a page after
+an import, who waits for the scan (at 10 M cases about 2 s of CPU per per-grid grouping of a year).
+Here the server asks those questions itself, in the background, right after an ingest commit has
+moved the data version: every page's first screen (`bench.PAGES`: the same library functions,
+with the same arguments, that the page files call) for 本年, 本季度 and 本月 at "now" (to the
+minute, as the pages' filters take it), for the county. The values land in agg_memo under the new
+data version, so the first view after the import reads them.
+
+It never delays an import: the worker answers its caller before it pokes the warmer, the warmer
+waits until the worker has been idle for `settle` seconds, a job that starts interrupts the query
+being warmed (its answer would be of the old version anyway) and the warm starts again after that
+job. A failure is logged and forgotten: the pages compute what the warmer did not. The demo feed's
+ticks do not warm (they move the data version every few seconds: the memo of each would be dropped
+before anyone read it). A marker row per period (memo.note_warmed) says a period's questions were
+asked at this version, so a restarted server does not ask them again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+
+from gridboard import bench
+from gridboard.core import periods
+from gridboard.db import store
+from gridboard.metrics import memo
+
+LOG = logging.getLogger("gridboard.server")
+WARM_PRESETS: tuple[str, ...] = ("this_year", "this_quarter", "this_month")
+
+
+@dataclass(frozen=True)
+class Warmed:
+    """One period warmed: the data version (memo mark), the preset, wall and CPU seconds."""
+
+    mark: str
+    preset: str
+    seconds: float
+    cpu_seconds: float
+    skipped: bool = False  # already warmed at this version (a marker row)
+
+
+def warm(con: duckdb.DuckDBPyConnection, as_of: dt.datetime, *, presets: tuple[str, ...] = WARM_PRESETS,
+         unit: str | None = None, cancelled: Callable[[], bool] = lambda: False) -> list[Warmed]:
+    """Ask every page's first screen for each preset at `as_of` on `con` (a read-write cursor: the
+    memo keeps what they compute) and note each period warmed. Stops between two questions once
+    `cancelled()` is true. Nothing when the aggregates are not current (nothing would be kept)."""
+    mark = memo.current_mark(con)
+    if mark is None:
+        return []
+    unit = unit or store.root_unit(con)
+    out: list[Warmed] = []
+    for preset in presets:
+        p = periods.period(preset, as_of)
+        if memo.warmed(con, mark, preset, unit, p.start):
+            out.append(Warmed(mark, preset, 0.0, 0.0, skipped=True))
+            continue
+        t0, c0 = time.perf_counter(), time.process_time()
+        for fn in bench.PAGES.values():
+            if cancelled():
+                return out
+            fn(con, p, unit)
+        if memo.current_mark(con) != mark:  # a write came in between: what was kept is of no use
+            return out
+        memo.note_warmed(con, mark, preset, unit, p.start)
+        out.append(Warmed(mark, preset, round(time.perf_counter() - t0, 2), round(time.process_time() - c0, 2)))
+    return out
+
+
+class Warmer:
+    """The background thread that warms the memo after the worker's commits (see the module text).
+
+    `cursor()` gives a cursor of the writer's connection, `busy()` says whether the worker has a
+    job, `now()` the current local time. `poke()` after a commit that moved the data version,
+    `hold()` when a job starts."""
+
+    def __init__(self, cursor: Callable[[], duckdb.DuckDBPyConnection], now: Callable[[], dt.datetime],
+                 busy: Callable[[], bool], *, presets: tuple[str, ...] = WARM_PRESETS, settle: float = 2.0) -> None:
+        self.cursor, self.now, self.busy = cursor, now, busy
+        self.presets, self.settle = presets, settle
+        self.done: list[Warmed] = []  # every period warmed (or found warm), in order
+        self.failures = 0
+        self.idle = threading.Event()  # set while nothing is waiting to be warmed
+        self.idle.set()
+        self._wanted = threading.Event()
+        self._stop = threading.Event()
+        self._generation = 0
+        self._active: duckdb.DuckDBPyConnection | None = None
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="gridboard-warm", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30) -> None:
+        self._stop.set()
+        self.hold()
+        self._wanted.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def poke(self) -> None:
+        """A job ended (or the server started): warm once the worker is quiet (a period already
+        warmed at this data version is skipped, a half-warmed one reads what it kept)."""
+        with self._lock:
+            self._generation += 1
+            self.idle.clear()
+            self._wanted.set()
+
+    def hold(self) -> None:
+        """A job starts: give up the warm in progress (interrupt its query), start again on poke."""
+        with self._lock:
+            self._generation += 1
+            active = self._active
+        if active is not None:
+            active.interrupt()
+
+    def _run(self) -> None:
+        while True:
+            self._wanted.wait()
+            if self._stop.is_set():
+                return
+            self._wanted.clear()
+            if self._stop.wait(self.settle):
+                return
+            if self._wanted.is_set() or self.busy():  # more came in: wait for quiet again
+                self._wanted.set()
+                continue
+            with self._lock:
+                generation = self._generation
+            self._warm(generation)
+            with self._lock:
+                if not self._wanted.is_set():
+                    self.idle.set()
+
+    def _warm(self, generation: int) -> None:
+        cur = self.cursor()
+        with self._lock:
+            if generation != self._generation:
+                cur.close()
+                return
+            self._active = cur
+        try:
+            done = warm(cur, self.now().replace(second=0, microsecond=0), presets=self.presets,
+                        cancelled=lambda: generation != self._generation or self._stop.is_set())
+            self.done.extend(done)
+            for w in done:
+                if not w.skipped:
+                    LOG.info("memo warmed for %s at %s: %.1f s (%.1f s CPU)", w.preset, w.mark, w.seconds,
+                             w.cpu_seconds)
+        except duckdb.InterruptException:
+            LOG.info("memo warming interrupted by a new job")
+        except Exception:  # never break an import: the pages compute what is not warm
+            self.failures += 1
+            LOG.exception("warming the memo failed")
+        finally:
+            with self._lock:
+                self._active = None
+            cur.close()
