@@ -23,57 +23,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import duckdb
 
-from gridboard import bench
-from gridboard.core import periods
-from gridboard.db import store
-from gridboard.metrics import memo
+from gridboard.bench import WARM_PRESETS, Warmed, warm
 
 LOG = logging.getLogger("gridboard.server")
-WARM_PRESETS: tuple[str, ...] = ("this_year", "this_quarter", "this_month")
-
-
-@dataclass(frozen=True)
-class Warmed:
-    """One period warmed: the data version (memo mark), the preset, wall and CPU seconds."""
-
-    mark: str
-    preset: str
-    seconds: float
-    cpu_seconds: float
-    skipped: bool = False  # already warmed at this version (a marker row)
-
-
-def warm(con: duckdb.DuckDBPyConnection, as_of: dt.datetime, *, presets: tuple[str, ...] = WARM_PRESETS,
-         unit: str | None = None, cancelled: Callable[[], bool] = lambda: False) -> list[Warmed]:
-    """Ask every page's first screen for each preset at `as_of` on `con` (a read-write cursor: the
-    memo keeps what they compute) and note each period warmed. Stops between two questions once
-    `cancelled()` is true. Nothing when the aggregates are not current (nothing would be kept)."""
-    mark = memo.current_mark(con)
-    if mark is None:
-        return []
-    unit = unit or store.root_unit(con)
-    out: list[Warmed] = []
-    for preset in presets:
-        p = periods.period(preset, as_of)
-        if memo.warmed(con, mark, preset, unit, p.start):
-            out.append(Warmed(mark, preset, 0.0, 0.0, skipped=True))
-            continue
-        t0, c0 = time.perf_counter(), time.process_time()
-        for fn in bench.PAGES.values():
-            if cancelled():
-                return out
-            fn(con, p, unit)
-        if memo.current_mark(con) != mark:  # a write came in between: what was kept is of no use
-            return out
-        memo.note_warmed(con, mark, preset, unit, p.start)
-        out.append(Warmed(mark, preset, round(time.perf_counter() - t0, 2), round(time.process_time() - c0, 2)))
-    return out
+__all__ = ["WARM_PRESETS", "Warmed", "Warmer", "warm"]
 
 
 class Warmer:
