@@ -11,8 +11,11 @@ through the memo as a 10 M county's do. No timings: speed is `python -m gridboar
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
+import duckdb
 import pytest
 from agg_support import AS_OF, demo_county, module_copy
 
@@ -167,3 +170,28 @@ def test_a_demo_feed_tick_does_not_warm(county, tmp_path):
         assert w.warmer.idle.is_set() and len(w.warmer.done) == before
     finally:
         w.stop()
+
+
+def test_a_job_that_starts_interrupts_the_warm(monkeypatch):
+    """hold() (a job starts) interrupts the warm's running query at once: the warmer is idle again,
+    without a failure, long before the query could have ended."""
+    db = duckdb.connect()
+    started_query = threading.Event()
+
+    def endless(con, as_of, **kw):
+        started_query.set()
+        con.execute("SELECT count(*) FROM range(1000000000000) a, range(1000) b").fetchall()
+        return []
+
+    monkeypatch.setattr(warm, "warm", endless)
+    w = warm.Warmer(db.cursor, lambda: AS_OF, lambda: False, settle=0.05)
+    w.start()
+    try:
+        w.poke()
+        assert started_query.wait(30)
+        time.sleep(0.3)  # inside the query
+        w.hold()
+        assert w.idle.wait(30) and w.failures == 0
+    finally:
+        w.stop()
+        db.close()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 import duckdb
@@ -60,11 +61,14 @@ class Warmer:
         self._thread.start()
 
     def stop(self, timeout: float = 30) -> None:
+        """End the thread: its running query is interrupted (again every 0.2 s: an interrupt that
+        lands between two queries of a page is not kept by DuckDB)."""
         self._stop.set()
-        self.hold()
         self._wanted.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        deadline = time.monotonic() + timeout
+        while self._thread is not None and self._thread.is_alive() and time.monotonic() < deadline:
+            self.hold()
+            self._thread.join(0.2)
 
     def poke(self) -> None:
         """A job ended (or the server started): warm once the worker is quiet (a period already
@@ -75,7 +79,8 @@ class Warmer:
             self._wanted.set()
 
     def hold(self) -> None:
-        """A job starts: give up the warm in progress (interrupt its query), start again on poke."""
+        """A job starts: give up the warm in progress (interrupt its query; one that lands between
+        two queries lets the page being asked finish first), start again on poke."""
         with self._lock:
             self._generation += 1
             active = self._active
