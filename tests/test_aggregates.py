@@ -24,7 +24,7 @@ import duckdb
 import pytest
 from agg_support import AS_OF, demo_county, fast_reads, module_copy
 
-from gridboard.core import catalog, periods, schema
+from gridboard.core import catalog, periods
 from gridboard.db import aggregates, store
 from gridboard.ingest import pipeline
 from gridboard.metrics import engine, fast
@@ -120,14 +120,10 @@ def demo(demo_path: Path):
     con.close()
 
 
-def one_unit_per_level(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """{level: the first unit of that level with cases under it}."""
-    return dict(con.execute(
-        "SELECT u.level, min(u.unit_id) FROM units u JOIN cases c ON c.unit_id IN "
-        "(SELECT descendant_id FROM unit_closure WHERE ancestor_id = u.unit_id) GROUP BY u.level").fetchall())
-
-
-LEVEL_BREAKDOWN = {level: by for by, levels in schema.LEVEL_DIMENSIONS.items() for level in levels}
+def one_unit_per_level(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in con.execute(
+        "SELECT min(u.unit_id) FROM units u JOIN cases c ON c.unit_id IN "
+        "(SELECT descendant_id FROM unit_closure WHERE ancestor_id = u.unit_id) GROUP BY u.level").fetchall()]
 
 
 PRESETS = [p for p in periods.PRESETS if p != "custom"]
@@ -144,48 +140,25 @@ def preset_windows() -> dict[tuple[dt.datetime, dt.datetime, dt.datetime], str]:
 
 
 def test_demo_equals_raw_for_every_preset_and_unit_level(demo, monkeypatch):
-    """Every preset × (period, 环比, 同比) × one unit of each level and every breakdown.
-
-    The raw answer of kpis() for a town, community, village or grid is its row of the raw breakdown
-    by its level (one grouped query per level, asked for the breakdowns anyway: the same kpis.sql
-    over the same cases); the county's is asked of kpis(), as is a unit with no row in the window.
-    A micro-grid is answered from the cases on both sides (no aggregate plan), which is checked."""
+    """Every preset × (period, 环比, 同比) × one unit of each level and every breakdown."""
     assert aggregates.current(demo)
     units = one_unit_per_level(demo)
-    assert len(units) == 6 and set(units) - set(LEVEL_BREAKDOWN) == {"county"}
+    assert len(units) == 6
     windows = preset_windows()
     assert len(windows) == 3 * len(PRESETS) - 1  # only this_year's 同比 window is its 环比 window
     for (start, end, as_of), where in windows.items():
         w = {"start": start, "end": end, "as_of": as_of}
-        raw_by = {by: raw(monkeypatch, engine.breakdown, demo, by, detail=True, **w) for by in BREAKDOWNS}
+        for unit in units:
+            with note(where, unit):
+                same(engine.kpis(demo, unit=unit, detail=True, **w),
+                     raw(monkeypatch, engine.kpis, demo, unit=unit, detail=True, **w))
         for by in BREAKDOWNS:
             with note(where, by):
-                same(engine.breakdown(demo, by, detail=True, **w), raw_by[by])
-        for level, unit in units.items():
-            if level == "micro_grid":
-                assert not used_aggregates(demo, unit, None, start, end)
-                continue
-            rows = [r for r in raw_by.get(LEVEL_BREAKDOWN.get(level, ""), []) if r["group_id"] == unit]
-            want = ({k: v for k, v in rows[0].items() if k not in ("group_id", "group_name")} if rows else
-                    raw(monkeypatch, engine.kpis, demo, unit=unit, detail=True, **w))
-            with note(where, level, unit):
-                same(engine.kpis(demo, unit=unit, detail=True, **w), want)
+                same(engine.breakdown(demo, by, detail=True, **w),
+                     raw(monkeypatch, engine.breakdown, demo, by, detail=True, **w))
     for preset in PRESETS:
         now = periods.period(preset, AS_OF)
         assert used_aggregates(demo, None, None, now.start, now.end), preset
-
-
-def test_a_units_raw_kpis_are_its_row_of_the_raw_breakdown_by_its_level(demo, monkeypatch):
-    """What the test above relies on: on the raw cases, kpis(unit) equals that unit's row of
-    breakdown(its level), for the units the test above picks and a few more of each level, in a
-    period with an as_of inside it."""
-    p = periods.period("this_quarter", AS_OF)
-    picked = set(one_unit_per_level(demo).values())
-    for by in ("town", "community", "grid"):
-        rows = raw(monkeypatch, engine.breakdown, demo, by, detail=True, **p.window())
-        for row in [r for r in rows if r["group_id"] in picked] + rows[:3]:
-            want = {k: v for k, v in row.items() if k not in ("group_id", "group_name")}
-            assert raw(monkeypatch, engine.kpis, demo, unit=row["group_id"], detail=True, **p.window()) == want
 
 
 @contextlib.contextmanager
