@@ -7,7 +7,7 @@ one preset period: "cold" is the first call on a freshly opened connection (the 
 empty), "warm" the median of the repeats (DuckDB's buffers warm; the pages' own st.cache would
 answer warm views without any query at all). Besides the pages: a wall-screen refresh, a drill
 click (the cases behind a number), a case list page, the aggregates' maintenance for a 10,000-row
-ingest, a CSV load, and the per-grid KPI table with pandas from a full DataFrame against
+ingest and the memo warming the server's writer runs after it (`warm`: 本年/本季度/本月), a CSV load, and the per-grid KPI table with pandas from a full DataFrame against
 engine.breakdown on the same data, as a ratio.
 """
 
@@ -30,7 +30,7 @@ import pandas as pd
 
 from gridboard.core import config, periods
 from gridboard.db import aggregates, store
-from gridboard.metrics import drill, engine, explain, kpi_cases, kpi_views, scorecard
+from gridboard.metrics import drill, engine, explain, kpi_cases, kpi_views, memo, scorecard
 from gridboard.people import profile, volunteers
 from gridboard.ranking import gridindex
 from gridboard.wall import board
@@ -196,6 +196,49 @@ def _pandas_ratio(con: duckdb.DuckDBPyConnection, p: periods.Period, repeat: int
             "ratio_cold": round(pd_ms / gb.cold_ms, 1) if gb.cold_ms else None}
 
 
+WARM_PRESETS: tuple[str, ...] = ("this_year", "this_quarter", "this_month")
+
+
+@dataclass(frozen=True)
+class Warmed:
+    """One period warmed: the data version (memo mark), the preset, wall and CPU seconds."""
+
+    mark: str
+    preset: str
+    seconds: float
+    cpu_seconds: float
+    skipped: bool = False  # already warmed at this version (a marker row)
+
+
+def warm(con: duckdb.DuckDBPyConnection, as_of: dt.datetime, *, presets: tuple[str, ...] = WARM_PRESETS,
+         unit: str | None = None, cancelled: Callable[[], bool] = lambda: False) -> list[Warmed]:
+    """What the server's writer runs after an import (gridboard/server/warm.py): every page's first
+    screen for each preset at `as_of` on `con` (a read-write cursor: the memo keeps the exact
+    quantiles they compute, metrics/memo.py), then a marker that the period is warm at this data
+    version (a period already marked is skipped). CPU seconds are the process's while it ran. Stops between two questions once
+    `cancelled()` is true. Nothing when the aggregates are not current (nothing would be kept)."""
+    mark = memo.current_mark(con)
+    if mark is None:
+        return []
+    unit = unit or store.root_unit(con)
+    out: list[Warmed] = []
+    for preset in presets:
+        p = periods.period(preset, as_of)
+        if memo.warmed(con, mark, preset, unit, p.start):
+            out.append(Warmed(mark, preset, 0.0, 0.0, skipped=True))
+            continue
+        t0, c0 = time.perf_counter(), time.process_time()
+        for fn in PAGES.values():
+            if cancelled():
+                return out
+            fn(con, p, unit)
+        if memo.current_mark(con) != mark:  # a write came in between: what was kept is of no use
+            return out
+        memo.note_warmed(con, mark, preset, unit, p.start)
+        out.append(Warmed(mark, preset, round(time.perf_counter() - t0, 2), round(time.process_time() - c0, 2)))
+    return out
+
+
 def memo_fill(path: Path, *, presets: tuple[str, ...] = ("today", "this_year"), as_of: dt.datetime | None = None,
               on_line: Callable[[str], None] | None = None) -> list[Timing]:
     """Every page's first screen once on a read-write connection, as the server's first view after
@@ -317,6 +360,9 @@ def write_costs(path: Path, *, load_rows: int = 1_000_000, batch_rows: int = 10_
                     out[label]["aggregates_ms"] = round((time.perf_counter() - t0) * 1000, 1)
                     out[label]["days"] = len(days)
                     con.rollback()
+                    # what the server's writer then does in the background (gridboard/server/warm.py)
+                    as_of = latest_case_time(con) or config.load().now()
+                    out[label]["warm"] = [asdict(w) for w in warm(con, as_of)]
                 if on_line:
                     on_line(f"{label}: {out[label]}")
         finally:

@@ -32,6 +32,8 @@ def test_bench_reports_pages_wall_drill_pandas_and_writes(tmp_path, tmp_path_fac
     writes = bench.write_costs(path, load_rows=500, batch_rows=200)
     assert writes["ingest_10k"]["new"] == 200 and writes["csv_load"]["new"] == 500
     assert writes["ingest_10k"]["aggregates_ms"] >= 0
+    warmed = writes["ingest_10k"]["warm"]  # what the server's writer then warms (server/warm.py)
+    assert [w["preset"] for w in warmed] == list(bench.WARM_PRESETS) and all(w["cpu_seconds"] > 0 for w in warmed)
 
 
 def test_bench_cli_prints_one_json_object(tmp_path, capsys: pytest.CaptureFixture[str]):

@@ -159,3 +159,34 @@ def _store(con: duckdb.DuckDBPyConnection, mark: str, memo: dict[str, Any], para
             queries.run(con, queries.text("agg_memo_insert"), values)
     except duckdb.Error:
         return
+
+
+# --- what the writer has warmed (gridboard/server/warm.py) -----------------------------------------
+
+WARMED = "warmed|"  # kind prefix of a marker row: the first screens of one period were computed
+
+
+def current_mark(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The data version the memo keeps values for (meta's agg_version), None while the aggregates
+    are not current (then nothing is memoised)."""
+    return _mark(con)
+
+
+def warmed(con: duckdb.DuckDBPyConnection, mark: str, what: str, unit: str, start: dt.datetime) -> bool:
+    """True when the marker `what` (e.g. a preset's name) was noted for this data version, unit and
+    period start (note_warmed)."""
+    try:
+        found = queries.rows(con, queries.text("agg_memo_lookup"), {
+            "mark": mark, "kind": WARMED + what, "unit": unit, "start": start, "end": start, "as_of": start})
+    except duckdb.CatalogException:
+        return False
+    return bool(found)
+
+
+def note_warmed(con: duckdb.DuckDBPyConnection, mark: str, what: str, unit: str, start: dt.datetime) -> None:
+    """Keep a marker row in agg_memo: the questions of `what` were asked at this data version (so a
+    restarted server does not ask them again). Dropped with the version's other rows; best effort
+    like every memo write (a moved version stores nothing)."""
+    row = {"grp": NULL_GROUP, "value": None, "end_lo": None, "end_hi": _HIGH, "asof_lo": None, "asof_hi": None}
+    _store(con, mark, {"mark": mark, "kind": WARMED + what, "unit": unit, "start": start},
+           {"end": _HIGH - LOOKAHEAD}, [row])

@@ -16,6 +16,11 @@ Durable queue: a job is a file on disk until it has been loaded — inbox files 
 API uploads are written to `<inbox>/.api/` before they are queued — and after loading the file
 moves to `<inbox>/loaded/` or `<inbox>/rejected/` with `<name>.report.json` beside it. `stop()`
 lets the file being written finish, leaves the rest on disk and `start()` queues them again.
+
+Warming: after a job has been answered, and at start, the worker pokes its Warmer
+(gridboard/server/warm.py), which asks the first screens' questions of 本年/本季度/本月 in the
+background once the worker is idle, so the first view after an import reads agg_memo; a job that
+starts interrupts it. The demo feed's ticks do not poke it.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import re
 import shutil
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,9 +45,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from gridboard.core import config
 from gridboard.db import queries, store
 from gridboard.ingest import pipeline
 from gridboard.server import statusfeed
+from gridboard.server.warm import Warmer
 
 LOG = logging.getLogger("gridboard.server")
 SPOOL = ".api"
@@ -146,7 +154,10 @@ def apply_limits(con: duckdb.DuckDBPyConnection, memory_limit: str | None, threa
 class Worker:
     """The server's single writer. Thread-safe `submit`; `start`/`stop` from the lifespan."""
 
-    def __init__(self, db_path: Path, inbox_dir: Path, *, memory_limit: str | None = None, threads: int = 0) -> None:
+    def __init__(self, db_path: Path, inbox_dir: Path, *, memory_limit: str | None = None, threads: int = 0,
+                 warm: bool = True, now: Callable[[], dt.datetime] | None = None) -> None:
+        """`warm`: warm the memo after each import (gridboard/server/warm.py); `now`: the local time
+        the pages take as "now" (default: the configured zone's, config.load().now)."""
         self.db_path = Path(db_path)
         self.inbox = Path(inbox_dir)
         self.memory_limit, self.threads = memory_limit, threads
@@ -157,6 +168,14 @@ class Worker:
         self._busy = False
         self._queued_paths: set[Path] = set()
         self._lock = threading.Lock()
+        self.warmer: Warmer | None = None
+        if warm:
+            self.warmer = Warmer(self._cursor, now or (lambda: config.load().now()), lambda: self.queue_length() > 0)
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        if self.con is None:
+            raise store.StoreError("the server's database is not open")
+        return self.con.cursor()
 
     # --- life ------------------------------------------------------------------------------------
 
@@ -174,10 +193,15 @@ class Worker:
                     self.submit(Job(table, mapping, file_name, user, origin="api", path=path, add_units_under=under))
         self._thread = threading.Thread(target=self._run, name="gridboard-ingest", daemon=True)
         self._thread.start()
+        if self.warmer is not None:
+            self.warmer.start()
+            self.warmer.poke()  # a version not warmed yet (a marker row per period says which are)
 
     def stop(self, timeout: float = 120) -> None:
         """Finish the file being written, answer waiting callers 503, keep queued files on disk."""
         self._stopping.set()
+        if self.warmer is not None:
+            self.warmer.stop()
         self._queue.put(None)
         if self._thread is not None:
             self._thread.join(timeout)
@@ -255,6 +279,8 @@ class Worker:
                     self._queue.put(job)
                 return
             self._busy = True
+            if self.warmer is not None:
+                self.warmer.hold()
             try:
                 self._process(job)
             finally:
@@ -263,6 +289,16 @@ class Worker:
                     if job.path is not None:
                         self._queued_paths.discard(job.path)
                 job.done.set()
+            self._after(job)
+
+    def _after(self, job: Job) -> None:
+        """Poke the warmer once the caller has its answer (never the demo feed's ticks that moved the
+        data version: the next tick would drop what it kept)."""
+        if self.warmer is None or self._stopping.is_set():
+            return
+        moved = job.report is not None and job.report.get("outcome") in ("loaded", "partial")
+        if job.origin != "feed" or not moved:
+            self.warmer.poke()
 
     def _process(self, job: Job) -> None:
         assert self.con is not None
