@@ -211,7 +211,10 @@ def serve(folder: Path, db: Path, config_text: str = "") -> Iterator[Server]:
     """A server on `db` (login gate on) with gridboard.toml = `config_text`, files in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     cfg = folder / "gridboard.toml"
-    cfg.write_text(config_text, encoding="utf-8")
+    # no memo warming in the background (gridboard/server/warm.py, tested in test_memo_warm.py): on
+    # these small counties it only takes CPU from the browser tests running beside it
+    warm = "" if "memo_warm" in config_text else "memo_warm = false\n"
+    cfg.write_text(warm + config_text, encoding="utf-8")
     log = folder / "server.log"
     with streamlit_server({"GRIDBOARD_DB": str(db), "GRIDBOARD_CONFIG": str(cfg)}, log=log) as url:
         yield Server(url, db, cfg, log)

@@ -62,7 +62,7 @@ class Live:
         h = auth.hash_password("pw", iterations=1000)
         users = "".join(f'[users.{n}]\nrole = "{r}"\npassword_hash = "{h}"\n\n'
                         for n, r in (("ana", "analyst"), ("lead", "leader"), ("gone", "analyst")))
-        settings = (f'inbox_dir = "{self.inbox}"\ninbox_poll_seconds = 0.5\n'
+        settings = (f'inbox_dir = "{self.inbox}"\ninbox_poll_seconds = 0.5\nmemo_warm = false\n'
                     + ('demo_feed = true\ndemo_feed_seconds = 1\ndemo_feed_rate = 200\n' if feed else "demo_feed = false\n"))
         self.cfg.write_text(settings + "\n" + users, encoding="utf-8")
         self.analyst = tokens.create("ana", self.cfg)[0]

@@ -145,6 +145,9 @@ SETTINGS: tuple[Setting, ...] = (
             "applies it to the whole database instance of the process: the worker and the pages share it)", MEMORY),
     Setting("ingest_threads", 0, "DuckDB threads set by the ingest worker (0 = DuckDB's default, one per core)", whole(0)),
     Setting("inbox_poll_seconds", 2, "How often the server looks into the inbox folder", POSITIVE),
+    Setting("memo_warm", True, "After each import (and at start), ask the first screens' questions of "
+            "本年/本季度/本月 in the background so the first view after an import reads agg_memo "
+            "(gridboard/server/warm.py); false saves that CPU on a small county", FLAG),
     Setting("demo_feed", "auto", "Live demo feed of new cases and status changes: true, false, or auto (on for the demo database)"),
     Setting("demo_feed_seconds", 15, "Seconds between two ticks of the demo feed", POSITIVE),
     Setting("demo_feed_rate", 1.0, "Speed of the demo feed: 1 = the county's own daily rhythm", POSITIVE),

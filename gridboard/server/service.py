@@ -70,7 +70,8 @@ class Service:
         self.inbox_dir = inbox if inbox.is_absolute() else config.PROJECT_ROOT / inbox
         self.db_path = self.cfg.db_path
         self.worker = Worker(self.db_path, self.inbox_dir, memory_limit=str(self.cfg["ingest_memory_limit"]),
-                             threads=int(str(self.cfg["ingest_threads"])))
+                             threads=int(str(self.cfg["ingest_threads"])), warm=self.cfg["memo_warm"] is True,
+                             now=self.cfg.now)
         self.inbox = Inbox(self.worker, self.inbox_dir, float(str(self.cfg["inbox_poll_seconds"])))
         self.feed = Feed(self.worker, self.cfg.now, rate=float(str(self.cfg["demo_feed_rate"])),
                          every_seconds=float(str(self.cfg["demo_feed_seconds"])),
