@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM, FAILURE, TIMEOUT_MS, Server, goto, log_in, serve, settle
+from browser_support import CHROMIUM, FAILURE, POLL_MS, TIMEOUT_MS, Server, goto, log_in, serve, settle, switch_language
 from browser_support import shoot as save_shot
 from conftest import copy_db
 
@@ -33,6 +34,7 @@ KIOSK_TOKEN = "wall-people-test-51c2"
 PAGES = {"volunteers": "志愿服务", "economy": "集体经济", "profile": "网格/村画像"}
 LAST = {"volunteers": "全部单位", "economy": "全部村", "profile": "基础信息"}  # the last section of each page
 MAP = '[data-testid="stDeckGlJsonChart"]'
+NO_WEBGL = f'{MAP} [data-testid="gb-no-webgl"]'  # the map's note without WebGL (gridboard.render.maps)
 
 
 # An activity type typed as HTML (issue #14 item 5): one more volunteer and service in 幸福社区第一网格
@@ -121,11 +123,27 @@ def test_page_opens(signed_in, path):
         counts = map_bands(page)
         assert min(counts.values()) > 200, counts  # 李家村 weak, 王家村 10–50万, 赵家村 ≥ 100万
         assert page.locator(".js-plotly-plot").count() >= 2
+        assert page.locator(NO_WEBGL).count() == 0  # drawn: no note over it
     if path == "volunteers":
         assert page.locator(".js-plotly-plot").count() == 3
         # the print copy of the table repeats the caption, hidden on screen: one visible heading
         assert page.get_by_text("积分榜（本期）").filter(visible=True).count() == 1
     no_failure(page, f"{path} {size} drawn")
+
+
+def test_the_map_without_webgl_says_so_in_the_language_chosen(signed_in):
+    """In a browser without WebGL (conftest's default) the economy map's panel says why it is empty;
+    the sidebar's language switch (a rerun, no reload) rewrites the note in English."""
+    page = signed_in("leader", "economy", "1366x768")
+    wait_heading(page, PAGES["economy"])
+    note = page.locator(NO_WEBGL)
+    note.wait_for()
+    assert "地图无法绘制" in note.inner_text(), note.inner_text()
+    switch_language(page, "English")
+    page.wait_for_function("s => (document.querySelector(s) || {}).textContent?.includes('WebGL turned off')",
+                           arg=NO_WEBGL, polling=POLL_MS)
+    assert not re.search(r"[\u4e00-\u9fff]", note.inner_text()), note.inner_text()
+    assert page.locator(NO_WEBGL).count() == 1  # one note, rewritten
 
 
 def test_volunteer_activity_with_html_reads_as_typed(signed_in):

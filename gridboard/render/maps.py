@@ -271,28 +271,31 @@ MAP_TESTID = "stDeckGlJsonChart"  # Streamlit's element around a pydeck chart
 def no_webgl_script(message: str) -> str:
     """A <script> that, in a browser without WebGL (a wall PC with graphics acceleration off, a
     remote desktop), writes `message` into every map panel instead of leaving it blank: deck.gl
-    draws nothing there and says nothing. Once per page; panels drawn later are caught by a
-    MutationObserver. With WebGL it does nothing."""
+    draws nothing there and says nothing. WebGL is probed once per page; panels drawn later are
+    caught by a MutationObserver. The message is kept per page and every run's script sets it, so a
+    language switch without a reload rewrites the notes already shown. With WebGL it does nothing."""
     return """<script>(() => {
-  if (window.__gbNoWebgl) return;
-  window.__gbNoWebgl = true;
-  const probe = document.createElement('canvas');
-  let gl = null;
-  try { gl = probe.getContext('webgl2') || probe.getContext('webgl'); } catch (e) { gl = null; }
-  if (gl) return;
-  const note = () => document.querySelectorAll('[data-testid="TESTID"]').forEach(panel => {
-    if (panel.querySelector('[data-testid="gb-no-webgl"]')) return;
+  window.__gbNoWebglText = MESSAGE;
+  if (window.__gbNoWebgl === undefined) {
+    const probe = document.createElement('canvas');
+    let gl = null;
+    try { gl = probe.getContext('webgl2') || probe.getContext('webgl'); } catch (e) { gl = null; }
+    window.__gbNoWebgl = !gl;
+    if (!gl) new MutationObserver(() => window.__gbNoWebglNote()).observe(document.body, {childList: true, subtree: true});
+  }
+  window.__gbNoWebglNote = () => document.querySelectorAll('[data-testid="TESTID"]').forEach(panel => {
+    const text = window.__gbNoWebglText;
+    const shown = panel.querySelector('[data-testid="gb-no-webgl"]');
+    if (shown) { if (shown.textContent !== text) shown.textContent = text; return; }
     const box = document.createElement('div');
     box.setAttribute('data-testid', 'gb-no-webgl');
     box.setAttribute('role', 'status');
-    box.textContent = MESSAGE;
+    box.textContent = text;
     box.style.cssText = 'position:absolute;inset:0;display:flex;align-items:center;justify-content:center;'
       + 'padding:1.5em;text-align:center;font-size:1rem;line-height:1.6;color:#cbd5e1;'
       + 'background:rgba(15,23,42,0.85);border:1px dashed #64748b;border-radius:8px;z-index:2';
     if (getComputedStyle(panel).position === 'static') panel.style.position = 'relative';
     panel.appendChild(box);
   });
-  note();
-  new MutationObserver(note).observe(document.body, {childList: true, subtree: true});
+  if (window.__gbNoWebgl) window.__gbNoWebglNote();
 })();</script>""".replace("TESTID", MAP_TESTID).replace("MESSAGE", json.dumps(message))
-
