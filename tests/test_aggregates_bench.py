@@ -16,14 +16,14 @@ import pytest
 from agg_support import AS_OF, CASES, demo_county, module_copy
 from conftest import ROOT
 
-from gridboard import bench, cli
+from gridboard import bench, cli, screens
 
 
 def test_bench_reports_pages_wall_drill_pandas_and_writes(tmp_path, tmp_path_factory):
     path = module_copy(demo_county(tmp_path_factory)[0], tmp_path, "bench.duckdb")
     r = bench.report(path, repeat=1, presets=("last30",), as_of=AS_OF)
     names = {t.name for t in r.timings}
-    assert {f"{page}/last30" for page in bench.PAGES} <= names
+    assert {f"{page}/last30" for page in screens.PAGES} <= names
     assert {"bigscreen_refresh", "drill_click/this_year", "case_list_page/this_year", "case_list_ui/this_year"} <= names
     assert r.cases == CASES == 3000 and r.aggregates_current and r.db_size_mb > 0 and r.peak_rss_mb > 0
     assert all(t.cold_cpu_ms > 0 for t in r.timings) and len(r.load_before) == len(r.load_after) == 3
@@ -33,7 +33,7 @@ def test_bench_reports_pages_wall_drill_pandas_and_writes(tmp_path, tmp_path_fac
     assert writes["ingest_10k"]["new"] == 200 and writes["csv_load"]["new"] == 500
     assert writes["ingest_10k"]["aggregates_ms"] >= 0
     warmed = writes["ingest_10k"]["warm"]  # what the server's writer then warms (server/warm.py)
-    assert [w["preset"] for w in warmed] == list(bench.WARM_PRESETS) and all(w["cpu_seconds"] > 0 for w in warmed)
+    assert [w["preset"] for w in warmed] == list(screens.WARM_PRESETS) and all(w["cpu_seconds"] > 0 for w in warmed)
 
 
 def test_bench_cli_prints_one_json_object(tmp_path, capsys: pytest.CaptureFixture[str]):

@@ -2,7 +2,7 @@
 
 On a copy of the run's shared demo county (agg_support), a Worker with its clock at AS_OF loads one
 new case through the API's path; once the worker is idle its Warmer has asked every page's first
-screen (bench.PAGES) of 本年/本季度/本月 at the new data version, so those questions afterwards scan
+screen (screens.PAGES) of 本年/本季度/本月 at the new data version, so those questions afterwards scan
 nothing (memo.quantile_sql is never built) and their answers equal the raw query's. A restarted
 worker finds the periods warm (marker rows) and asks nothing; a failing warm leaves the import as
 it was; a demo-feed tick does not warm. fast.MEMO_MIN is 0 here, so the small county's cohorts go
@@ -19,7 +19,7 @@ import duckdb
 import pytest
 from agg_support import AS_OF, demo_county, module_copy
 
-from gridboard import bench
+from gridboard import screens
 from gridboard.core import periods
 from gridboard.db import store
 from gridboard.metrics import fast, memo
@@ -114,7 +114,7 @@ def test_after_an_import_the_first_screens_read_the_memo(county, tmp_path, monke
         seen = scans(monkeypatch)
         for preset in warm.WARM_PRESETS:
             p = periods.period(preset, AS_OF)
-            for fn in bench.PAGES.values():
+            for fn in screens.PAGES.values():
                 fn(con, p, unit)
             assert not seen, f"{preset}: a first screen scanned for its quantiles after the warm"
             for q in (p, periods.previous(p)):  # the ranking page's grid index, from the warmed memo

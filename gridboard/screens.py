@@ -1,0 +1,128 @@
+"""The first screen of every page as library calls, and the memo warm built on them.
+
+`PAGES` holds, per page, what the page file computes for its first screen (tabs and expanders that
+compute on open are left out), with the same functions and arguments, for one period and unit:
+the benchmark (gridboard/bench.py) times them, and `warm` asks them after an import so the memo
+(metrics/memo.py) keeps their exact quantiles (the server's writer runs it: gridboard/server/warm.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from gridboard.core import config, periods
+from gridboard.db import store
+from gridboard.metrics import engine, explain, kpi_views, memo, scorecard
+from gridboard.people import profile, volunteers
+from gridboard.ranking import gridindex
+
+PageFn = Callable[[duckdb.DuckDBPyConnection, periods.Period, str], object]
+
+
+def _overview(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
+    w: dict[str, Any] = {**p.window(), "unit": unit}
+    shown_end = min(p.end.date(), p.as_of.date() + dt.timedelta(days=1))
+    grain = "day" if (shown_end - p.start.date()).days <= 92 else "week"
+    return (engine.kpis(con, **w), engine.kpis(con, **{**periods.previous(p).window(), "unit": unit}),
+            engine.breakdown(con, grain, **w), engine.breakdown(con, "category", **w),
+            engine.breakdown(con, "child", **w))
+
+
+def _closure(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
+    w: dict[str, Any] = {**p.window(), "unit": unit}
+    return (engine.kpis(con, detail=True, **w),
+            engine.kpis(con, detail=True, **{**periods.previous(p).window(), "unit": unit}),
+            engine.breakdown(con, "child", detail=True, **w))
+
+
+def _response(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
+    w: dict[str, Any] = {**p.window(), "unit": unit}
+    b: dict[str, Any] = {**periods.previous(p).window(), "unit": unit}
+    target = 30.0
+    return (engine.kpis(con, detail=True, **w), engine.kpis(con, detail=True, **b),
+            kpi_views.distribution(con, "response", limit=target, **w),
+            kpi_views.distribution(con, "response", limit=target, **b),
+            kpi_views.distribution(con, "close", **w), engine.breakdown(con, "child", detail=True, **w))
+
+
+def _scorecard(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
+    targets = config.load().targets
+    return (scorecard.build(con, targets, p, unit=unit),
+            scorecard.children(con, targets, unit=unit, **p.window()))
+
+
+def _why(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
+    before = periods.previous(p)
+    return explain.explain(con, "closure_rate", "child", before=explain.Window(before.start, before.end, before.as_of),
+                           after=explain.Window(p.start, p.end, p.as_of), unit=unit)
+
+
+def _ranking(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
+    return (gridindex.inputs(con, "grid", unit=unit, **p.window()),
+            gridindex.inputs(con, "grid", unit=unit, **periods.previous(p).window()))
+
+
+def _profile(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
+    return profile.build(con, unit, start=p.start, end=p.end, as_of=p.as_of, preset=p.preset)
+
+
+def _volunteers(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
+    prev = periods.previous(p)
+    return (volunteers.summary(con, start=p.start, end=p.end, unit=unit),
+            volunteers.summary(con, start=prev.start, end=prev.end, unit=unit),
+            volunteers.by_unit(con, "child", unit=unit, **p.window()))
+
+
+PAGES: dict[str, PageFn] = {
+    "overview": _overview, "closure": _closure, "response": _response, "scorecard": _scorecard, "why": _why,
+    "ranking": _ranking, "profile": _profile, "volunteers": _volunteers,
+}
+
+
+WARM_PRESETS: tuple[str, ...] = ("this_year", "this_quarter", "this_month")
+
+
+@dataclass(frozen=True)
+class Warmed:
+    """One period warmed: the data version (memo mark), the preset, wall and CPU seconds."""
+
+    mark: str
+    preset: str
+    seconds: float
+    cpu_seconds: float
+    skipped: bool = False  # already warmed at this version (a marker row)
+
+
+def warm(con: duckdb.DuckDBPyConnection, as_of: dt.datetime, *, presets: tuple[str, ...] = WARM_PRESETS,
+         unit: str | None = None, cancelled: Callable[[], bool] = lambda: False) -> list[Warmed]:
+    """What the server's writer runs after an import (gridboard/server/warm.py): every page's first
+    screen for each preset at `as_of` on `con` (a read-write cursor: the memo keeps the exact
+    quantiles they compute, metrics/memo.py), then a marker that the period is warm at this data
+    version (a period already marked is skipped). CPU seconds are the process's while it ran. Stops between two questions once
+    `cancelled()` is true. Nothing when the aggregates are not current (nothing would be kept)."""
+    mark = memo.current_mark(con)
+    if mark is None:
+        return []
+    unit = unit or store.root_unit(con)
+    out: list[Warmed] = []
+    for preset in presets:
+        p = periods.period(preset, as_of)
+        if memo.warmed(con, mark, preset, unit, p.start):
+            out.append(Warmed(mark, preset, 0.0, 0.0, skipped=True))
+            continue
+        t0, c0 = time.perf_counter(), time.process_time()
+        for fn in PAGES.values():
+            if cancelled():
+                return out
+            fn(con, p, unit)
+        if memo.current_mark(con) != mark:  # a write came in between: what was kept is of no use
+            return out
+        memo.note_warmed(con, mark, preset, unit, p.start)
+        out.append(Warmed(mark, preset, round(time.perf_counter() - t0, 2), round(time.process_time() - c0, 2)))
+    return out
