@@ -65,7 +65,7 @@ from gridboard.db import store  # noqa: E402
 LONG_FILES: tuple[str, ...] = (
     "test_tour.py",             # ~250: every page as the admin, three roles on their role-dependent pages
     "test_spark_equality.py",   # 87 (280 s wall): Spark's JVM and 16 queries on it
-    "test_browser.py",          # 240: a first-start demo county and every page
+    "test_browser.py",          # ~180: a first-start demo county, direct URLs, the kiosk, the overview
     "test_bigscreen_browser.py",  # 191: three servers, the wall at up to 3840×2160
     "test_export_browser.py",   # 137: pages printed to PDF, chart PNGs through kaleido
     "test_aggregates.py",       # 114: 23 period windows × six unit levels, aggregates vs raw
@@ -186,15 +186,16 @@ def _playwright() -> Iterator[object]:
 
 
 def _launch(pw, args: list[str]) -> Iterator[object]:
-    chromium = pw.chromium.launch(executable_path=str(bs.CHROMIUM), args=args, headless=True)
+    executable = bs.HEADLESS_SHELL if bs.HEADLESS_SHELL.exists() else bs.CHROMIUM
+    chromium = pw.chromium.launch(executable_path=str(executable), args=args, headless=True)
     yield chromium
     chromium.close()
 
 
 @pytest.fixture(scope="module")
 def browser(_playwright) -> Iterator[object]:
-    """One headless Debian Chromium per browser test module (a launch takes a second), without
-    WebGL (browser_support.NO_WEBGL)."""
+    """One headless Debian Chromium per browser test module (a launch takes a second; its headless
+    shell where installed, browser_support.HEADLESS_SHELL), without WebGL (browser_support.NO_WEBGL)."""
     yield from _launch(_playwright, bs.CHROMIUM_ARGS + bs.NO_WEBGL)
 
 
