@@ -1,6 +1,7 @@
 """The real server in headless Chromium: the shell on direct URLs of a fresh server, the login
-gate, every page at 1920×1080 and 1366×768 without an exception (charts drawn), the kiosk token,
-and no request leaving the local server (command centres run on intranets).
+gate, the kiosk token, the leader's home page (tiles, charts, table, its CSV download), the
+language switch keeping the filters, and no request leaving the local server (command centres run
+on intranets). Every page at both sizes, in both languages, as every role: test_tour.py.
 
 The tests run in file order on one server (one worker per file: --dist loadfile): the first proves nothing is built before
 a login, the kiosk test's first run builds the demo county the others read.
@@ -40,7 +41,6 @@ pytestmark = [
 KIOSK_TOKEN = "wall-browser-test-0b8e"
 DEMO_CASES = 4000
 DESK_SIZES = ["1920x1080", "1366x768"]
-CHARTS = {"overview", "scorecard", "closure", "response", "why", "volunteers", "economy"}  # pages drawing plotly
 
 
 @pytest.fixture(scope="module")
@@ -109,53 +109,36 @@ def test_wrong_password_gets_a_chinese_error(new_page, server):
     assert page.locator('[data-testid="stMetric"]').count() == 0
 
 
-# Every page once, the sizes alternating down the page list (test_tour.py visits every page at
-# both sizes, in both languages, for every role, on a smaller county): the first page of a role and
-# size by its URL through the login form, the others from the sidebar of that signed-in session
-# (by their URLs in that browser context where the menu has no entry: after the wall, the case page).
-EVERY_PAGE = [(spec, DESK_SIZES[i % len(DESK_SIZES)]) for i, spec in enumerate(ui.PAGES)]
-
-
-@pytest.mark.parametrize(("spec", "size"), EVERY_PAGE, ids=[f"{s.url_path}-{z}" for s, z in EVERY_PAGE])
-def test_every_page_after_login(signed_in, server, spec, size):
-    """Each page as a demo account whose role may see it: the first page of a role and size by its
-    URL through the login form; then the others from the sidebar of that signed-in session (or by
-    their URLs in that browser context, whose session cookie signs them in, where the menu has no
-    entry)."""
-    role = next(name for name in ("leader", "staff", "analyst", "admin") if name in spec.roles)  # name = role
-    page = signed_in(role, spec.url_path, size, keep=True)
-    wait_for(page, '[data-testid="stMain"] [data-testid="stElementContainer"]:visible')  # the wall's first one is its CSS
-    no_exception(page, f"{spec.url_path} {size}", errors_too=True)
-    here = page.url.split("?")[0].rstrip("/")
-    home = ui.visible_pages(role)[0] == spec and here == server.url  # the sidebar's home link is "/"
-    assert home or here.endswith(f"/{spec.url_path}"), page.url
-    assert page.get_by_text("Page not found").count() == 0
-    assert page.locator(LOGIN_FIELD).count() == 0
-    assert set(nav_titles(page)) <= {p.title_zh for p in ui.PAGES}
+# Every page at both sizes, in both languages, as every role is test_tour.py's (no exception or error
+# box, no stub page, the charts drawn); here the leader's home page in detail and its CSV download.
+def test_the_leaders_overview_has_its_tiles_charts_table_and_csv(signed_in, server):
+    page = signed_in("leader", "", "1366x768", keep=True)  # the leader's home page, by the login form
+    spec = ui.visible_pages("leader")[0]
+    assert spec.url_path == "overview"
+    assert page.url.split("?")[0].rstrip("/") == server.url  # the home page is "/"
+    page.get_by_role("heading", name=spec.title_zh).first.wait_for()
+    wait_for(page, '[data-testid="stDataFrame"]')
+    page.locator(".js-plotly-plot").first.wait_for()  # plotly is loaded lazily
+    no_exception(page, "overview", errors_too=True)
+    assert set(nav_titles(page)) == {p.title_zh for p in ui.visible_pages("leader") if p.menu}
+    tiles = page.locator('[data-testid="stMetric"]')
+    assert tiles.count() == 12
+    assert tiles.first.is_visible()
+    assert page.locator(".js-plotly-plot").count() == 2
+    assert page.locator('[data-testid="stDataFrame"]').count() == 1
     body = page.locator("body").inner_text()
-    assert "coming soon" not in body.lower() and "敬请期待" not in body
-    if spec.url_path in CHARTS:
-        page.locator(".js-plotly-plot").first.wait_for()  # plotly is loaded lazily
-    if spec.url_path == "overview":
-        page.get_by_role("heading", name=spec.title_zh).first.wait_for()
-        wait_for(page, '[data-testid="stDataFrame"]')
-        tiles = page.locator('[data-testid="stMetric"]')
-        assert tiles.count() == 12
-        assert tiles.first.is_visible()
-        assert page.locator(".js-plotly-plot").count() == 2
-        assert page.locator('[data-testid="stDataFrame"]').count() == 1
-        assert "受理量" in body and "办结率" in body
-        if size == "1920x1080":  # the sub-unit table downloads as CSV with a BOM (Excel reads Chinese)
-            with page.expect_download(timeout=TIMEOUT_MS) as download:
-                page.get_by_role("button", name="下载 CSV").click()
-            data = Path(download.value.path()).read_bytes()
-            assert data.startswith(b"\xef\xbb\xbf") and "名称,受理量".encode() in data
-    shoot(page, f"{spec.url_path}_{size}")  # one per page (test_tour.py shoots every page at both sizes)
+    assert "受理量" in body and "办结率" in body
+    # the sub-unit table downloads as CSV with a BOM (Excel reads Chinese)
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
+        page.get_by_role("button", name="下载 CSV").click()
+    data = Path(download.value.path()).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and "名称,受理量".encode() in data
+    shoot(page, "overview_1366x768")
 
 
 def test_language_switch_keeps_the_filters(signed_in, server):
     """The browser holds a selectbox choice by its label: switching 中文 → English must keep it."""
-    page = signed_in("leader", "", "1366x768", keep=True)  # the every-page test's session, back home
+    page = signed_in("leader", "", "1366x768", keep=True)  # the overview test's session, back home
     wait_for(page, '[data-testid="stMetric"]')
     page.get_by_role("combobox", name="统计周期").click()
     with rerun(page):

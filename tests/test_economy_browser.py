@@ -1,6 +1,6 @@
 """The volunteer, collective-economy and profile pages on a real server in headless Chromium, on the
 hand-made county of tests/test_volunteers.py: each page opens from the sidebar of a signed-in
-session and shows no exception box at 1920×1080 (1366×768: test_browser.py's every-page test),
+session and shows no exception box at 1920×1080 (1366×768: test_tour.py),
 the economy map draws the villages in their band colours with no basemap, an HTML activity type
 reads as typed (issue #14 item 5; one volunteer and service added to the county), a profile link
 opens its unit, the wall screen sees masked names, and no request leaves the server.

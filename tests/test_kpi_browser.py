@@ -2,7 +2,7 @@
 from the county down to a micro-grid, the breadcrumb goes back up, a clicked number opens its
 cases and downloads them, a clicked funnel bar lists its cases, and every request stays on the
 local server. (That each page renders without an exception at 1920×1080 and 1366×768, charts
-drawn, is test_browser.py's every-page test.) Screenshots go to screenshots/ (or
+drawn, is test_tour.py's.) Screenshots go to screenshots/ (or
 $GRIDBOARD_SCREENSHOTS) for a person to look at.
 """
 

@@ -1,7 +1,7 @@
 """The ranking page in headless Chromium on a real server: opened from its URL through the login
 form it shows the league table in the saved weights' order and its tabs without an exception, and
 trying a weight re-orders the table (nothing saved). (The login shell on the direct URL of a
-fresh server and the page at 1366×768 are test_browser.py's.)
+fresh server is test_browser.py's, the page at 1366×768 test_tour.py's.)
 
 Screenshots go to screenshots/ (git-ignored) or $GRIDBOARD_SCREENSHOTS for a person to look at.
 """

@@ -1,4 +1,5 @@
-"""The tour's shared part (issue #15's "every role, both languages, both sizes"): what a user reads
+"""The tour's shared part (issue #15's "every role, both languages, both sizes"): no exception or
+error box, no "Page not found" or stub page, the charts drawn, what a user reads
 never contains None / nan / NaT, Chinese mode has no "pp" and none of Streamlit's own English widget
 texts, English mode has no Chinese outside data values (unit names, case titles, departments,
 volunteers' names and teams, the Chinese bulletin document itself), and every tile shows its whole
@@ -105,10 +106,13 @@ def without_data(text: str, values: list[str]) -> str:
 
 
 def check(page, where: str, lang: str, values: list[str], problems: list[str]) -> None:
-    no_exception(page, where)
+    no_exception(page, where, errors_too=True)
     text = visible_text(page)
     if "[data-testid=" in text:
         text = ""
+    for words in ("Page not found", "coming soon", "Coming soon", "敬请期待"):  # no missing or stub page
+        if words in text:
+            problems.append(f"{where}: {words!r} on the page")
     for m in MISSING.finditer(text):
         problems.append(f"{where}: {m.group(0)!r} in …{text[max(0, m.start() - 60):m.end() + 30]!r}")
     if lang == "zh":
@@ -150,8 +154,14 @@ def sizes_from(page) -> list[str]:
     return [size, *(s for s in SIZES if s != size)] if size in SIZES else list(SIZES)
 
 
+# Pages that draw plotly charts (loaded lazily: the first chart waited for before the page is read).
+CHARTS = {"overview", "scorecard", "closure", "response", "why", "volunteers", "economy"}
+
+
 def check_sizes(page, role: str, lang: str, spec, values: list[str], problems: list[str]) -> None:
     """The page on screen (`spec`), checked at both sizes."""
+    if spec.url_path in CHARTS:
+        page.locator(".js-plotly-plot").first.wait_for()
     for size in sizes_from(page):
         width, height = (int(x) for x in size.split("x"))
         if page.viewport_size != {"width": width, "height": height}:
