@@ -22,6 +22,9 @@ from streamlit.testing.v1 import AppTest
 from gridboard.core import config, export, schema
 from gridboard.db import store
 from gridboard.ingest import mapping, pipeline
+from gridboard.metrics import memo
+from gridboard.server import api, warm
+from gridboard.server.service import Service
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -384,6 +387,42 @@ def test_the_overview_shows_the_new_cases_after_a_load(env: Path) -> None:
     at.switch_page("pages/overview.py").run()
     assert not at.exception
     assert int(tiles(at)["受理量"].replace(",", "")) == received + 7
+
+
+def test_a_load_on_the_page_warms_the_running_servers_memo(env: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under `streamlit run server.py` the page shares its process with the server's worker: a load
+    on the page (its own connection, not the worker's queue) pokes the worker's warmer, which asks
+    the first screens' questions for the new data version, as after an API upload."""
+    (tmp_path / "gridboard.toml").write_text(
+        f'memo_warm = true\ndemo_feed = false\ninbox_dir = "{(tmp_path / "inbox").as_posix()}"\n', encoding="utf-8")
+    svc = Service(config.load())
+    warmer = svc.worker.warmer
+    assert warmer is not None
+    warmer.settle = 0.1
+    svc.start()
+    monkeypatch.setattr(api, "_service", svc)  # what the server's lifespan sets
+    try:
+        assert warmer.idle.wait(120)  # the start's warm of the county as it was
+        before = {d.mark for d in warmer.done}
+        at = open_page()
+        load(check(upload(at, "warm.csv", csv_bytes(f"W1,T1C1G2,12345热线,环境卫生,{recent(2)},,待处理,"))))
+        assert "新增 1 行" in at.success[0].value
+        assert warmer.idle.wait(120)
+        new = [d for d in warmer.done if d.mark not in before]
+        assert [d.preset for d in new] == list(warm.WARM_PRESETS) and not any(d.skipped for d in new)
+        assert warmer.failures == 0
+        assert {d.mark for d in new} == {memo_mark(env)}  # the version the load made
+    finally:
+        svc.stop()
+
+
+def memo_mark(db: Path) -> str | None:
+    con = store.connect(db)
+    try:
+        return memo.current_mark(con)
+    finally:
+        con.close()
 
 
 # --- the library functions behind the page -----------------------------------------------------------

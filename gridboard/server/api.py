@@ -44,6 +44,15 @@ def service() -> Service | None:
     return _service
 
 
+def data_written() -> None:
+    """The import page committed (a load or an undo): the running server's warmer, if any, warms
+    the first screens for the new data version once its worker is quiet (gridboard/server/warm.py).
+    Outside a server (`streamlit run app.py`, AppTest without one) there is nothing to warm."""
+    svc = _service
+    if svc is not None:
+        svc.worker.written()
+
+
 def lifespan(url: Callable[[], str | None] | None = None) -> Callable[[Any], contextlib.AbstractAsyncContextManager[None]]:
     """The st.App lifespan: start the Service before serving, stop it on shutdown."""
 

@@ -291,6 +291,12 @@ class Worker:
                 job.done.set()
             self._after(job)
 
+    def written(self) -> None:
+        """A write outside this worker's queue moved the data version (the import page loads and
+        undoes batches on the app's own connection): warm for it as after a job of ours."""
+        if self.warmer is not None and not self._stopping.is_set():
+            self.warmer.poke()
+
     def _after(self, job: Job) -> None:
         """Poke the warmer once the caller has its answer (never the demo feed's ticks that moved the
         data version: the next tick would drop what it kept)."""

@@ -20,6 +20,7 @@ import streamlit as st
 from gridboard import ui
 from gridboard.core import config, export, fmt, schema
 from gridboard.ingest import mapping, pipeline, undo
+from gridboard.server import api
 from gridboard.ui import printing
 
 BATCH = "import_batch"  # ui.hold slot of the checked upload
@@ -263,6 +264,7 @@ def step_load(checked: Checked) -> None:
         st.error(ui.t("imp_error", reason=exc.text(ui.lang())), icon=":material/error:")
         return
     release()
+    api.data_written()
     st.session_state[RESULT] = {**report.to_dict(), "notes": list(report.notes)}
     st.session_state[UPLOAD_N] = st.session_state.get(UPLOAD_N, 0) + 1
     st.session_state.pop(OPENED, None)
@@ -313,6 +315,7 @@ def undo_controls() -> None:
             return
         finally:
             cur.close()
+        api.data_written()
         log.info("import #%s undone by %s", batch, getattr(ui.current_user(), "name", None))
         st.session_state["imp_undone"] = result.describe(ui.lang())
         st.session_state.pop(RESULT, None)  # the load it reported is gone
