@@ -7,8 +7,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from app_support import app_test
 from conftest import copy_db
-from streamlit.testing.v1 import AppTest
 from test_aggregates import FIXTURE
 
 from gridboard.db import store
@@ -86,7 +86,7 @@ def _a_case(db: Path) -> tuple[str, str]:
 
 def test_sidebar_search_links_to_the_case_page_which_shows_the_loop(app_env):
     case_id, phone = _a_case(app_env)
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = app_test(APP, 120)
     at.run()
     assert not at.exception
     at.text_input(key="case_search_q").input(case_id)
@@ -106,7 +106,7 @@ def test_sidebar_search_links_to_the_case_page_which_shows_the_loop(app_env):
 
 
 def test_unknown_and_missing_ids_get_a_message(app_env):
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = app_test(APP, 120)
     at.run()
     at.switch_page("pages/case.py").run()
     assert not at.exception and any("查找事件" in i.value for i in at.info)

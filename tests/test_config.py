@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from app_support import app_test
 
 from gridboard.core import auth, catalog, config
 from gridboard.ranking import gridindex
@@ -140,7 +140,7 @@ def test_the_app_shows_the_error_in_chinese_and_nothing_else(tmp_path, monkeypat
     monkeypatch.setenv("GRIDBOARD_CONFIG", str(path))
     monkeypatch.setenv("GRIDBOARD_DB", str(tmp_path / "never-built.duckdb"))
     monkeypatch.setenv("GRIDBOARD_AUTH", "off")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at = app_test(str(ROOT / "app.py"), 60).run()
     assert not at.exception
     assert [e.value for e in at.error] == [config.ConfigError(
         path, "", "未知的设置项 [weights] on_time_rat（是否应为 on_time_rate？）").message("zh")]

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from app_support import app_test
 from browser_support import small_database
 from cli_support import run_main, run_process
 from ingest_support import content_hash
@@ -164,7 +165,7 @@ def _pages(db: Path, pages: list[str], monkeypatch, tmp_path) -> Iterator[tuple[
     monkeypatch.setenv("GRIDBOARD_DB", str(db))
     monkeypatch.setenv("GRIDBOARD_CONFIG", str(cfg))
     monkeypatch.setenv("GRIDBOARD_AUTH", "off")
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = app_test(APP, TIMEOUT)
     at.run()
     assert not at.exception, at.exception
     for page in pages:

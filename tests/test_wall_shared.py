@@ -11,8 +11,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from app_support import app_test
 from conftest import copy_db
-from streamlit.testing.v1 import AppTest
 
 from gridboard.db import store
 from gridboard.wall import board, shared
@@ -124,7 +124,7 @@ def wall_env(small_db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 def open_wall(decks: list[str] | None = None) -> tuple[str, str]:
     """One wall session at ?refresh=60 (started from app.py like a browser): (data version, tick) it
     shows; the JSON of its map deck is appended to `decks`."""
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = app_test(APP, 120)
     at.query_params["refresh"] = "60"
     at.run()
     at.switch_page(PAGE).run()
