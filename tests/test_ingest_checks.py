@@ -94,6 +94,9 @@ def test_unknown_units_become_grids_only_when_asked(con) -> None:
     unit = con.execute("SELECT u.parent_id, u.level, u.name FROM cases c JOIN units u USING (unit_id) "
                        "WHERE case_id = 'A1'").fetchone()
     assert unit == ("T1", "grid", "新网格")
+    # a grid made from a name: a general grid without a place (NULL, not NaN)
+    assert con.execute("SELECT u.grid_type, u.lon, u.lat FROM units u JOIN cases c USING (unit_id) "
+                       "WHERE case_id = 'A1'").fetchone() == ("general", None, None)
     # the closure knows the new grid: it counts under the county
     assert con.execute("SELECT count(*) FROM unit_closure WHERE ancestor_id = 'C1' AND descendant_id IN "
                        "(SELECT unit_id FROM cases WHERE case_id = 'A1')").fetchone()[0] == 1

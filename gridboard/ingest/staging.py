@@ -340,19 +340,29 @@ class Stage:
     # --- writing (the caller holds the transaction) --------------------------------------------
 
     def insert_new_units(self, log_id: int | None = None) -> int:
-        """Insert the planned units not yet there; their ids go into the undo copy of batch `log_id`."""
-        n = 0
-        for u in self.new_units:
-            added = self.cur.execute(
-                "INSERT INTO units (unit_id, parent_id, level, name, grid_type, lon, lat) "
-                "VALUES ($i, $p, $l, $n, $g, $x, $y) ON CONFLICT (unit_id) DO NOTHING",
-                {"i": u.unit_id, "p": u.parent_id, "l": u.level, "n": u.name,
-                 "g": "general" if u.level == "grid" else None, "x": u.lon, "y": u.lat}).fetchone()[0]
-            if added and log_id is not None:
-                self.cur.execute(f"INSERT INTO {schema.UNDO_TABLES['units']} (_log_id, _kind, unit_id) "
-                                 "VALUES ($id, 'inserted', $u)", {"id": log_id, "u": u.unit_id})
-            n += added
-        return n
+        """Insert the planned units not yet there; their ids go into the undo copy of batch `log_id`.
+        One statement for all of them: a statement per unit took ~0.7 s for an export naming a few
+        hundred new neighbourhoods."""
+        first: dict[str, NewUnit] = {}
+        for u in self.new_units:  # a unit planned twice: the first plan, as ON CONFLICT would keep
+            first.setdefault(u.unit_id, u)
+        if not first:
+            return 0
+        units = list(first.values())
+        # the plans as parallel lists, unnested side by side (a registered frame would need the
+        # caller's cursor free of unfetched results inside its transaction)
+        added = [r[0] for r in self.cur.execute(
+            "INSERT INTO units (unit_id, parent_id, level, name, grid_type, lon, lat) "
+            "SELECT * FROM (SELECT unnest($i)::VARCHAR AS unit_id, unnest($p)::VARCHAR, unnest($l)::VARCHAR, "
+            "unnest($n)::VARCHAR, unnest($g)::VARCHAR, unnest($x)::DOUBLE, unnest($y)::DOUBLE) "
+            "WHERE unit_id NOT IN (SELECT unit_id FROM units) RETURNING unit_id",
+            {"i": [u.unit_id for u in units], "p": [u.parent_id for u in units], "l": [u.level for u in units],
+             "n": [u.name for u in units], "g": ["general" if u.level == "grid" else None for u in units],
+             "x": [u.lon for u in units], "y": [u.lat for u in units]}).fetchall()]
+        if added and log_id is not None:
+            self.cur.execute(f"INSERT INTO {schema.UNDO_TABLES['units']} (_log_id, _kind, unit_id) "
+                             "SELECT $id, 'inserted', unnest($u)", {"id": log_id, "u": added})
+        return len(added)
 
     def upsert(self, log_id: int | None = None) -> dict[str, int]:
         """Insert new rows, update changed ones (plain INSERT for new keys is much faster than
