@@ -309,6 +309,12 @@ def rerun(page, timeout_ms: int = TIMEOUT_MS) -> Iterator[None]:
     settle(page, timeout_ms)
 
 
+def messages_sent(page) -> int:
+    """How many websocket messages the page has sent to Streamlit (a rerun request is one)."""
+    stream = _STREAMS.get(page)
+    return 0 if stream is None else stream.sent
+
+
 def goto(page, server: Server, path: str = "", query: str = "") -> None:
     """Load `path` (a page's url_path, "" for home) with `query` ("?kiosk=…") in a fresh session."""
     page.goto(f"{server.url}/{path}{query}")

@@ -12,7 +12,7 @@ import csv
 import re
 
 import pytest
-from browser_support import CHROMIUM, TIMEOUT_MS, no_exception, rerun, shoot
+from browser_support import CHROMIUM, TIMEOUT_MS, messages_sent, no_exception, rerun, shoot
 
 pytestmark = [
     pytest.mark.browser,
@@ -64,8 +64,21 @@ def click_cell(page, grid, row: int, x: float = 40) -> None:
     box = _steady_box(page, grid)
     point = (box["x"] + x, box["y"] + ROW_PX * (row + 1) + ROW_PX / 2)
     assert grid.evaluate(_ON_GRID, list(point)), (box, point)
+    sent = messages_sent(page)
     with rerun(page):
         page.mouse.click(*point)
+        # In 3 of the last ~10 full CI runs (2 cores, load 4-8) one such click on the canvas made the
+        # browser send nothing at all (rerun()'s message since cbd5913: "sent 0 websocket messages"),
+        # the point on the grid and inside its cell; never in 48 runs of the test alone under load.
+        # Not explained: the click is given once more when the browser has sent nothing for 10 s, and
+        # said so in the test's output. A second lost click still fails the test.
+        for _ in range(100):
+            if messages_sent(page) > sent:
+                break
+            page.wait_for_timeout(100)
+        else:
+            print(f"click_cell: no message 10 s after the click at {point}: clicking again")
+            page.mouse.click(*point)
 
 
 def test_drill_from_county_to_a_micro_grid_and_back(signed_in):
