@@ -40,7 +40,6 @@ pytestmark = [
 
 KIOSK_TOKEN = "wall-browser-test-0b8e"
 DEMO_CASES = 4000
-DESK_SIZES = ["1920x1080", "1366x768"]
 
 
 @pytest.fixture(scope="module")

@@ -110,8 +110,8 @@ def check(page, where: str, lang: str, values: list[str], problems: list[str]) -
     text = visible_text(page)
     if "[data-testid=" in text:
         text = ""
-    for words in ("Page not found", "coming soon", "Coming soon", "敬请期待"):  # no missing or stub page
-        if words in text:
+    for words in ("page not found", "coming soon", "敬请期待"):  # no missing or stub page
+        if words in text.lower():
             problems.append(f"{where}: {words!r} on the page")
     for m in MISSING.finditer(text):
         problems.append(f"{where}: {m.group(0)!r} in …{text[max(0, m.start() - 60):m.end() + 30]!r}")

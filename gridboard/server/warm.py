@@ -5,9 +5,9 @@ by whoever computes them first; without this module that is the first person to 
 an import, who waits for the scan (at 10 M cases about 2 s of CPU per per-grid grouping of a year).
 Here the server asks those questions itself, in the background, right after an ingest commit has
 moved the data version (a job of the worker's, or the import page's load or undo, which tells the
-worker through api.data_written()): every page's first screen (`screens.PAGES`: the same library functions,
-with the same arguments, that the page files call) for 本年, 本季度 and 本月 at "now" (to the
-minute, as the pages' filters take it), for the county. The values land in agg_memo under the new
+worker through api.data_written()): every page's first screen (`screens.PAGES`: the same library
+functions, with the same arguments, that the page files call) for 本年, 本季度 and 本月 at "now"
+(to the minute, as the pages' filters take it), for the county. The values land in agg_memo under the new
 data version, so the first view after the import reads them.
 
 It never delays an import: the worker answers its caller before it pokes the warmer, the warmer
