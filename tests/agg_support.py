@@ -7,10 +7,6 @@ real outline, as of 2025-11-23 14:37), so `demo_county` builds each distinct one
 run, shared by the xdist workers of that run (a file lock in the run's common temp folder: the
 first worker builds, the others wait and reuse it), and `module_copy` gives a module its own file
 copy (a few milliseconds), never the template itself.
-
-`fast_reads(con)` runs a test's DuckDB connection on one thread: the metric queries of these tests
-are small and planning-bound, and DuckDB's second thread only burns CPU against the other xdist
-worker (the answers do not depend on the thread count).
 """
 
 from __future__ import annotations
@@ -22,7 +18,6 @@ import pickle
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 from conftest import REAL_DATA
 
@@ -64,9 +59,3 @@ def module_copy(template: Path, folder: Path, name: str = "county.duckdb") -> Pa
     """A file copy of a built (closed) database in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     return Path(shutil.copy(template, folder / name))
-
-
-def fast_reads(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """The connection on one DuckDB thread (see the module docstring)."""
-    con.execute("SET threads = 1")
-    return con

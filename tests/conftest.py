@@ -32,10 +32,17 @@ one before it (test_browser.py: the kiosk test's first start builds the county t
 Workers take the files in collection order (pyproject's addopts turn xdist's own reordering, by
 number of tests, off): pytest_collection_modifyitems below puts the long files first (LONG_FILES),
 so a long file with few tests does not start last and run alone while the other worker idles.
+
+DuckDB threads. The run sets GRIDBOARD_DB_THREADS=1 (gridboard/db/store.py) for the test processes
+and every server and CLI process they start: the suite's queries are small and planning-bound, and
+on two cores shared by two workers, their servers and Chromium a second DuckDB thread per query only
+added CPU (12 % of seven database-heavy files' CPU, measured 2026-11-29). The answers do not depend on
+it; tests about threads themselves (test_demo's two-thread insert, test_server_limits) set their own.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -45,6 +52,7 @@ import duckdb
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("GRIDBOARD_DB_THREADS", "1")  # inherited by servers and CLI processes (docstring)
 SHARED = ROOT.parent / "shared"
 REAL_DATA = SHARED / "data" / "real"
 sys.path.insert(0, str(ROOT))

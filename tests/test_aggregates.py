@@ -7,8 +7,8 @@ Checked on the hand-written metrics fixture and on a small demo county, for ever
 inside the period; after an ingest that adds, moves and closes cases; and after migrating a
 schema-1 database. No timings here: speed is `python -m gridboard bench`.
 
-Cost: every comparison is a few small, planning-bound DuckDB queries per side, so the connections
-run on one thread (agg_support.fast_reads), the demo county is the run's shared one
+Cost: every comparison is a few small, planning-bound DuckDB queries per side (the suite runs
+DuckDB on one thread, tests/conftest.py), the demo county is the run's shared one
 (agg_support.demo_county), and a window that two presets share (this year's 同比 is its 环比) is
 compared once.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from agg_support import AS_OF, demo_county, fast_reads, module_copy
+from agg_support import AS_OF, demo_county, module_copy
 
 from gridboard.core import catalog, periods
 from gridboard.db import aggregates, store
@@ -64,7 +64,6 @@ def same(a, b, *, rel: float = 0.0) -> None:
 
 @pytest.fixture
 def fixture_con(fresh_db):
-    fast_reads(fresh_db)
     fresh_db.execute(FIXTURE.read_text(encoding="utf-8"))
     store.rebuild_unit_closure(fresh_db)
     return fresh_db
@@ -115,7 +114,7 @@ def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def demo(demo_path: Path):
-    con = fast_reads(store.connect(demo_path, read_only=True))
+    con = store.connect(demo_path, read_only=True)
     yield con
     con.close()
 

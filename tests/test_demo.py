@@ -19,7 +19,7 @@ import duckdb
 import numpy as np
 import pytest
 import shapely
-from agg_support import AS_OF, CASES, OUTLINE, SEED, demo_county, fast_reads, module_copy
+from agg_support import AS_OF, CASES, OUTLINE, SEED, demo_county, module_copy
 from conftest import REAL_DATA
 
 from gridboard import cli
@@ -38,7 +38,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, county.DemoSu
 
 @pytest.fixture(scope="module")
 def con(built: tuple[Path, county.DemoSummary]) -> duckdb.DuckDBPyConnection:
-    c = fast_reads(store.connect(built[0], read_only=True))
+    c = store.connect(built[0], read_only=True)
     yield c
     c.close()
 
@@ -51,7 +51,10 @@ def other_seed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str
     """The county with seed 8 and more cases, built through the CLI (exit code and printed summary)."""
     path = tmp_path_factory.mktemp("cli") / "seed8.duckdb"
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
+    # DuckDB's own thread count (two here), not the suite's one (tests/conftest.py): the insert's
+    # order must survive the threads a real build runs on
+    with contextlib.redirect_stdout(out), pytest.MonkeyPatch.context() as m:
+        m.delenv(store.THREADS_ENV, raising=False)
         code = cli.main(["demo", "--db", str(path), "--cases", str(BIG_CASES), "--seed", "8",
                          "--as-of", AS_OF.strftime("%Y-%m-%dT%H:%M")])
     return path, code, out.getvalue()

@@ -3,7 +3,7 @@ lists every child (0 when it has no cases) and the cases filed on the unit itsel
 row, so received / closed / overdue_open sum to the parent's kpis() at every level, from the
 aggregates and from the raw cases alike; the direct row's case list holds exactly those cases.
 Checked by hand on the metrics fixture and on every unit of every level of a small demo county
-(the run's shared one, agg_support.demo_county; connections on one thread, agg_support.fast_reads).
+(the run's shared one, agg_support.demo_county).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from agg_support import AS_OF, demo_county, fast_reads, module_copy
+from agg_support import AS_OF, demo_county, module_copy
 from test_aggregates import FIXTURE, raw, same
 
 from gridboard.core import periods
@@ -25,7 +25,6 @@ START, END, FIX_AS_OF = dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 11), dt.da
 
 @pytest.fixture
 def fixture_con(fresh_db):
-    fast_reads(fresh_db)
     fresh_db.execute(FIXTURE.read_text(encoding="utf-8"))
     # an empty micro-grid next to MG1: it must show with 0
     fresh_db.execute("INSERT INTO units (unit_id, parent_id, level, name) VALUES ('MG2', 'G1', 'micro_grid', '东一二微网格')")
@@ -77,7 +76,7 @@ def test_fixture_sums_at_every_unit(fixture_con, monkeypatch):
 @pytest.fixture(scope="module")
 def demo_con(tmp_path_factory: pytest.TempPathFactory):
     path: Path = module_copy(demo_county(tmp_path_factory)[0], tmp_path_factory.mktemp("sums"))
-    con = fast_reads(store.connect(path, read_only=True))
+    con = store.connect(path, read_only=True)
     yield con
     con.close()
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from agg_support import fast_reads
 from conftest import REAL_DATA
 
 from gridboard.core import config, periods
@@ -42,7 +41,7 @@ DECLINING = {
 def con(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
     path = Path(tmp_path_factory.mktemp("demo12")) / "demo.duckdb"
     county.build_file(path, cases=100_000, seed=7, as_of=AS_OF, outline=OUTLINE)
-    c = fast_reads(store.connect(path, read_only=True))
+    c = store.connect(path, read_only=True)
     yield c
     c.close()
 

@@ -1,15 +1,20 @@
 """The ingest worker's memory cap: the validated settings ingest_memory_limit / ingest_threads reach
 its DuckDB connection (read back with current_setting), through the server's Service and a real
-config file; a bad value is refused with the key named, and an import still loads under the cap."""
+config file; a bad value is refused with the key named, and an import still loads under the cap.
+The process-wide thread cap GRIDBOARD_DB_THREADS reaches every database the process opens, and a
+bad value stops the open (and the CLI, with one line) before the file is touched."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
+from cli_support import assert_one_line_error, run_main
 from ingest_support import small_county
 
 from gridboard.core import config
+from gridboard.db import store
 from gridboard.server.service import Service
 from gridboard.server.worker import Job, Worker
 
@@ -69,3 +74,31 @@ def test_negative_threads_are_refused(tmp_path: Path) -> None:
     cfg.write_text("ingest_threads = -2\n", encoding="utf-8")
     with pytest.raises(config.ConfigError, match="ingest_threads"):
         config.load(cfg)
+
+
+def test_the_process_thread_cap_reaches_every_connection(county: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(store.THREADS_ENV, "3")
+    con = store.connect(county, read_only=True)
+    try:
+        assert setting(con, "threads") == "3"
+    finally:
+        con.close()
+    monkeypatch.delenv(store.THREADS_ENV)  # unset: DuckDB's own default (one per core it sees)
+    con, plain = store.connect(county, read_only=True), duckdb.connect()
+    try:
+        assert setting(con, "threads") == setting(plain, "threads")
+    finally:
+        con.close()
+        plain.close()
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1", "1.5"])
+def test_a_bad_thread_cap_is_refused_before_the_file_is_touched(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv(store.THREADS_ENV, value)
+    path = tmp_path / "new.duckdb"
+    with pytest.raises(store.StoreError, match=store.THREADS_ENV):
+        store.connect(path, create=True)
+    assert not path.exists()
+    assert_one_line_error(run_main("kpis", "--db", str(path)), store.THREADS_ENV)
+    assert not path.exists()

@@ -2,12 +2,15 @@
 
 One process holds the file read-write (the Streamlit server); threads take `cursor()`s of that
 one connection. The CLI opens files the server does not hold and says clearly when it does.
+`GRIDBOARD_DB_THREADS` (a whole number ≥ 1, optional) caps DuckDB's threads for every database the
+process opens, e.g. on a machine shared with other services (DuckDB's default is one per core).
 The derived table `unit_closure` (ancestor, descendant, depth) makes "a unit and everything
 below it" a plain equi-join, so metric SQL stays standard and fast on 10 M cases.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -27,6 +30,17 @@ CLOSURE_DDL = (
     "PRIMARY KEY (ancestor_id, descendant_id))"
 )
 INGEST_SEQ_DDL = "CREATE SEQUENCE IF NOT EXISTS ingest_log_id START 1"
+THREADS_ENV = "GRIDBOARD_DB_THREADS"
+
+
+def threads_cap() -> int | None:
+    """The thread cap GRIDBOARD_DB_THREADS asks for (None: unset or empty, DuckDB's default)."""
+    raw = os.environ.get(THREADS_ENV, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise StoreError(f"{THREADS_ENV} must be a whole number of at least 1, not {raw!r}")
+    return int(raw)
 
 
 def connect(path: str | Path, *, create: bool = False, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -35,6 +49,7 @@ def connect(path: str | Path, *, create: bool = False, read_only: bool = False) 
     Raises StoreError with a one-line reason when the file is missing or held by another process.
     """
     path = Path(path)
+    threads = threads_cap()  # a bad value stops before the file is touched
     if not create and not path.exists():
         raise StoreError(f"database not found: {path}")
     if create:
@@ -52,6 +67,8 @@ def connect(path: str | Path, *, create: bool = False, read_only: bool = False) 
     except duckdb.Error as exc:
         raise StoreError(f"cannot open database {path}: {str(exc).splitlines()[0]}") from None
     try:  # a truncated or damaged file often opens and fails at its first read
+        if threads:  # the instance's setting (one per file and process): every cursor and connection
+            queries.run(con, queries.text("set_threads"), {"threads": threads})
         if create:
             ensure_schema(con)
         else:

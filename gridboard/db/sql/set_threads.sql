@@ -1,2 +1,2 @@
--- set_threads: the ingest worker's DuckDB threads (setting ingest_threads, when not 0).
+-- set_threads: DuckDB's threads for the database instance (GRIDBOARD_DB_THREADS; the worker's ingest_threads).
 SET threads = $threads
