@@ -149,14 +149,16 @@ def deck_drawn(page, selector: str = "[data-testid=stDeckGlJsonChart]") -> None:
     raise AssertionError("the map drew nothing")
 
 
-def loaded(page) -> None:
-    """Everything drawn: 12 tiles, the wall, the map canvas, the three charts, the grid lists."""
+def loaded(page, *, webgl: bool = True) -> None:
+    """Everything drawn: 12 tiles, the wall, the map (its canvas drawn; without WebGL, its note over
+    the panel), the three charts, the grid lists."""
     page.locator('[data-testid="stMetric"]').nth(11).wait_for()
-    for selector in (WALL, "[data-testid=stDeckGlJsonChart] canvas", '[data-testid="bs-hourly"]',
+    for selector in (WALL, "[data-testid=stDeckGlJsonChart] canvas" if webgl else NO_WEBGL, '[data-testid="bs-hourly"]',
                      '[data-testid="bs-trend"]', '[data-testid="bs-categories"]', ".bs-grids"):
         page.locator(selector).first.wait_for()
     page.wait_for_function("() => [...document.images].every(i => i.complete)", timeout=TIMEOUT_MS, polling=POLL_MS)
-    deck_drawn(page)
+    if webgl:
+        deck_drawn(page)
     assert page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').count() == 0
 
 
@@ -261,16 +263,19 @@ def check_deadline_wall(page, wall: Wall) -> None:
     assert leaked == []
 
 
-@pytest.mark.webgl  # loaded() waits for the map drawn
-@pytest.mark.parametrize("size", list(SIZES))
+# The map drawn in software (SwiftShader) at 1920×1080 only: the layout does not depend on it (the map
+# is a fixed panel of the wall's grid), and drawing it took about 8 of a load's 13 s at the other
+# sizes (the test alone, 2026-11-29); the English wall below draws it at all three sizes.
+@pytest.mark.parametrize("size", [pytest.param(s, marks=pytest.mark.webgl) if s == "1920x1080" else s for s in SIZES])
 def test_the_chinese_wall_fits_each_screen_as_loaded(new_page, wall, size):
-    """Loaded at each size (what a wall does): everything fits; at 1920×1080 the deadline wall's
-    order, escaping, colours and masked phones are checked on the same page."""
+    """Loaded at each size (what a wall does): everything fits; at 1920×1080 the map is drawn and the
+    deadline wall's order, escaping, colours and masked phones are checked on the same page."""
     page = open_wall(new_page, wall, size, query="&lang=zh")
-    loaded(page)
+    webgl = size == "1920x1080"
+    loaded(page, webgl=webgl)
     assert_fits(page, size, "zh")
-    assert page.locator(NO_WEBGL).count() == 0  # the map is drawn: no note over it
-    if size == "1920x1080":
+    assert page.locator(NO_WEBGL).count() == (0 if webgl else 1)  # drawn: no note over the map
+    if webgl:
         check_deadline_wall(page, wall)
 
 
