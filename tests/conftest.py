@@ -220,10 +220,12 @@ def _browser_for(request: pytest.FixtureRequest) -> object:
 
 @pytest.fixture(scope="session")
 def small_server(small_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[bs.Server]:
-    """One server per session (per xdist worker) on a copy of the small county, empty config, for
-    the modules that only read (test_kpi_browser.py, test_ranking_browser.py)."""
+    """One server per session (per xdist worker) on a copy of the small county, for the modules that
+    only read (test_kpi_browser.py, test_ranking_browser.py), without the demo feed: the county is
+    marked demo, so the feed (demo_feed = "auto") would add cases under the tests' numbers and move
+    the data version, which recomputes every page's figures at its next run."""
     folder = tmp_path_factory.mktemp("small_server")
-    with bs.serve(folder, copy_db(small_db_file, folder)) as server:
+    with bs.serve(folder, copy_db(small_db_file, folder), "demo_feed = false\n") as server:
         yield server
 
 
