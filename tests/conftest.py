@@ -52,7 +52,6 @@ import duckdb
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-os.environ.setdefault("GRIDBOARD_DB_THREADS", "1")  # inherited by servers and CLI processes (docstring)
 SHARED = ROOT.parent / "shared"
 REAL_DATA = SHARED / "data" / "real"
 sys.path.insert(0, str(ROOT))
@@ -61,6 +60,8 @@ import browser_support as bs  # noqa: E402
 
 from gridboard.core import config  # noqa: E402
 from gridboard.db import store  # noqa: E402
+
+os.environ.setdefault(store.THREADS_ENV, "1")  # inherited by servers and CLI processes (docstring)
 
 # --- order: the long files first ---------------------------------------------------------------
 

@@ -266,12 +266,15 @@ def check_deadline_wall(page, wall: Wall) -> None:
 # The map drawn in software (SwiftShader) at 1920×1080 only: the layout does not depend on it (the map
 # is a fixed panel of the wall's grid), and drawing it took about 8 of a load's 13 s at the other
 # sizes (the test alone, 2026-11-29); the English wall below draws it at all three sizes.
-@pytest.mark.parametrize("size", [pytest.param(s, marks=pytest.mark.webgl) if s == "1920x1080" else s for s in SIZES])
+MAP_DRAWN_AT = "1920x1080"
+
+
+@pytest.mark.parametrize("size", [pytest.param(s, marks=pytest.mark.webgl) if s == MAP_DRAWN_AT else s for s in SIZES])
 def test_the_chinese_wall_fits_each_screen_as_loaded(new_page, wall, size):
     """Loaded at each size (what a wall does): everything fits; at 1920×1080 the map is drawn and the
     deadline wall's order, escaping, colours and masked phones are checked on the same page."""
     page = open_wall(new_page, wall, size, query="&lang=zh")
-    webgl = size == "1920x1080"
+    webgl = size == MAP_DRAWN_AT
     loaded(page, webgl=webgl)
     assert_fits(page, size, "zh")
     assert page.locator(NO_WEBGL).count() == (0 if webgl else 1)  # drawn: no note over the map
