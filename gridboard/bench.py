@@ -1,7 +1,8 @@
 """Benchmarks: what each page computes for its first screen, timed on a database of N cases.
 
 Speed is measured here (`python -m gridboard bench [--cases N] [--repeat R] [--json]`), never in
-timed tests. A page benchmark calls the same library functions, with the same arguments, that the
+timed tests. The command first runs the memo warm a started server runs (`start_warm`; `--no-warm`
+skips it), so the pages are timed as a started server serves them. A page benchmark calls the same library functions, with the same arguments, that the
 page file calls for its first screen (tabs and expanders that compute on open are left out), for
 one preset period: "cold" is the first call on a freshly opened connection (the pages' caches are
 empty), "warm" the median of the repeats (DuckDB's buffers warm; the pages' own st.cache would
@@ -161,6 +162,24 @@ def memo_fill(path: Path, *, presets: tuple[str, ...] = ("today", "this_year"), 
         con.close()
 
 
+def start_warm(path: Path, *, as_of: dt.datetime | None = None,
+               on_line: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    """What a started server does before its first visitor is likely to come: its writer warms the
+    memo for WARM_PRESETS at the current data version (gridboard/server/warm.py pokes it at start
+    and after every import), written into the database as the server would. The page timings that
+    follow are then those of a server that has started and warmed; `bench --no-warm` times the
+    first views before it (a visitor who comes within the warm's seconds)."""
+    con = store.connect(path)
+    try:
+        as_of = as_of or latest_case_time(con) or config.load().now()
+        done = [asdict(w) for w in warm(con, as_of)]
+    finally:
+        con.close()
+    if on_line:
+        on_line(f"start warm: {done}")
+    return done
+
+
 def run(con: duckdb.DuckDBPyConnection, *, as_of: dt.datetime, repeat: int = 3,
         presets: tuple[str, ...] = BENCH_PRESETS, pages: list[str] | None = None,
         on_line: Callable[[str], None] | None = None) -> list[Timing]:
@@ -296,7 +315,10 @@ def command(args: Any, path: Path, say: Callable[[str], None]) -> int:
         raise ValueError(f"unknown page(s) or period(s): {', '.join(sorted(unknown))}; pages: {', '.join(PAGES)}")
     # with --json the object is the only output on stdout; progress lines go to stderr as measured
     on_line = (lambda line: print(line, file=sys.stderr, flush=True)) if args.json else say
+    started = start_warm(path, as_of=args.as_of, on_line=on_line) if args.warm else None
     r = report(path, repeat=args.repeat, presets=presets, pages=args.only, as_of=args.as_of, on_line=on_line)
+    if started is not None:
+        r.extra["start_warm"] = started
     if built_s is not None:
         r.extra["demo_build_s"] = built_s
         r.extra["demo_build_cpu_s"] = built_cpu_s

@@ -245,6 +245,9 @@ def _bench_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--only", "--pages", dest="only", nargs="*", default=None, help="only these pages")
     p.add_argument("--presets", nargs="*", default=None, help="only these preset periods")
     p.add_argument("--no-writes", dest="writes", action="store_false", help="skip the ingest and CSV-load timings")
+    p.add_argument("--no-warm", dest="warm", action="store_false",
+                   help="time the pages before the memo warm a started server runs (by default the bench runs "
+                        "that warm first, writing its memo into the database as the server would)")
     p.add_argument("--load-rows", type=int, default=1_000_000, help="rows of the timed CSV load (0: skip)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 

@@ -9,7 +9,7 @@ ui.page_guard()
 import streamlit as st
 
 from gridboard.core import config, fmt
-from gridboard.metrics import engine, kpi_cases, kpi_views
+from gridboard.metrics import engine, kpi_cases, kpi_views, within
 from gridboard.render import charts_kpi
 from gridboard.ui import drill, metric_tables
 
@@ -34,15 +34,17 @@ now = dict(ui.cached(engine.kpis, detail=True, **window))
 before = dict(ui.cached(engine.kpis, detail=True, **before_window))
 response = ui.cached(kpi_views.distribution, "response", limit=target, **window)
 now["within_share"] = response.within_share
-before["within_share"] = ui.cached(kpi_views.distribution, "response", limit=target, **before_window).within_share
+# the 环比 needs only its share within the limit: one count pass, not a distribution's sort and bins
+before["within_share"] = None if target is None else ui.cached(
+    within.share, "response_within_share", target, **before_window)
 metric_tables.tiles(TILES, now, before, f)
 if not now["received"]:
     st.info(ui.t("no_cases"))
     st.stop()
-within = kpi_cases.Query("response_within", values=(("within_limit", target),))
+within_cases = kpi_cases.Query("response_within", values=(("within_limit", target),))
 drill.tile_cases(PAGE, TILES, window, unit_name, f"response_{stamp}", special={"within_share": [
     (ui.t("kpi_numerator", what=fmt.metric_label(kpi_views.column_metric("within_share"), lang)),
-     drill.case_fetch(within, window)),
+     drill.case_fetch(within_cases, window)),
     (ui.t("kpi_denominator", what=fmt.metric_label(kpi_views.column_metric("responded"), lang)),
      drill.case_fetch(kpi_cases.Query("responded"), window)),
 ]})

@@ -45,6 +45,12 @@ def test_bench_cli_prints_one_json_object(tmp_path, capsys: pytest.CaptureFixtur
     data = json.loads(out)  # with --json the object is the only thing on stdout
     assert data["cases"] == 1500 and "overview/today" in data["timings"]
     assert data["timings"]["overview/today"]["cold_cpu_ms"] > 0 and data["extra"]["demo_build_cpu_s"] > 0
+    # the pages were timed after the warm a started server runs (bench.start_warm), not before it
+    assert [w["preset"] for w in data["extra"]["start_warm"]] == list(screens.WARM_PRESETS)
+    assert not any(w["skipped"] for w in data["extra"]["start_warm"])
+    assert cli.main(["bench", "--db", str(path), "--repeat", "1", "--presets", "today", "--only", "overview",
+                     "--as-of", "2025-11-23T14:37", "--json", "--no-warm"]) == 0
+    assert "start_warm" not in json.loads(capsys.readouterr().out)["extra"]
     bad = subprocess.run([sys.executable, "-m", "gridboard", "bench", "--db", str(path), "--only", "nosuchpage"],
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert bad.returncode != 0 and "nosuchpage" in bad.stderr and "Traceback" not in bad.stderr

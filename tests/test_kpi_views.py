@@ -14,7 +14,7 @@ from conftest import copy_db
 
 from gridboard.core import catalog, periods
 from gridboard.db import store
-from gridboard.metrics import engine, kpi_cases, kpi_views
+from gridboard.metrics import engine, kpi_cases, kpi_views, within
 
 FIXTURE = Path(__file__).parent / "data" / "metrics_fixture.sql"
 START, END, AS_OF = dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 11), dt.datetime(2026, 3, 10, 12, 0)
@@ -112,6 +112,15 @@ def test_response_distribution_hand_computed(con):
     assert nonzero == {0: 1, 2: 1, 5: 1, 15: 1, 20: 1, 30: 1}
     assert d.histogram[-1].lo == 60 and d.histogram[-1].hi is None
     assert sum(b.count for b in d.histogram) == d.n
+
+
+def test_the_share_within_the_limit_is_the_distributions(con):
+    # the response page shows the 环比's share through within.share (one count pass), this period's
+    # from its distribution: the same cases and the same limit, so the same 3 of 6
+    d = kpi_views.distribution(con, "response", limit=30.0, **W)
+    assert within.share(con, "response_within_share", 30.0, **W) == d.within_share == pytest.approx(0.5)
+    assert within.share(con, "response_within_share", 10.0, **W) == pytest.approx(0.5)  # 10 itself is within
+    assert within.share(con, "response_within_share", 9.99, **W) == pytest.approx(2 / 6)
 
 
 def test_close_distribution_hand_computed(con):

@@ -22,7 +22,7 @@ from agg_support import AS_OF, demo_county, module_copy
 from gridboard import screens
 from gridboard.core import periods
 from gridboard.db import store
-from gridboard.metrics import fast, memo
+from gridboard.metrics import engine, fast, memo
 from gridboard.ranking import gridindex
 from gridboard.server import warm
 from gridboard.server.worker import Job, Worker
@@ -117,6 +117,11 @@ def test_after_an_import_the_first_screens_read_the_memo(county, tmp_path, monke
             for fn in screens.PAGES.values():
                 fn(con, p, unit)
             assert not seen, f"{preset}: a first screen scanned for its quantiles after the warm"
+            grid_table = engine.breakdown(con, "grid", unit=unit, **p.window())  # warmed too (WARM_EXTRA)
+            assert not seen, f"{preset}: the per-grid table scanned for its quantiles after the warm"
+            with monkeypatch.context() as m:
+                m.setattr(fast, "plan", lambda *a, **k: None)
+                assert grid_table == engine.breakdown(con, "grid", unit=unit, **p.window())
             for q in (p, periods.previous(p)):  # the ranking page's grid index, from the warmed memo
                 got = gridindex.inputs(con, "grid", **q.window())
                 with monkeypatch.context() as m:

