@@ -44,10 +44,10 @@ def _closure(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> ob
 def _response(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
     w: dict[str, Any] = {**p.window(), "unit": unit}
     b: dict[str, Any] = {**periods.previous(p).window(), "unit": unit}
-    target = 30.0
+    target = config.load().targets.get("median_response_min")  # as the page: the memo's key has the limit
     return (engine.kpis(con, detail=True, **w), engine.kpis(con, detail=True, **b),
             kpi_views.distribution(con, "response", limit=target, **w),
-            within.share(con, "response_within_share", target, **b),
+            None if target is None else within.share(con, "response_within_share", target, **b),
             kpi_views.distribution(con, "close", **w), engine.breakdown(con, "child", detail=True, **w))
 
 

@@ -22,7 +22,7 @@ from agg_support import AS_OF, demo_county, module_copy
 from gridboard.core import periods
 from gridboard.db import aggregates, queries, store
 from gridboard.ingest import pipeline
-from gridboard.metrics import engine, fast, memo
+from gridboard.metrics import engine, fast, kpi_views, memo
 from gridboard.ranking import gridindex
 
 LEVELS = ("town", "community", "grid")
@@ -175,3 +175,38 @@ def test_engine_breakdowns_through_the_memo_equal_raw(con, preset, monkeypatch):
             for _ in range(2):
                 assert engine.breakdown(con, by, detail=True, **p.window()) == want
     assert memo_rows(con) > 0
+
+
+def test_a_distribution_is_memoised_until_a_measured_time_passes(con, monkeypatch):
+    p = periods.period("last30", AS_OF - dt.timedelta(days=3))  # as_of in the past: later responses exist
+    w = {**p.window(), "unit": store.root_unit(con)}
+    stats_scans: list[int] = []
+    real = queries.rows
+
+    def counting(c, sql, params):
+        if "quantile_cont(v, [0.5, 0.9, 0.99])" in sql:  # distribution_stats.sql
+            stats_scans.append(1)
+        return real(c, sql, params)
+
+    monkeypatch.setattr(queries, "rows", counting)
+    first = kpi_views.distribution(con, "response", limit=30.0, **w)
+    assert first.n > 100 and len(stats_scans) == 1
+    assert kpi_views.distribution(con, "response", limit=30.0, **w) == first and len(stats_scans) == 1
+    assert kpi_views.distribution(con, "response", limit=10.0, **w).within < first.within  # another limit: computed
+    assert len(stats_scans) == 2
+
+    def fresh(**kw) -> kpi_views.Distribution:  # the same question with nothing kept or stored
+        with monkeypatch.context() as m:
+            m.setattr(memo, "_mark", lambda c: None)
+            return kpi_views.distribution(con, "response", limit=30.0, **{**w, **kw})
+
+    following = con.execute(
+        "SELECT min(c.responded_at) FROM cases AS c WHERE c.reported_at >= ? AND c.reported_at < ? "
+        "AND c.status <> 'cancelled' AND c.responded_at > ?", [p.start, p.end, p.as_of]).fetchone()[0]
+    before_it = following - dt.timedelta(seconds=1)
+    scans = len(stats_scans)
+    assert kpi_views.distribution(con, "response", limit=30.0, **{**w, "as_of": before_it}) == first
+    assert len(stats_scans) == scans  # no measured time passed: the kept answer
+    moved = kpi_views.distribution(con, "response", limit=30.0, **{**w, "as_of": following})
+    assert len(stats_scans) == scans + 1 and moved.n == first.n + 1  # that response now counts
+    assert moved == fresh(as_of=following) and first == fresh()

@@ -19,7 +19,7 @@ import pandas as pd
 
 from gridboard.core import catalog, fmt, periods
 from gridboard.db import queries
-from gridboard.metrics import engine
+from gridboard.metrics import engine, memo
 
 # --- the closed loop -----------------------------------------------------------------------------
 
@@ -143,27 +143,68 @@ def distribution(
 ) -> Distribution:
     """Response minutes or close hours of the cohort: median and P90 exactly as the metric engine
     computes them, and a histogram up to twice the P90 or the P99 if lower (never under twice the
-    median), everything above in one open-ended last bin."""
+    median), everything above in one open-ended last bin.
+
+    Memoised per data version like the per-group quantiles (metrics/memo.py): a distribution of
+    本年 is two scans of the year's cases, and stays the same until a case is reported between
+    its end and another's, or a measured case's time passes between its as_of and another's."""
     if measure not in MEASURES:
         raise engine.MetricError(f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}")
     m = MEASURES[measure]
     unit = engine.check_unit(con, unit)
     params = {**_params(start, end, as_of, unit), "within_limit": limit}
+    settle = memo.settle_column(m.keep)
+    kind = f"distribution|{measure}|{limit}|{target_bins}"
+    kept = memo.recall(con, kind, params) if settle else None
+    if kept is not None:
+        return _from_values(measure, limit, kept)
+    d = _distribution(con, m, params, target_bins)
+    if settle:
+        memo.keep_whole(con, kind, engine.scope_and_group(None)[0], settle, params, _values(d))
+    return d
+
+
+def _distribution(con: duckdb.DuckDBPyConnection, m: Measure, params: dict[str, Any], target_bins: int) -> Distribution:
+    limit = params["within_limit"]
     stats = queries.rows(con, _cohort_sql("distribution_stats", value=m.value, keep=m.keep), params)[0]
     n = int(stats["n"])
     if not n:
-        return Distribution(measure, 0, None, None, None, None, 0, limit, 1.0, 0, [])
+        return Distribution(m.key, 0, None, None, None, None, 0, limit, 1.0, 0, [])
     span = max(min(float(stats["p99"]), float(stats["p90"]) * 2), float(stats["median"]) * 2, 0.0)
     width = nice_width(span, target_bins)
     bins = max(1, math.ceil(span / width))
-    sql = _cohort_sql("distribution_bins", bin=bin_expression(measure), keep=m.keep)
+    sql = _cohort_sql("distribution_bins", bin=bin_expression(m.key), keep=m.keep)
     counts = {int(r["bin"]): int(r["n"]) for r in queries.rows(con, sql, {**params, "width": width, "bins": bins})}
     top = bins if counts.get(bins) else bins - 1
     histogram = [Bin(i, i * width, None if i == bins else (i + 1) * width, counts.get(i, 0)) for i in range(top + 1)]
     return Distribution(
-        measure, n, float(stats["median"]), float(stats["p90"]), float(stats["p99"]), float(stats["max"]),
+        m.key, n, float(stats["median"]), float(stats["p90"]), float(stats["p99"]), float(stats["max"]),
         int(stats["within"] or 0), limit, width, bins, histogram,
     )
+
+
+_STATS = ("median", "p90", "p99", "max")
+
+
+def _values(d: Distribution) -> dict[str, float | None]:
+    """A distribution as the memo keeps it: named numbers, one per bin ("bin:3")."""
+    out: dict[str, float | None] = {"n": d.n, "within": d.within, "width": d.width, "bins": d.bins}
+    out.update({k: getattr(d, k) for k in _STATS})
+    out.update({f"bin:{b.index}": b.count for b in d.histogram})
+    return out
+
+
+def _from_values(measure: str, limit: float | None, v: dict[str, float | None]) -> Distribution:
+    n = int(v["n"] or 0)
+    if not n:
+        return Distribution(measure, 0, None, None, None, None, 0, limit, 1.0, 0, [])
+    width, bins = float(v["width"] or 1.0), int(v["bins"] or 0)
+    top = max(int(k.split(":", 1)[1]) for k in v if k.startswith("bin:"))
+    histogram = [Bin(i, i * width, None if i == bins else (i + 1) * width, int(v.get(f"bin:{i}") or 0))
+                 for i in range(top + 1)]
+    stats = {k: None if v[k] is None else float(v[k]) for k in _STATS}  # type: ignore[arg-type]
+    return Distribution(measure, n, stats["median"], stats["p90"], stats["p99"], stats["max"], int(v["within"] or 0),
+                        limit, width, bins, histogram)
 
 
 # --- scorecard windows ---------------------------------------------------------------------------

@@ -42,9 +42,7 @@ _LE_AS_OF = re.compile(r"^\s*k\.([a-z_]+)\s*<=\s*\$as_of\s*$")
 def _settle_column(key: str) -> str | None:
     """The case column the duration's count compares with as_of (`k.col <= $as_of`), else None
     (then the value is not memoised: its exact range could not be stated this simply)."""
-    predicate = catalog.COUNT_BY_KEY[catalog.METRIC_BY_KEY[key].numerator].predicate
-    found = _LE_AS_OF.match(predicate)
-    return found.group(1) if found else None
+    return settle_column(catalog.COUNT_BY_KEY[catalog.METRIC_BY_KEY[key].numerator].predicate)
 
 
 def quantile_sql(keys: tuple[str, ...], scope: str, group: str, restrict: bool) -> str:
@@ -159,6 +157,46 @@ def _store(con: duckdb.DuckDBPyConnection, mark: str, memo: dict[str, Any], para
             queries.run(con, queries.text("agg_memo_insert"), values)
     except duckdb.Error:
         return
+
+
+# --- one answer over a whole cohort (e.g. a duration distribution) ---------------------------------
+
+
+def settle_column(predicate: str) -> str | None:
+    """The case column of a `k.col <= $as_of` predicate (what an answer over the cases it keeps
+    compares with as_of), else None: then the answer is not memoised."""
+    found = _LE_AS_OF.match(predicate)
+    return found.group(1) if found else None
+
+
+def recall(con: duckdb.DuckDBPyConnection, kind: str, params: Mapping[str, Any]) -> dict[str, float | None] | None:
+    """The named values (grp → value) kept for the answer `kind` of the unit and period start in
+    `params` that are exact for its end and as_of, or None (nothing kept, or not current)."""
+    mark = _mark(con)
+    if mark is None:
+        return None
+    try:
+        found = queries.rows(con, queries.text("agg_memo_lookup"), {
+            "mark": mark, "kind": kind, "unit": params["unit"], "start": params["start"], "end": params["end"],
+            "as_of": params["as_of"]})
+    except duckdb.CatalogException:
+        return None
+    return {r["grp"]: r["value"] for r in found} or None
+
+
+def keep_whole(con: duckdb.DuckDBPyConnection, kind: str, scope: str, settle: str, params: Mapping[str, Any],
+               values: Mapping[str, float | None]) -> None:
+    """Memoise the named values of one answer over the whole cohort of `params` (a scope fragment
+    with $unit): exact while no case of the scope is reported between its end and another, and no
+    `settle` time of the cohort passes between its as_of and another (memo_ranges.sql). Nothing
+    when the aggregates are not current or the connection cannot write."""
+    mark = _mark(con)
+    if mark is None or not values:
+        return
+    sql = queries.named("memo_ranges", scope=scope, settle=settle)
+    ranges = queries.rows(con, sql, {**params, "scan_end": params["end"] + LOOKAHEAD})[0]
+    _store(con, mark, {"mark": mark, "kind": kind, "unit": params["unit"], "start": params["start"]}, params,
+           [{"grp": key, "value": value, **ranges} for key, value in values.items()])
 
 
 # --- what the writer has warmed (gridboard/server/warm.py) -----------------------------------------
