@@ -20,7 +20,7 @@ from gridboard.core import config, periods
 from gridboard.db import store
 from gridboard.metrics import engine, explain, kpi_views, memo, scorecard, within
 from gridboard.people import profile, volunteers
-from gridboard.ranking import gridindex
+from gridboard.ranking import gridindex, league
 
 PageFn = Callable[[duckdb.DuckDBPyConnection, periods.Period, str], object]
 
@@ -64,8 +64,19 @@ def _why(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object
 
 
 def _ranking(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
-    return (gridindex.inputs(con, "grid", unit=unit, **p.window()),
-            gridindex.inputs(con, "grid", unit=unit, **periods.previous(p).window()))
+    """The league of grids, and below it the profile of its first unit (the page's open tab): its
+    monthly trend and the first page of its cases."""
+    settings = gridindex.settings_from(config.load())
+    now = gridindex.inputs(con, "grid", unit=unit, **p.window())
+    before = gridindex.inputs(con, "grid", unit=unit, **periods.previous(p).window())
+    rows = league.league(gridindex.from_inputs(now, settings), gridindex.from_inputs(before, settings))
+    if not rows:
+        return now, before
+    first = rows[0].unit
+    t_start, t_end = league.trend_window(min(p.end.date() - dt.timedelta(days=1), p.as_of.date()))
+    return (now, before, league.monthly_rows(con, first.unit_id, first.parent_id, start=t_start, end=t_end, as_of=p.as_of),
+            league.component_cases(con, "received", which="counted", unit=first.unit_id, start=p.start, end=p.end,
+                                   as_of=p.as_of, target_min=settings.response_target_min, limit=200))
 
 
 def _profile(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
