@@ -210,3 +210,40 @@ def test_a_distribution_is_memoised_until_a_measured_time_passes(con, monkeypatc
     moved = kpi_views.distribution(con, "response", limit=30.0, **{**w, "as_of": following})
     assert len(stats_scans) == scans + 1 and moved.n == first.n + 1  # that response now counts
     assert moved == fresh(as_of=following) and first == fresh()
+
+
+def test_histogram_durations_are_memoised_until_a_measured_time_passes(con, monkeypatch):
+    monkeypatch.setattr(fast, "EXACT_LIMIT", 0)  # the histogram path (a 10 M county's) on small data
+    p = periods.period("this_quarter", AS_OF - dt.timedelta(days=3))  # later responses and closures exist
+    computed: list[int] = []
+    real = fast._hist_durations  # noqa: SLF001
+
+    def counting(*args, **kw):
+        computed.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(fast, "_hist_durations", counting)
+
+    def fresh(fn, *args, **kw):  # the same question with nothing kept or stored
+        with monkeypatch.context() as m:
+            m.setattr(memo, "_mark", lambda c: None)
+            return fn(con, *args, **kw)
+
+    questions = [(engine.kpis, ()), (engine.breakdown, ("child",)), (engine.breakdown, ("week",))]
+    first = [fn(con, *args, **p.window()) for fn, args in questions]
+    assert len(computed) == 3 and first[0]["median_close_hours"] is not None
+    assert [fn(con, *args, **p.window()) for fn, args in questions] == first and len(computed) == 3
+    assert first == [fresh(fn, *args, **p.window()) for fn, args in questions] and len(computed) == 6
+    following = con.execute(  # the next time a duration is measured: a response or a closure
+        "SELECT least(min(c.closed_at) FILTER (WHERE c.closed_at > $t), min(c.responded_at) FILTER "
+        "(WHERE c.responded_at > $t)) FROM cases AS c WHERE c.reported_at >= $s AND c.reported_at < $e "
+        "AND c.status <> 'cancelled'", {"t": p.as_of, "s": p.start, "e": p.end}).fetchone()[0]
+    computed.clear()
+    durations = ("median_response_min", "p90_response_min", "median_close_hours")
+    before_it = {**p.window(), "as_of": following - dt.timedelta(seconds=1)}
+    kept = engine.kpis(con, **before_it)  # (its counts move with due_at: only the durations are kept)
+    assert [kept[k] for k in durations] == [first[0][k] for k in durations] and not computed
+    moved = {**p.window(), "as_of": following}
+    got = engine.kpis(con, **moved)
+    assert computed == [1] and got == fresh(engine.kpis, **moved)
+    assert [got[k] for k in durations] != [first[0][k] for k in durations]  # that duration now counts

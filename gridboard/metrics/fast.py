@@ -146,6 +146,35 @@ def _hist_durations(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, A
     return out
 
 
+_SEP = "\x1f"  # between a group and a metric key in a memoised histogram answer
+
+
+def _kept_hist_durations(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any],
+                         groups: list[Any]) -> dict[Any, dict[str, Any]]:
+    """_hist_durations memoised per data version (metrics/memo.py). The answer is a function of
+    the cohort's measured durations alone (a settled row's bins are those of its values, a pending
+    row's values are binned the same way, a month's row is the sum of its days), so it stays exact
+    while no case is reported between two ends and no measured time passes between two as_of —
+    the same ranges as an exact quantile's."""
+    cols = tuple(dict.fromkeys(c for c in (memo.settle_column(catalog.COUNT_BY_KEY[
+        catalog.METRIC_BY_KEY[k].numerator].predicate) for k in catalog.DURATION_KEYS) if c))
+    kind = "hist|" + memo.kind_of(p.scope, p.raw_group, params)
+    kept = memo.recall(con, kind, params)
+    if kept is not None:
+        by_key = {memo.group_key(g): g for g in groups}
+        out: dict[Any, dict[str, Any]] = {}
+        for name, value in kept.items():
+            grp, metric = name.split(_SEP, 1)
+            if grp in by_key:
+                out.setdefault(by_key[grp], {})[metric] = value
+        return out
+    out = _hist_durations(con, p, params)
+    memo.keep_whole(con, kind, p.scope, cols, params, {
+        f"{memo.group_key(g)}{_SEP}{metric}": value for g, row in out.items() for metric, value in row.items()}
+        or {_SEP: None})  # an answer with no durations at all is kept too
+    return out
+
+
 def _no_months(params: dict[str, Any]) -> dict[str, Any]:
     return {"month_from": params["start_day"], "open_from": params["start_day"]}
 
@@ -186,7 +215,7 @@ def rows(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> lis
         return found
     total = sum(int(r["received"] or 0) for r in found)
     if p.hist and total > EXACT_LIMIT:
-        durations = _hist_durations(con, p, params)
+        durations = _kept_hist_durations(con, p, params, [r["grp"] for r in found])
     elif total >= MEMO_MIN:
         durations = _memo_durations(con, p, params, found, catalog.DURATION_KEYS)
     else:

@@ -160,7 +160,7 @@ def distribution(
         return _from_values(measure, limit, kept)
     d = _distribution(con, m, params, target_bins)
     if settle:
-        memo.keep_whole(con, kind, engine.scope_and_group(None)[0], settle, params, _values(d))
+        memo.keep_whole(con, kind, engine.scope_and_group(None)[0], (settle,), params, _values(d))
     return d
 
 

@@ -55,13 +55,18 @@ def quantile_sql(keys: tuple[str, ...], scope: str, group: str, restrict: bool) 
         col = _settle_column(key)
         if col and col not in cols:
             cols.append(col)
-    lo = [f"max(k.{c}) FILTER (WHERE k.reported_at < $end AND k.{c} <= $as_of)" for c in cols]
-    hi = [f"min(k.{c}) FILTER (WHERE k.reported_at < $end AND k.{c} > $as_of)" for c in cols]
     return queries.named(
         "group_quantile", scope=scope, group=group, values=",\n    ".join(values),
-        restrict=f"list_contains($groups, CAST({group} AS TEXT))" if restrict else "TRUE",
-        settle_lo=f"greatest({', '.join(lo)})", settle_hi=f"least({', '.join(hi)})",
+        restrict=f"list_contains($groups, CAST({group} AS TEXT))" if restrict else "TRUE", **_settle(cols),
     )
+
+
+def _settle(cols: list[str]) -> dict[str, str]:
+    """The fragments settle_lo / settle_hi over cohort rows k: the latest of the columns' times at
+    or before $as_of, the first after it."""
+    lo = [f"max(k.{c}) FILTER (WHERE k.reported_at < $end AND k.{c} <= $as_of)" for c in cols]
+    hi = [f"min(k.{c}) FILTER (WHERE k.reported_at < $end AND k.{c} > $as_of)" for c in cols]
+    return {"settle_lo": f"greatest({', '.join(lo)})", "settle_hi": f"least({', '.join(hi)})"}
 
 
 def kind_of(scope: str, group: str, params: Mapping[str, Any]) -> str:
@@ -80,9 +85,10 @@ def _mark(con: duckdb.DuckDBPyConnection) -> str | None:
 NULL_GROUP = "\u2205"  # the group of NULL values (or of the whole unit) in agg_memo.grp
 
 
-def _key(grp: Any) -> str:
+def group_key(grp: Any) -> str:
     """A group as agg_memo keeps it: its text (a date as YYYY-MM-DD, like CAST AS TEXT)."""
     return NULL_GROUP if grp is None else grp.isoformat() if isinstance(grp, dt.date) else str(grp)
+
 
 
 def group_quantiles(
@@ -97,7 +103,7 @@ def group_quantiles(
     case c and the scope row s, e.g. s.grp_unit or c.category) of the scope fragment (a named
     scope_*.sql body) for the cohort [start, end) at as_of, for `groups` (the groups that have
     cases, from the counts): {group: {key: value}}."""
-    wanted = {_key(g): g for g in groups}
+    wanted = {group_key(g): g for g in groups}
     if not wanted or not keys:
         return {}
     mark = _mark(con) if all(_settle_column(k) for k in keys) else None
@@ -120,10 +126,10 @@ def group_quantiles(
     restrict = len(missing) < len(wanted) and len(missing) <= RESTRICT_LIMIT and NULL_GROUP not in missing
     scan = {**params, "scan_end": params["end"] + LOOKAHEAD, "groups": missing}
     sql = quantile_sql(keys, scope, group, restrict)
-    computed = [r for r in queries.rows(con, sql, scan) if _key(r["grp"]) in missing]
+    computed = [r for r in queries.rows(con, sql, scan) if group_key(r["grp"]) in missing]
     for r in computed:
-        if _key(r["grp"]) in wanted:
-            out[wanted[_key(r["grp"])]] = {key: r[key] for key in keys}
+        if group_key(r["grp"]) in wanted:
+            out[wanted[group_key(r["grp"])]] = {key: r[key] for key in keys}
     if mark is not None:
         for key in keys:
             _store(con, mark, {**memo, "kind": f"{key}|{kind}"}, params,
@@ -140,7 +146,7 @@ def _store(con: duckdb.DuckDBPyConnection, mark: str, memo: dict[str, Any], para
         return
     end_cap = params["end"] + LOOKAHEAD
     rows = [
-        {"grp": _key(r["grp"]), "value": r["value"],
+        {"grp": group_key(r["grp"]), "value": r["value"],
          "end_lo": r["end_lo"] or _LOW, "end_hi": r["end_hi"] or end_cap,
          "asof_lo": r["asof_lo"] or _LOW, "asof_hi": r["asof_hi"] or _HIGH}
         for r in computed
@@ -184,16 +190,20 @@ def recall(con: duckdb.DuckDBPyConnection, kind: str, params: Mapping[str, Any])
     return {r["grp"]: r["value"] for r in found} or None
 
 
-def keep_whole(con: duckdb.DuckDBPyConnection, kind: str, scope: str, settle: str, params: Mapping[str, Any],
-               values: Mapping[str, float | None]) -> None:
+def _read_only(con: duckdb.DuckDBPyConnection) -> bool:
+    return con.execute("SELECT current_setting('access_mode')").fetchone() == ("read_only",)
+
+
+def keep_whole(con: duckdb.DuckDBPyConnection, kind: str, scope: str, settle: tuple[str, ...],
+               params: Mapping[str, Any], values: Mapping[str, float | None]) -> None:
     """Memoise the named values of one answer over the whole cohort of `params` (a scope fragment
     with $unit): exact while no case of the scope is reported between its end and another, and no
-    `settle` time of the cohort passes between its as_of and another (memo_ranges.sql). Nothing
-    when the aggregates are not current or the connection cannot write."""
+    time in the `settle` columns of the cohort passes between its as_of and another
+    (memo_ranges.sql). Nothing when the aggregates are not current or the connection cannot write."""
     mark = _mark(con)
-    if mark is None or not values:
+    if mark is None or not values or _read_only(con):  # nothing could be stored: spare the scan
         return
-    sql = queries.named("memo_ranges", scope=scope, settle=settle)
+    sql = queries.named("memo_ranges", scope=scope, **_settle(list(settle)))
     ranges = queries.rows(con, sql, {**params, "scan_end": params["end"] + LOOKAHEAD})[0]
     _store(con, mark, {"mark": mark, "kind": kind, "unit": params["unit"], "start": params["start"]}, params,
            [{"grp": key, "value": value, **ranges} for key, value in values.items()])
