@@ -247,3 +247,33 @@ def test_histogram_durations_are_memoised_until_a_measured_time_passes(con, monk
     got = engine.kpis(con, **moved)
     assert computed == [1] and got == fresh(engine.kpis, **moved)
     assert [got[k] for k in durations] != [first[0][k] for k in durations]  # that duration now counts
+
+
+def test_the_pages_share_one_count_per_data_version(con, monkeypatch):
+    # the overview asks engine.kpis, the closure page engine.kpis(detail=True): one count query
+    p = periods.period("this_year", AS_OF)
+    computed: list[int] = []
+    real = fast._count_rows_now  # noqa: SLF001
+
+    def counting(*args, **kw):
+        computed.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(fast, "_count_rows_now", counting)
+    plain = engine.kpis(con, **p.window())
+    detail = engine.kpis(con, detail=True, **p.window())
+    assert len(computed) == 1 and detail["closure_rate"] == plain["closure_rate"]
+    assert detail["closed"] == raw_engine(monkeypatch, engine.kpis, con, detail=True, **p.window())["closed"]
+    engine.kpis(con, **{**p.window(), "as_of": p.as_of + dt.timedelta(minutes=1)})  # another as_of: its own
+    assert len(computed) == 2
+    # an ingest moves the data version: counted again, the new case in it
+    grid = con.execute("SELECT min(unit_id) FROM units WHERE level = 'grid'").fetchone()[0]
+    csv = ("case_id,unit_id,source,category,reported_at,responded_at,closed_at,due_at,status\n"
+           f"SHARED1,{grid},app,安全隐患,2025-11-20 08:00:00,2025-11-20 08:01:00,,2025-11-25 18:00:00,in_progress\n")
+    pipeline.ingest(con, csv.encode(), table="cases", file_name="shared.csv")
+    after = engine.kpis(con, detail=True, **p.window())
+    assert len(computed) == 3 and after["received"] == detail["received"] + 1
+    monkeypatch.setattr(fast, "SHARED_MAX", 2)  # bounded: the oldest entries go
+    for minutes in range(2, 6):
+        engine.kpis(con, **{**p.window(), "as_of": p.as_of + dt.timedelta(minutes=minutes)})
+    assert len(fast._SHARED) == 2  # noqa: SLF001

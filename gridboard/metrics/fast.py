@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,7 +112,39 @@ def _parts(p: Plan, unit: str, cube_rows: str) -> str:
                             columns=columns)
 
 
+# The counts of one plan and window, shared by every page of the process for one data version: the
+# pages ask the same counts through different calls (the overview's engine.kpis, the closure page's
+# with detail=True, the scorecard's inside its own build), which the pages' own cache keeps apart.
+# Keyed on the database file, its data version (the aggregates' mark) and every parameter; bounded.
+SHARED_MAX = 512
+_SHARED: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
+_SHARED_LOCK = threading.Lock()
+
+
+def _shared(con: duckdb.DuckDBPyConnection, what: tuple[Any, ...], params: dict[str, Any],
+            compute: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    mark = memo.current_mark(con)
+    if mark is None:
+        return compute()
+    db = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()
+    key = (db, mark, *what, tuple(sorted((k, repr(v)) for k, v in params.items())))
+    with _SHARED_LOCK:
+        if key in _SHARED:
+            _SHARED.move_to_end(key)
+            return [dict(r) for r in _SHARED[key]]
+    found = compute()
+    with _SHARED_LOCK:
+        _SHARED[key] = [dict(r) for r in found]
+        while len(_SHARED) > SHARED_MAX:
+            _SHARED.popitem(last=False)
+    return found
+
+
 def _count_rows(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> list[dict[str, Any]]:
+    return _shared(con, ("counts", p), params, lambda: _count_rows_now(con, p, params))
+
+
+def _count_rows_now(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> list[dict[str, Any]]:
     cube_rows = queries.fragment("agg_cube_rows", cube=p.cube, unit=p.unit_col, cube_group=p.cube_group)
     sql = queries.named("kpis_agg", parts=_parts(p, p.unit_col, cube_rows), sums=aggregates.sums_sql(),
                         counts=catalog.count_sql(), rates=catalog.rate_sql())
