@@ -140,6 +140,12 @@ def _shared(con: duckdb.DuckDBPyConnection, what: tuple[Any, ...], params: dict[
     return found
 
 
+def forget_shared() -> None:
+    """Empty the shared counts (the benchmark times each call without them)."""
+    with _SHARED_LOCK:
+        _SHARED.clear()
+
+
 def _count_rows(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> list[dict[str, Any]]:
     return _shared(con, ("counts", p), params, lambda: _count_rows_now(con, p, params))
 
