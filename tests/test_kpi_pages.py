@@ -17,6 +17,7 @@ from gridboard import ui
 from gridboard.core import fmt
 from gridboard.db import store
 from gridboard.metrics import engine, explain, gaps, kpi_views
+from gridboard.ui import metric_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -328,3 +329,10 @@ def test_why_contributions_add_up_on_the_page(app_env):
     at.selectbox(key="why_metric").set_value("response_within_share").run()
     assert not at.exception, at.exception
     assert any("限时内的占比" in i.value for i in at.info)
+
+
+def test_a_tile_row_is_as_wide_as_its_longest_value():
+    # a county's 本年 counts run to seven digits: 168 px cut "4,712,889" to "4,712,…" (10 M demo)
+    assert metric_tables.tile_width("4,712,889", "+319,686 (+7.3 %)") > metric_tables.TILE_WIDTH
+    assert metric_tables.tile_width("95.2 %", "+0.7 个百分点") <= metric_tables.TILE_WIDTH
+    assert metric_tables.tile_width("47,128,890", None) > metric_tables.tile_width("4,712,889", None)

@@ -69,7 +69,7 @@ def idle_server(sampler: Sampler, quiet_s: float = 5.0, timeout_s: float = 900.0
     raise RuntimeError(f"the server did not go idle in {timeout_s:.0f} s")
 
 
-def tour(db: Path, period: str, size: str) -> dict[str, object]:
+def tour(db: Path, period: str, size: str, shots: Path | None = None) -> dict[str, object]:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="gridboard-tour-") as tmp:
@@ -110,6 +110,8 @@ def tour(db: Path, period: str, size: str) -> dict[str, object]:
                         "frame_s": None if frame is None or click is None else round((frame - click) / 1000, 2),
                         "run_s": round(run_s, 2), "first_screen_s": round(wall_s, 2), "caption": shown}
                     bs.no_exception(page, spec.url_path, errors_too=True)
+                    if shots is not None and visit == "first":
+                        page.screenshot(path=str(shots / f"{spec.url_path}-{period}-{size}.png"))
                 browser.close()
             time.sleep(2.0)  # one more sample of the server's memory after the last page
             out["server_rss_mb_after"] = round(sampler.rss_kb[-1] / 1024, 1) if sampler.rss_kb else None
@@ -126,11 +128,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--period", default="this_year", help="preset period (default this_year)")
     ap.add_argument("--size", default="1920x1080", choices=list(bs.SIZES))
     ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--shots", type=Path, default=None, help="a folder for a screenshot of each page's first visit")
     args = ap.parse_args(argv)
     if not args.db.is_file():
         print(f"pagetour: no database at {args.db}", file=sys.stderr)
         return 2
-    r = tour(args.db, args.period, args.size)
+    if args.shots is not None:
+        args.shots.mkdir(parents=True, exist_ok=True)
+    r = tour(args.db, args.period, args.size, args.shots)
     if args.json:
         print(json.dumps(r, ensure_ascii=False))
         return 0
