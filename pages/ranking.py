@@ -12,7 +12,7 @@ import datetime as dt
 
 import streamlit as st
 
-from gridboard.core import config, fmt, periods, schema
+from gridboard.core import config, fmt, i18n, periods, schema
 from gridboard.ranking import gridindex, league, settings_store
 from gridboard.ranking.gridindex import COMPONENTS
 from gridboard.render import charts_ranking
@@ -31,10 +31,14 @@ levels = league.levels_under(ui.cached(league.unit_info, f.unit_id).level)
 if not levels:
     st.info(t("rk_no_levels"))
     st.stop()
+TAB_KEYS = ("rk_tab_table", "rk_tab_lists", "rk_tab_explain", "rk_tab_method")
 if st.session_state.get("rk_lang", lang) != lang:  # the browser holds choices by their (old) labels
     for key in CHOICE_KEYS:
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
+    was = {i18n.text(k, st.session_state["rk_lang"]): k for k in TAB_KEYS}  # the open tab, by its label
+    if st.session_state.get("rk_tabs") in was:
+        st.session_state["rk_tabs"] = t(was[st.session_state["rk_tabs"]])
 st.session_state["rk_lang"] = lang
 
 # --- controls: level, grid type, weights -------------------------------------------------------
@@ -130,8 +134,11 @@ stars_note = tables.stars_note(current, settings.star_mode, lang)
 st.caption(t("rk_vs_previous", start=f"{prev_f.start:%Y-%m-%d %H:%M}", end=f"{prev_f.end:%Y-%m-%d %H:%M}")
            + " · " + stars_note)
 
+# The other tabs compute and send their content only when opened (a rerun): with every tab in one
+# run, a county's league of 1,429 grids took about a second to reach the browser (README "Measured").
 tab_table, tab_lists, tab_explain, tab_method = st.tabs(
-    [t("rk_tab_table"), t("rk_tab_lists"), t("rk_tab_explain"), t("rk_tab_method")]
+    [t(k) for k in TAB_KEYS], key="rk_tabs",
+    on_change="rerun",
 )
 file_stem = f"ranking_{level}_{f.unit_id}_{f.start:%Y%m%d}_{f.end:%Y%m%d}"
 
@@ -210,67 +217,70 @@ with tab_table:
 # --- honour and red lists -----------------------------------------------------------------------
 
 with tab_lists:
-    honour, red = league.honour_and_red(current)
-    if not honour:
-        st.info(t("rk_lists_empty"))
-    else:
-        for col, key, units in zip(st.columns(2), ("rk_honour", "rk_red"), (honour, red), strict=True):
-            with col:
-                st.subheader(t(key, n=min(league.LIST_SIZE, len(units))))
-                listed = tables.list_frame(units, rows, weights, lang=lang, parent_names=parent_names)
-                st.dataframe(tables.styled(listed, lang=lang), hide_index=True, placeholder="—", width="stretch")
-                ui.download_table(listed, f"{file_stem}_{key}", title=t(key, n=min(league.LIST_SIZE, len(units))))
+    if tab_lists.open:
+        honour, red = league.honour_and_red(current)
+        if not honour:
+            st.info(t("rk_lists_empty"))
+        else:
+            for col, key, units in zip(st.columns(2), ("rk_honour", "rk_red"), (honour, red), strict=True):
+                with col:
+                    st.subheader(t(key, n=min(league.LIST_SIZE, len(units))))
+                    listed = tables.list_frame(units, rows, weights, lang=lang, parent_names=parent_names)
+                    st.dataframe(tables.styled(listed, lang=lang), hide_index=True, placeholder="—", width="stretch")
+                    ui.download_table(listed, f"{file_stem}_{key}", title=t(key, n=min(league.LIST_SIZE, len(units))))
 
 # --- explain a difference -----------------------------------------------------------------------
 
 with tab_explain:
-    modes = {"unit": t("rk_mode_unit"), "previous": t("rk_mode_previous"), "last_year": t("rk_mode_last_year")}
-    mode = st.segmented_control(t("rk_explain_mode"), list(modes), key="rk_mode", required=True, default="unit",
-                                format_func=modes.get) or "unit"
-    choices = [u.unit_id for u in ranked] or list(by_id)
-    pick = st.columns(2)
-    if st.session_state.get("rk_a") not in choices:
-        st.session_state["rk_a"] = unit_id if unit_id in choices else choices[0]
-    a_id = pick[0].selectbox(t("rk_explain_a"), choices, key="rk_a", format_func=lambda i: tables.unit_option(by_id[i], lang))
-    a = by_id[a_id]
-    b, a_label, b_label = None, a.name, ""
-    others = [i for i in choices if i != a_id]
-    if mode == "unit":
-        if others:  # (a single unit has nothing to compare with)
-            if st.session_state.get("rk_b") not in others:
-                st.session_state["rk_b"] = league.neighbour(choices, a_id)
-            b_id = pick[1].selectbox(t("rk_explain_b"), others, key="rk_b",
-                                     format_func=lambda i: tables.unit_option(by_id[i], lang))
-            b, b_label = by_id[b_id], by_id[b_id].name
-    else:
-        other = prev_f.period if mode == "previous" else periods.same_last_year(f.period)
-        other_units = gridindex.from_inputs(
-            ui.cached(gridindex.inputs, level, start=other.start, end=other.end, as_of=other.as_of, unit=f.unit_id),
-            settings)
-        b = next((x for x in other_units if x.unit_id == a_id), None)
-        a_label = f"{a.name}（{t('rk_period_now')}）" if lang == "zh" else f"{a.name} ({t('rk_period_now')})"
-        period_name = t("rk_period_prev" if mode == "previous" else "rk_period_last_year")
-        b_label = f"{a.name}（{period_name}）" if lang == "zh" else f"{a.name} ({period_name})"
-    if b is None or b.score is None or a.score is None:
-        st.info(t("rk_explain_one" if mode == "unit" else "rk_explain_missing"))
-    else:
-        cmp = league.compare(a, b, settings)
-        st.markdown(fmt.escape_md(tables.explain_sentence(cmp, a_label, b_label, lang=lang)))
-        left, right = st.columns(2)
-        with left:
-            ui.plotly(charts_ranking.explain_figure(cmp, lang=lang), key="rk_explain_chart")
-        with right:
-            ui.dataframe(tables.styled(tables.comparison_frame(cmp, a_label, b_label, lang=lang), lang=lang, points=True),
-                         hide_index=True, placeholder="—", width="stretch")
+    if tab_explain.open:
+        modes = {"unit": t("rk_mode_unit"), "previous": t("rk_mode_previous"), "last_year": t("rk_mode_last_year")}
+        mode = st.segmented_control(t("rk_explain_mode"), list(modes), key="rk_mode", required=True, default="unit",
+                                    format_func=modes.get) or "unit"
+        choices = [u.unit_id for u in ranked] or list(by_id)
+        pick = st.columns(2)
+        if st.session_state.get("rk_a") not in choices:
+            st.session_state["rk_a"] = unit_id if unit_id in choices else choices[0]
+        a_id = pick[0].selectbox(t("rk_explain_a"), choices, key="rk_a", format_func=lambda i: tables.unit_option(by_id[i], lang))
+        a = by_id[a_id]
+        b, a_label, b_label = None, a.name, ""
+        others = [i for i in choices if i != a_id]
+        if mode == "unit":
+            if others:  # (a single unit has nothing to compare with)
+                if st.session_state.get("rk_b") not in others:
+                    st.session_state["rk_b"] = league.neighbour(choices, a_id)
+                b_id = pick[1].selectbox(t("rk_explain_b"), others, key="rk_b",
+                                         format_func=lambda i: tables.unit_option(by_id[i], lang))
+                b, b_label = by_id[b_id], by_id[b_id].name
+        else:
+            other = prev_f.period if mode == "previous" else periods.same_last_year(f.period)
+            other_units = gridindex.from_inputs(
+                ui.cached(gridindex.inputs, level, start=other.start, end=other.end, as_of=other.as_of, unit=f.unit_id),
+                settings)
+            b = next((x for x in other_units if x.unit_id == a_id), None)
+            a_label = f"{a.name}（{t('rk_period_now')}）" if lang == "zh" else f"{a.name} ({t('rk_period_now')})"
+            period_name = t("rk_period_prev" if mode == "previous" else "rk_period_last_year")
+            b_label = f"{a.name}（{period_name}）" if lang == "zh" else f"{a.name} ({period_name})"
+        if b is None or b.score is None or a.score is None:
+            st.info(t("rk_explain_one" if mode == "unit" else "rk_explain_missing"))
+        else:
+            cmp = league.compare(a, b, settings)
+            st.markdown(fmt.escape_md(tables.explain_sentence(cmp, a_label, b_label, lang=lang)))
+            left, right = st.columns(2)
+            with left:
+                ui.plotly(charts_ranking.explain_figure(cmp, lang=lang), key="rk_explain_chart")
+            with right:
+                ui.dataframe(tables.styled(tables.comparison_frame(cmp, a_label, b_label, lang=lang), lang=lang, points=True),
+                             hide_index=True, placeholder="—", width="stretch")
 
 # --- method and the record of weight changes ----------------------------------------------------
 
 with tab_method:
-    st.markdown(t("rk_method", target=f"{settings.response_target_min:g}", k=f"{settings.k:g}", band=band,
-                  stars=stars_note))
-    st.subheader(t("rk_weights_log"))
-    log = tables.log_frame(settings_store.read_log(setting=settings_store.TABLE), lang=lang)
-    if log.empty:
-        st.caption(t("rk_log_empty"))
-    else:
-        ui.dataframe(log, hide_index=True, placeholder="—", width="stretch")
+    if tab_method.open:
+        st.markdown(t("rk_method", target=f"{settings.response_target_min:g}", k=f"{settings.k:g}", band=band,
+                      stars=stars_note))
+        st.subheader(t("rk_weights_log"))
+        log = tables.log_frame(settings_store.read_log(setting=settings_store.TABLE), lang=lang)
+        if log.empty:
+            st.caption(t("rk_log_empty"))
+        else:
+            ui.dataframe(log, hide_index=True, placeholder="—", width="stretch")

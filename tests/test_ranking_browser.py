@@ -82,8 +82,8 @@ def test_ranking_page_opens_on_a_direct_url(signed_in, server, expected):
     assert "参与排名" in body and "排行榜" in body and "红黑榜" in body
     shoot(page, "ranking_detail_1920x1080")
     for tab in ("红黑榜", "差异分析", "计算方法"):
-        page.get_by_role("tab", name=tab).click()  # tabs switch in the browser: no rerun
-        settle(page)
+        with rerun(page):  # a tab computes its content when it is opened
+            page.get_by_role("tab", name=tab).click()
         no_exception(page, tab)
         shoot(page, f"ranking_detail_1920x1080_{tab}")
 

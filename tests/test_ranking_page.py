@@ -195,13 +195,19 @@ def test_profile_explain_and_lists(app_env, dbs):
         at.selectbox(key="rk_case_comp").set_value(comp).run()
         assert not at.exception, comp
     assert any(c.value.startswith("共 ") for c in at.caption)
-    # explain: another unit (sums to the difference), the previous period, last year
+    # explain: another unit (sums to the difference), the previous period, last year (the tab computes
+    # when opened: a rerun)
+    assert not any(" 比 " in m.value for m in at.markdown)
+    at.session_state["rk_tabs"] = "差异分析"
+    at.run()
     assert any(" 比 " in m.value for m in at.markdown)
     for mode in ("previous", "last_year", "unit"):
         at.segmented_control(key="rk_mode").set_value(mode).run()
         assert not at.exception, mode
     diff = next(d.value for d in at.dataframe if "差值(分)" in d.value.columns)
     assert diff["差值(分)"].iloc[:-1].sum() == pytest.approx(diff["差值(分)"].iloc[-1], abs=0.03)
+    at.session_state["rk_tabs"] = "红黑榜"
+    at.run()
     honour_red = [d.value for d in at.dataframe if "主要失分项（相对上级）" in d.value.columns]
     assert [len(x) for x in honour_red] == [3, 3]
     assert set(honour_red[0]["排名"]) == {1, 2, 3} and list(honour_red[1]["排名"]) == [6, 5, 4]
@@ -210,6 +216,8 @@ def test_profile_explain_and_lists(app_env, dbs):
 def english_keeps_the_page_choices(at: AppTest) -> None:
     """(After test_grid_type_filter_then_english's choices, in its session.)"""
     at.selectbox(key="rk_level").set_value("community").run()
+    at.session_state["rk_tabs"] = "差异分析"
+    at.run()
     at.segmented_control(key="rk_mode").set_value("previous").run()
     at.segmented_control(key="lang").set_value("en").run()
     assert not at.exception, at.exception
