@@ -89,13 +89,19 @@ def tour(db: Path, period: str, size: str, shots: Path | None = None) -> dict[st
                 browser = pw.chromium.launch(executable_path=str(exe), args=bs.CHROMIUM_ARGS + bs.NO_WEBGL,
                                              headless=True)
                 page = bs.open_page(browser, server, size)
+                received = [0]  # bytes the page's websockets carried from the server
+
+                def on_socket(ws: object) -> None:
+                    ws.on("framereceived", lambda payload: received.__setitem__(0, received[0] + len(payload)))  # type: ignore[attr-defined]
+
+                page.on("websocket", on_socket)
                 bs.goto(page, server, "targets", f"?period={period}")  # not toured: every toured page is a click away
                 bs.log_in(page, "admin", auth.DEMO_PASSWORD)
                 for visit, spec in [(v, s) for v in ("first", "again") for s in PAGES if s.url_path in TOURED]:
                     title = spec.title("zh")
                     page.evaluate(WATCH, title)
                     stream = bs._STREAMS[page]
-                    runs = stream.runs
+                    runs, bytes_before = stream.runs, received[0]
                     t0 = time.perf_counter()
                     link = page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first
                     link.click()
@@ -108,7 +114,8 @@ def tour(db: Path, period: str, size: str, shots: Path | None = None) -> dict[st
                     shown = page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first.inner_text()
                     out["pages"][f"{spec.url_path}/{visit}"] = {  # type: ignore[index]
                         "frame_s": None if frame is None or click is None else round((frame - click) / 1000, 2),
-                        "run_s": round(run_s, 2), "first_screen_s": round(wall_s, 2), "caption": shown}
+                        "run_s": round(run_s, 2), "first_screen_s": round(wall_s, 2), "caption": shown,
+                        "kb": round((received[0] - bytes_before) / 1024)}
                     bs.no_exception(page, spec.url_path, errors_too=True)
                     if shots is not None and visit == "first":
                         page.screenshot(path=str(shots / f"{spec.url_path}-{period}-{size}.png"))
@@ -142,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"server idle {r['start_idle_s']} s after start; period {args.period}, {args.size}")
     for name, p in r["pages"].items():  # type: ignore[union-attr]
         print(f"{name:18s} frame {p['frame_s']} s   run {p['run_s']} s   first screen {p['first_screen_s']} s"
-              f"   ({p['caption']})")
+              f"   {p['kb']} KB   ({p['caption']})")
     print(f"server memory after the tour {r['server_rss_mb_after']} MB (peak {r['server_rss_mb_peak']} MB)")
     return 0
 
