@@ -212,17 +212,23 @@ def test_a_distribution_is_memoised_until_a_measured_time_passes(con, monkeypatc
     assert moved == fresh(as_of=following) and first == fresh()
 
 
+def calls_of(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
+    """One entry per call of gridboard.metrics.fast's function `name` from now on."""
+    seen: list[int] = []
+    real = getattr(fast, name)
+
+    def counting(*args, **kw):
+        seen.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(fast, name, counting)
+    return seen
+
+
 def test_histogram_durations_are_memoised_until_a_measured_time_passes(con, monkeypatch):
     monkeypatch.setattr(fast, "EXACT_LIMIT", 0)  # the histogram path (a 10 M county's) on small data
     p = periods.period("this_quarter", AS_OF - dt.timedelta(days=3))  # later responses and closures exist
-    computed: list[int] = []
-    real = fast._hist_durations  # noqa: SLF001
-
-    def counting(*args, **kw):
-        computed.append(1)
-        return real(*args, **kw)
-
-    monkeypatch.setattr(fast, "_hist_durations", counting)
+    computed = calls_of(monkeypatch, "_hist_durations")
 
     def fresh(fn, *args, **kw):  # the same question with nothing kept or stored
         with monkeypatch.context() as m:
@@ -252,14 +258,7 @@ def test_histogram_durations_are_memoised_until_a_measured_time_passes(con, monk
 def test_the_pages_share_one_count_per_data_version(con, monkeypatch):
     # the overview asks engine.kpis, the closure page engine.kpis(detail=True): one count query
     p = periods.period("this_year", AS_OF)
-    computed: list[int] = []
-    real = fast._count_rows_now  # noqa: SLF001
-
-    def counting(*args, **kw):
-        computed.append(1)
-        return real(*args, **kw)
-
-    monkeypatch.setattr(fast, "_count_rows_now", counting)
+    computed = calls_of(monkeypatch, "_count_rows_now")
     plain = engine.kpis(con, **p.window())
     detail = engine.kpis(con, detail=True, **p.window())
     assert len(computed) == 1 and detail["closure_rate"] == plain["closure_rate"]

@@ -197,8 +197,7 @@ def _kept_hist_durations(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[s
     row's values are binned the same way, a month's row is the sum of its days), so it stays exact
     while no case is reported between two ends and no measured time passes between two as_of —
     the same ranges as an exact quantile's."""
-    cols = tuple(dict.fromkeys(c for c in (memo.settle_column(catalog.COUNT_BY_KEY[
-        catalog.METRIC_BY_KEY[k].numerator].predicate) for k in catalog.DURATION_KEYS) if c))
+    cols = tuple(dict.fromkeys(c for c in map(memo.metric_settle_column, catalog.DURATION_KEYS) if c))
     kind = "hist|" + memo.kind_of(p.scope, p.raw_group, params)
     kept = memo.recall(con, kind, params)
     if kept is not None:

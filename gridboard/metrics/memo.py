@@ -39,7 +39,7 @@ _HIGH = dt.datetime(9999, 12, 31)
 _LE_AS_OF = re.compile(r"^\s*k\.([a-z_]+)\s*<=\s*\$as_of\s*$")
 
 
-def _settle_column(key: str) -> str | None:
+def metric_settle_column(key: str) -> str | None:
     """The case column the duration's count compares with as_of (`k.col <= $as_of`), else None
     (then the value is not memoised: its exact range could not be stated this simply)."""
     return settle_column(catalog.COUNT_BY_KEY[catalog.METRIC_BY_KEY[key].numerator].predicate)
@@ -52,7 +52,7 @@ def quantile_sql(keys: tuple[str, ...], scope: str, group: str, restrict: bool) 
         m = catalog.METRIC_BY_KEY[key]
         values.append(f"quantile_cont({m.value}, {m.quantile}) FILTER (WHERE k.reported_at < $end AND "
                       f"{catalog.COUNT_BY_KEY[m.numerator].predicate}) AS {key}")
-        col = _settle_column(key)
+        col = metric_settle_column(key)
         if col and col not in cols:
             cols.append(col)
     return queries.named(
@@ -106,7 +106,7 @@ def group_quantiles(
     wanted = {group_key(g): g for g in groups}
     if not wanted or not keys:
         return {}
-    mark = _mark(con) if all(_settle_column(k) for k in keys) else None
+    mark = _mark(con) if all(metric_settle_column(k) for k in keys) else None
     out: dict[Any, dict[str, float | None]] = {}
     kind = kind_of(scope, group, params)
     memo = {"mark": mark, "unit": params["unit"], "start": params["start"]}
