@@ -40,6 +40,7 @@ def login_page() -> None:
         except auth.AuthConfigError as exc:
             st.error(ui.t("auth_config_error", reason=fmt.escape_md(exc)))
         ui.cookie_sync()  # after a logout: the browser drops its session cookie
+    ui.preload_charts()
     st.stop()
 
 

@@ -69,7 +69,7 @@ def idle_server(sampler: Sampler, quiet_s: float = 5.0, timeout_s: float = 900.0
     raise RuntimeError(f"the server did not go idle in {timeout_s:.0f} s")
 
 
-def tour(db: Path, period: str, size: str, shots: Path | None = None) -> dict[str, object]:
+def tour(db: Path, period: str, size: str, shots: Path | None = None, start: str = "targets") -> dict[str, object]:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="gridboard-tour-") as tmp:
@@ -95,7 +95,7 @@ def tour(db: Path, period: str, size: str, shots: Path | None = None) -> dict[st
                     ws.on("framereceived", lambda payload: received.__setitem__(0, received[0] + len(payload)))  # type: ignore[attr-defined]
 
                 page.on("websocket", on_socket)
-                bs.goto(page, server, "targets", f"?period={period}")  # not toured: every toured page is a click away
+                bs.goto(page, server, start, f"?period={period}")  # not toured: every toured page is a click away
                 bs.log_in(page, "admin", auth.DEMO_PASSWORD)
                 for visit, spec in [(v, s) for v in ("first", "again") for s in PAGES if s.url_path in TOURED]:
                     title = spec.title("zh")
@@ -136,13 +136,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", default="1920x1080", choices=list(bs.SIZES))
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--shots", type=Path, default=None, help="a folder for a screenshot of each page's first visit")
+    ap.add_argument("--start", default="targets",
+                    help="the page signed in on (default targets: no chart, not toured; a toured page's first visit is then not timed)")
     args = ap.parse_args(argv)
     if not args.db.is_file():
         print(f"pagetour: no database at {args.db}", file=sys.stderr)
         return 2
     if args.shots is not None:
         args.shots.mkdir(parents=True, exist_ok=True)
-    r = tour(args.db, args.period, args.size, args.shots)
+    r = tour(args.db, args.period, args.size, args.shots, args.start)
     if args.json:
         print(json.dumps(r, ensure_ascii=False))
         return 0

@@ -73,6 +73,11 @@ def _layout(fig: go.Figure, *, height: int = 360) -> go.Figure:
     return fig
 
 
+def blank_figure() -> go.Figure:
+    """A figure with nothing in it (the login page's hidden chart: gridboard.ui.widgets.preload_charts)."""
+    return go.Figure()
+
+
 def count_axis(values: Sequence[Any]) -> dict[str, Any]:
     """A case-count axis: from 0, whole-number ticks only (no 0.2, 0.4 for a few cases)."""
     top = max((v for v in values if v is not None), default=0)

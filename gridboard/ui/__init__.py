@@ -38,7 +38,7 @@ from gridboard.ui.session import (
     t,
     url_language,
 )
-from gridboard.ui.widgets import download_table, metrics_table, page_header, plotly
+from gridboard.ui.widgets import download_table, metrics_table, page_header, plotly, preload_charts
 
 # What pages use (`ui.filters()`, `ui.t(...)`): this module's shell plus the re-exported helpers.
 __all__ = [
@@ -64,6 +64,7 @@ __all__ = [
     "metrics_table",
     "page_header",
     "plotly",
+    "preload_charts",
     "require_settings",
     "show_ignored",
     "t",
