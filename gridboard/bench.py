@@ -2,13 +2,15 @@
 
 Speed is measured here (`python -m gridboard bench [--cases N] [--repeat R] [--json]`), never in
 timed tests. The command first runs the memo warm a started server runs (`start_warm`; `--no-warm`
-skips it), so the pages are timed as a started server serves them. A page benchmark calls the same library functions, with the same arguments, that the
-page file calls for its first screen (tabs and expanders that compute on open are left out), for
-one preset period: "cold" is the first call on a freshly opened connection (the pages' caches are
-empty), "warm" the median of the repeats (DuckDB's buffers warm; the pages' own st.cache would
-answer warm views without any query at all). Besides the pages: a wall-screen refresh, a drill
-click (the cases behind a number), a case list page, the aggregates' maintenance for a 10,000-row
-ingest and the memo warming the server's writer runs after it (`warm`: 本年/本季度/本月), a CSV load, and the per-grid KPI table with pandas from a full DataFrame against
+skips it), so the pages are timed as a started server serves them. A page benchmark calls the same
+library functions, with the same arguments, that the page file calls for its first screen (tabs and
+expanders that compute on open are left out), for one preset period: "cold" is the first call on a
+freshly opened connection (the pages' caches are empty), "warm" the median of the repeats (DuckDB's
+buffers warm; every call without the process's shared counts, metrics/fast.py; the pages' own
+st.cache would answer warm views without any query at all). Besides the pages: a wall-screen
+refresh, a drill click (the cases behind a number), a case list page, the aggregates' maintenance
+for a 10,000-row ingest and the memo warming the server's writer runs after it (`warm`:
+本年/本季度/本月), a CSV load, and the per-grid KPI table with pandas from a full DataFrame against
 engine.breakdown on the same data, as a ratio.
 """
 
