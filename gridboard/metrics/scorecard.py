@@ -135,8 +135,8 @@ def build(
     prev_p, last_p = periods.previous(p), periods.same_last_year(p)
     now, prev = (values(con, targets, q, unit=unit) for q in (p, prev_p))
     # 本年: 环比 and 同比 are one window at one as_of, so one computation answers both
-    last = prev if (prev_p.start, prev_p.end, prev_p.as_of) == (last_p.start, last_p.end, last_p.as_of) else \
-        values(con, targets, last_p, unit=unit)
+    same = same_window(prev_p, last_p) and prev_p.as_of == last_p.as_of
+    last = prev if same else values(con, targets, last_p, unit=unit)
     lines = []
     for key in judged(targets):
         m = within.metric_of(key)

@@ -74,9 +74,8 @@ PRELOAD_KEY = "gb_chart_preload"
 def preload_charts() -> None:
     """An empty chart and table nobody sees, for the login page: the browser fetches and compiles
     the chart library and the data grid there, while the user types, not on the first page after
-    signing in (the
-    overview's first view at 本年 on a 10 M county: 2.3 s drawn with it, 0.7 s once the library is
-    in; tools/pagetour.py, README "Measured")."""
+    signing in (the overview's first view at 本年 on a 10 M county: 2.3 s drawn without this, 0.7 s
+    with it; tools/pagetour.py, README "Measured")."""
     st.html(f"<style>.st-key-{PRELOAD_KEY} {{ display: none; }}</style>")
     with st.container(key=PRELOAD_KEY):
         st.plotly_chart(charts.blank_figure(), theme=None, config=charts.PLOTLY_CONFIG, key=f"{PRELOAD_KEY}_figure")

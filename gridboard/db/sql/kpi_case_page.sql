@@ -4,7 +4,7 @@
 -- not a sort of every match with all its columns, so a page comes fast on 10 M cases. They meet
 -- their columns on (reported_at, case_id): DuckDB passes the picked rows' report-time range to the
 -- scan of cases (stored in report order), which then reads those days only; on case_id alone it
--- read every case (a grid's page of 200 in 本年 at 10 M cases: 0.18 s -> see README).
+-- read every case (a grid's 200 newest of 本年 at 10 M cases: 0.48 s before, 0.10 s now).
 -- Fragments, filled by gridboard.kpi_cases from fixed texts: scope, cohort, predicate.
 WITH scope AS (
     {scope}
