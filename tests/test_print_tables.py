@@ -10,7 +10,9 @@ after it) to PDF with Chromium, as tests/test_export_browser.py prints /overview
 from __future__ import annotations
 
 import io
+import json
 import re
+from html import unescape
 
 import pandas as pd
 import pytest
@@ -23,14 +25,29 @@ UPLOAD = '[data-testid="stFileUploaderDropzoneInput"]'
 PLACES = [f"Nowhere Grid {n:02d}" for n in range(1, 41)]
 
 
+def copy_data(html: str) -> dict:
+    """The rows a printed copy carries (what the print script turns into its table)."""
+    found = re.search(r"data-gb-rows='([^']*)'", html)
+    assert found, html[:200]
+    return json.loads(unescape(found.group(1)))
+
+
 def test_a_long_copy_stops_at_the_limit_and_says_how_many_are_left_out():
     df = pd.DataFrame({"name": [f"row{n}" for n in range(2_100)], "n": range(2_100)})
     html = print_view.table_html(df, more="100 more rows not printed (2,100 in all)")
-    assert html.count("<tr>") == 1 + print_view.PRINT_ROWS_MAX == 2_001  # header + 2,000 rows
-    assert "row1999<" in html and "row2000<" not in html
+    data = copy_data(html)
+    assert len(data["r"]) == print_view.PRINT_ROWS_MAX == 2_000
+    assert data["r"][1999] == ["row1999", "1,999"] and data["h"] == ["name", "n"] and data["n"] == [False, True]
     assert "100 more rows not printed (2,100 in all)" in html
     whole = print_view.table_html(df.head(30))
-    assert whole.count("<tr>") == 31 and "more rows" not in whole
+    assert len(copy_data(whole)["r"]) == 30 and "more rows" not in whole
+
+
+def test_a_copy_carries_markup_and_quotes_as_text():
+    df = pd.DataFrame({"place": ["<b>x</b> & 'y' \"z\"", None], "share": [12.345, float("nan")]})
+    html = print_view.table_html(df)
+    assert "<b>" not in html and "'y'" not in html  # nothing of a cell is markup, nor ends the attribute
+    assert copy_data(html)["r"] == [["<b>x</b> & 'y' \"z\"", "12.3"], ["—", "—"]]
 
 
 def test_the_printed_copy_of_a_styled_table_drops_sparklines():

@@ -13,6 +13,7 @@ sheet and keeps headings with what follows and charts and table rows whole. No s
 from __future__ import annotations
 
 import html
+import json
 import math
 from typing import Any
 
@@ -77,9 +78,10 @@ CSS = """
 """
 
 
-# A chart keeps the pixel width it had on screen; printed on narrower paper it would be cut at the
-# right. When the print layout applies (Ctrl+P, print-to-PDF: the media query turns to print), each
-# chart wider than its printed box is zoomed to fit, and put back after printing.
+# When the print layout applies (Ctrl+P, print-to-PDF: beforeprint, and the media query turns to
+# print), the tables' printed copies are built from their data, and each chart wider than its printed
+# box is zoomed to fit (a chart keeps the pixel width it had on screen, and narrower paper would cut
+# it at the right), then put back after printing.
 SCRIPT = """
 <script>
 if (!window.__gbPrintFit) {
@@ -100,7 +102,30 @@ if (!window.__gbPrintFit) {
     frame.style.width = need + 'px';
     frame.style.zoom = String(room / need);
   }); };
-  window.matchMedia('print').addEventListener('change', e => (e.matches ? fit() : unfit()));
+  // each printed copy's rows (table_html's data-gb-rows) become its table when printing starts;
+  // a copy already built is left as it is
+  const build = () => document.querySelectorAll('.gb-print-only[data-gb-rows]').forEach(copy => {
+    if (copy.querySelector(':scope > table')) return;
+    const data = JSON.parse(copy.dataset.gbRows);
+    const table = document.createElement('table'), head = document.createElement('tr'), body = document.createElement('tbody');
+    table.className = 'gb-print-table';
+    data.h.forEach(text => { const th = document.createElement('th'); th.textContent = text; head.appendChild(th); });
+    table.appendChild(document.createElement('thead')).appendChild(head);
+    data.r.forEach(row => {
+      const tr = document.createElement('tr');
+      row.forEach((text, i) => {
+        const td = document.createElement('td'); td.textContent = text;
+        if (data.n[i] && text !== '—') td.className = 'num';
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+    table.appendChild(body);
+    copy.insertBefore(table, copy.querySelector(':scope > .gb-print-more'));
+  });
+  window.__gbPrintBuild = build;
+  window.matchMedia('print').addEventListener('change', e => (e.matches ? (build(), fit()) : unfit()));
+  window.addEventListener('beforeprint', build);
   window.addEventListener('afterprint', unfit);
 }
 </script>
@@ -108,14 +133,15 @@ if (!window.__gbPrintFit) {
 
 
 def css() -> str:
-    """The print stylesheet and the small script that fits charts to the paper (print only:
-    the screen layout is untouched)."""
+    """The print stylesheet and the small script that builds the printed copies of tables and fits
+    charts to the paper (print only: the screen layout is untouched)."""
     return CSS + SCRIPT
 
 
 def _cell(value: Any) -> tuple[str, bool]:
     """(text, is_number) of a cell as the printed table shows it: missing as "—", floats with one
-    decimal, counts with thousands separators, times to the minute; text escaped."""
+    decimal, counts with thousands separators, times to the minute (plain text: the print script
+    sets it as a cell's text, never as markup)."""
     if value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return fmt.DASH, False
     if isinstance(value, bool):
@@ -128,29 +154,37 @@ def _cell(value: Any) -> tuple[str, bool]:
         return _cell(value.item())
     if isinstance(value, pd.Timestamp):
         return f"{value:%Y-%m-%d %H:%M}", False
-    return html.escape(str(value)), False
+    return str(value), False
 
 
 def table_html(df: pd.DataFrame, caption: export.Caption | None = None, *, max_rows: int = PRINT_ROWS_MAX,
                more: str | None = None) -> str:
-    """The whole table as static HTML (print only): a caption line (heading · unit · period), the
-    header and every row up to max_rows (then `more`, a line saying how many were left out)."""
-    parts = [f'<div class="{PRINT_ONLY}">']
+    """The whole table for print: a caption line (heading · unit · period), then the header and
+    every row up to max_rows as compact data in the copy's `data-gb-rows` (JSON: "h" the header,
+    "n" which columns are numbers, "r" the cells' printed text), which SCRIPT turns into a table when
+    printing starts; then `more`, a line saying how many rows were left out.
+
+    Why not the table itself: Streamlit sanitises every st.html body (DOMPurify parses it into a
+    document and writes it out again), and the 1,429-grid league as 36,000 table cells took ~0.4 s
+    of the browser's time on each visit of the ranking page (README "Measured"), for a copy that is
+    seen only on paper. One attribute is one string to sanitise."""
+    head = [str(c) for c in df.columns]
+    cells = [[_cell(v) for v in row] for row in df.head(max_rows).itertuples(index=False, name=None)]
+    numbers = [any(row[i][1] for row in cells) for i in range(len(head))]
+    data = json.dumps({"h": head, "n": numbers, "r": [[text for text, _ in row] for row in cells]},
+                      ensure_ascii=False, separators=(",", ":"))
+    parts = [f'<div class="{PRINT_ONLY}" data-gb-rows=\'{_attr(data)}\'>']
     if caption is not None:
         line = " · ".join(p for p in (caption.heading, caption.subtitle()) if p)
         parts.append(f'<div class="gb-print-caption">{html.escape(line)}</div>')
-    parts.append('<table class="gb-print-table"><thead><tr>')
-    parts.extend(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    parts.append("</tr></thead><tbody>")
-    for row in df.head(max_rows).itertuples(index=False, name=None):
-        parts.append("<tr>")
-        for value in row:
-            text, number = _cell(value)
-            parts.append(f'<td class="num">{text}</td>' if number else f"<td>{text}</td>")
-        parts.append("</tr>")
-    parts.append("</tbody></table>")
     if len(df) > max_rows:
         line = more or f"… {len(df) - max_rows:,} / {len(df):,}"
-        parts.append(f'<div class="gb-print-caption">{html.escape(line)}</div>')
+        parts.append(f'<div class="gb-print-caption gb-print-more">{html.escape(line)}</div>')
     parts.append("</div>")
     return "".join(parts)
+
+
+def _attr(text: str) -> str:
+    """`text` inside a single-quoted attribute: JSON's own double quotes stay as they are (escaping
+    them would add five bytes to every cell)."""
+    return text.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;").replace(">", "&gt;")
