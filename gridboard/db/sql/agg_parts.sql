@@ -6,9 +6,11 @@
 -- day [$tail_start, $end) of a period ending inside a day (e.g. 环比 up to the same time of day),
 -- grouped by {raw_group}, to be counted from the cases table with the catalogue's predicates; only
 -- those cases are kept, with the columns the counts and groupings read ({columns}).
--- {unit}: agg_unit or town_unit. The cases meet pending on one key (unit '@' day) that needs the
--- unit map first: joined on the day alone, DuckDB paired a day's cases with every pending row of
--- that day before the unit (6,722 x 1,389 rows, 5 s, for 今日 at 10 M cases).
+-- {unit}: agg_unit or town_unit. The cases meet pending on one key, the struct (unit, day), that
+-- needs the unit map first: joined on the day and the unit as two conditions, DuckDB paired a day's
+-- cases with every pending row of that day before the unit (6,722 x 1,389 rows, 5 s, for 今日 at
+-- 10 M cases). A struct rather than the text unit || '@' || day: no string is built per case, which
+-- took a third of the time of a year's count (0.14 -> 0.10 s for last year's window at 10 M).
 scope AS (
     {scope}
 ),
@@ -16,7 +18,7 @@ cube AS (
     {cube_rows}
 ),
 pending AS (
-    SELECT DISTINCT report_day, {unit} AS pending_unit, {unit} || '@' || CAST(report_day AS TEXT) AS pending_key
+    SELECT DISTINCT report_day, {unit} AS pending_unit, struct_pack(u := {unit}, d := report_day) AS pending_key
     FROM cube
     WHERE max_settle IS NULL OR max_settle >= $as_of
 ),
@@ -30,7 +32,7 @@ recent AS MATERIALIZED (
     SELECT {columns}, m.{unit} AS key_unit, CAST(c.reported_at AS DATE) AS key_day
     FROM cases AS c
     JOIN agg_unit_map AS m ON m.unit_id = c.unit_id
-    LEFT JOIN pending AS p ON p.pending_key = m.{unit} || '@' || CAST(CAST(c.reported_at AS DATE) AS TEXT)
+    LEFT JOIN pending AS p ON p.pending_key = struct_pack(u := m.{unit}, d := CAST(c.reported_at AS DATE))
     WHERE c.reported_at >= $raw_start
       AND c.reported_at < $end
       AND c.status <> 'cancelled'
