@@ -89,6 +89,24 @@ def test_fixture_counts_equal_raw_for_every_as_of(fixture_con, monkeypatch):
                      raw(monkeypatch, engine.breakdown, con, by, start=start, end=stop, as_of=as_of, detail=True))
 
 
+def test_counts_equal_raw_when_as_of_is_one_of_the_cases_timestamps(fixture_con, monkeypatch):
+    """At as_of equal to a timestamp the counts compare with (a case due, closed or answered at
+    that very minute) `due_at < as_of` and `due_at <= as_of` part: the aggregate path must count
+    such a case at as_of, not as it will finally stand."""
+    con = fixture_con
+    aggregates.build_and_mark(con)
+    start, end = dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 11)
+    columns = " UNION ".join(f"SELECT {c} FROM cases WHERE {c} IS NOT NULL" for c in aggregates.settle_columns())
+    stamps = [r[0] for r in con.execute(f"SELECT DISTINCT * FROM ({columns}) AS t(v) WHERE v >= $s AND v < $e ORDER BY 1",
+                                        {"s": start, "e": end + dt.timedelta(days=30)}).fetchall()]
+    assert len(stamps) >= 20
+    for as_of in stamps:
+        same(engine.kpis(con, start=start, end=end, as_of=as_of, detail=True),
+             raw(monkeypatch, engine.kpis, con, start=start, end=end, as_of=as_of, detail=True))
+        same(engine.breakdown(con, "grid", start=start, end=end, as_of=as_of),
+             raw(monkeypatch, engine.breakdown, con, "grid", start=start, end=end, as_of=as_of))
+
+
 def test_sub_day_starts_and_stale_aggregates_scan_the_cases(fixture_con):
     con = fixture_con
     aggregates.build_and_mark(con)

@@ -15,8 +15,10 @@ Three tables (db/sql/agg_tables.sql), all keyed by report day:
   aggregates' mark; `mark_current` drops the rows of every other mark.
 
 A row answers for an evaluation time as_of exactly when max_settle < as_of (every predicate has
-reached its final value); the engine counts the cases of the other rows from the cases table, so
-counts from the aggregates equal counts from the raw cases for any as_of. The columns compared
+reached its final value). For counts the engine sums every row and corrects it for each case not
+settled at as_of (its count at as_of added, its final count taken off: db/sql/kpis_agg.sql); for
+histograms, which cannot be taken from, it bins the cases of the rows not settled from the cases
+table instead of those rows. Either way the aggregates equal the raw cases for any as_of. The columns compared
 with `$as_of` are read from the catalogue's predicates, not written again here.
 
 Consistency: writers call `rebuild` (new database, units changed) or `refresh_days` (the report
@@ -56,9 +58,9 @@ def settle_columns() -> tuple[str, ...]:
     return tuple(found)
 
 
-def settle_sql() -> str:
-    """The time after which every count of cohort row k keeps its final value."""
-    cols = ", ".join(f"k.{c}" for c in (*settle_columns(), "reported_at"))
+def settle_sql(alias: str = "k") -> str:
+    """The time after which every count of cohort row `alias` keeps its final value."""
+    cols = ", ".join(f"{alias}.{c}" for c in (*settle_columns(), "reported_at"))
     return f"greatest({cols})"
 
 
@@ -78,6 +80,16 @@ def columns_ddl() -> str:
 def sums_sql() -> str:
     """sum() of every count column (aggregated rows)."""
     return ", ".join(f"sum({c.key}) AS {c.key}" for c in catalog.COUNTS)
+
+
+def final_counts_sql() -> str:
+    """Every count of cohort rows k as an aggregate row holds it (evaluated at $forever), negated:
+    what kpis_agg.sql takes off for the cases it counts again at $as_of."""
+    return ",\n        ".join(
+        "-count(*) AS received" if c.predicate == "TRUE"
+        else f"-count(*) FILTER (WHERE {c.predicate.replace('$as_of', '$forever')}) AS {c.key}"
+        for c in catalog.COUNTS
+    )
 
 
 def bin_sql() -> str:

@@ -5,8 +5,8 @@ start at midnight (one ending inside a day, like every 环比/同比 period cut 
 as_of, takes its last day's cases from the cases table), the aggregates current (same data version), and the unit and grouping ones the
 aggregates keep (agg_units: any unit except a micro-grid, grouped by unit level down to grids, or
 by day/week/month; agg_dims: the county or a town, grouped by category or source). Counts and rates
-come out exactly equal to the raw query (db/sql/kpis_agg.sql counts the cases of the rows not yet
-settled at as_of from the cases table). Durations (medians, P90) are exact quantiles over the raw
+come out exactly equal to the raw query (db/sql/kpis_agg.sql: every row's final counts, corrected
+case by case for the cases not settled at as_of). Durations (medians, P90) are exact quantiles over the raw
 cases for cohorts up to EXACT_LIMIT cases; above it, for the county or a town grouped by nothing,
 by town or by time, they come from the 1 %-bin histograms (within 1 % of the exact value, see
 README "Performance"); otherwise exact again, and for cohorts of MEMO_MIN cases or more memoised per
@@ -152,10 +152,11 @@ def _count_rows(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any])
 
 def _count_rows_now(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> list[dict[str, Any]]:
     cube_rows = queries.fragment("agg_cube_rows", cube=p.cube, unit=p.unit_col, cube_group=p.cube_group)
-    sql = queries.named("kpis_agg", parts=_parts(p, p.unit_col, cube_rows), sums=aggregates.sums_sql(),
-                        counts=catalog.count_sql(), rates=catalog.rate_sql())
-    raw_start = max(params["start"], min(_raw_start(con, p.cube, params), params["tail_start"]))
-    return queries.rows(con, sql, {**params, "raw_start": raw_start})
+    sql = queries.named("kpis_agg", scope=p.scope, cube_rows=cube_rows, unit=p.unit_col, raw_group=p.raw_group,
+                        columns=", ".join(f"c.{col}" for col in case_columns()), settle=aggregates.settle_sql("c"),
+                        sums=aggregates.sums_sql(), counts=catalog.count_sql(), final=aggregates.final_counts_sql(),
+                        rates=catalog.rate_sql())
+    return queries.rows(con, sql, {**params, "forever": aggregates.FOREVER})
 
 
 def _exact_durations(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> dict[Any, dict[str, Any]]:
