@@ -8,7 +8,10 @@ off, since a feed tick moves the data version and drops what the memo keeps), wa
 server's process is idle (its start warm done: gridboard/server/warm.py), signs in as the demo
 admin in headless Debian Chromium (1920x1080, zh-CN) at `/overview?period=PERIOD`, then opens each
 page from the sidebar menu, twice ("first": the server's caches empty for the period, after its
-start warm; "again": what a second visit finds, the pages' own cache). Per page and visit, measured in the browser from the click on the menu entry:
+start warm; "again": what a second visit finds, the pages' own cache). With `--next-minute` it signs
+in just after the next minute begins, so that no view finds what the start warm asked at its own
+minute (the pages take "now" to the minute: counts and every 环比 are asked again). Per page and
+visit, measured in the browser from the click on the menu entry:
 
 - frame: the page's own title on screen (what the user sees first: the header, the filters and,
   for anything slower than 0.15 s, "正在计算指标…" where the numbers will come);
@@ -69,7 +72,8 @@ def idle_server(sampler: Sampler, quiet_s: float = 5.0, timeout_s: float = 900.0
     raise RuntimeError(f"the server did not go idle in {timeout_s:.0f} s")
 
 
-def tour(db: Path, period: str, size: str, shots: Path | None = None, start: str = "targets") -> dict[str, object]:
+def tour(db: Path, period: str, size: str, shots: Path | None = None, start: str = "targets",
+         next_minute: bool = False) -> dict[str, object]:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="gridboard-tour-") as tmp:
@@ -83,6 +87,8 @@ def tour(db: Path, period: str, size: str, shots: Path | None = None, start: str
         out: dict[str, object] = {"database": str(db), "period": period, "size": size, "pages": {}}
         try:
             out["start_idle_s"] = round(idle_server(sampler), 1)
+            if next_minute:  # every view at a minute the start warm did not ask (its as_of has moved)
+                time.sleep(62 - time.time() % 60)
             server = bs.Server(f"http://127.0.0.1:{port}", db, cfg, work / "server.log")
             exe = bs.HEADLESS_SHELL if bs.HEADLESS_SHELL.exists() else bs.CHROMIUM
             with sync_playwright() as pw:
@@ -138,13 +144,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shots", type=Path, default=None, help="a folder for a screenshot of each page's first visit")
     ap.add_argument("--start", default="targets",
                     help="the page signed in on (default targets: no chart, not toured; a toured page's first visit is then not timed)")
+    ap.add_argument("--next-minute", action="store_true",
+                    help="sign in 2 s after the next minute begins: every view then asks at an as_of the server's "
+                         "start warm did not (what a viewer finds a minute or more after a start or an import)")
     args = ap.parse_args(argv)
     if not args.db.is_file():
         print(f"pagetour: no database at {args.db}", file=sys.stderr)
         return 2
     if args.shots is not None:
         args.shots.mkdir(parents=True, exist_ok=True)
-    r = tour(args.db, args.period, args.size, args.shots, args.start)
+    r = tour(args.db, args.period, args.size, args.shots, args.start, args.next_minute)
     if args.json:
         print(json.dumps(r, ensure_ascii=False))
         return 0
