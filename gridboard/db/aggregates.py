@@ -47,10 +47,11 @@ FOREVER = dt.datetime(9999, 12, 31)
 _AS_OF_COLUMN = re.compile(r"k\.([a-z_]+)\s*(?:<=|<|>=|>|=)\s*\$as_of|\$as_of\s*(?:<=|<|>=|>|=)\s*k\.([a-z_]+)")
 
 
-def settle_columns() -> tuple[str, ...]:
-    """The case timestamps the catalogue's counts compare with $as_of (closed_at, due_at, ...)."""
+def settle_columns(counts: Iterable[str] | None = None) -> tuple[str, ...]:
+    """The case timestamps the catalogue's counts (those named in `counts`, default all) compare
+    with $as_of (closed_at, due_at, ...)."""
     found: list[str] = []
-    for c in catalog.COUNTS:
+    for c in catalog.COUNTS if counts is None else [catalog.COUNT_BY_KEY[k] for k in counts]:
         for a, b in _AS_OF_COLUMN.findall(c.predicate):
             col = a or b
             if col not in found:
@@ -58,9 +59,10 @@ def settle_columns() -> tuple[str, ...]:
     return tuple(found)
 
 
-def settle_sql(alias: str = "k") -> str:
-    """The time after which every count of cohort row `alias` keeps its final value."""
-    cols = ", ".join(f"{alias}.{c}" for c in (*settle_columns(), "reported_at"))
+def settle_sql(alias: str = "k", counts: Iterable[str] | None = None) -> str:
+    """The time after which every count (of `counts`, default all) of cohort row `alias` keeps
+    its final value."""
+    cols = ", ".join(f"{alias}.{c}" for c in (*settle_columns(counts), "reported_at"))
     return f"greatest({cols})"
 
 

@@ -1,25 +1,30 @@
 -- kpis_agg_durations: the duration quantiles of kpis.sql from agg_hist, per group, within one
 -- histogram bin (bins are 1 % wide: the estimate lies within 1 % of the exact value, see README
--- "Performance"). Rows whose max_settle is not before $as_of are replaced by the exact values of
--- their cases, binned the same way. Quantiles are interpolated like quantile_cont: position
+-- "Performance"). Each histogram row holds its cases' durations as they will finally stand; the
+-- unsettled cases (agg_unsettled.sql) correct the bins one by one: a value measured at $as_of is
+-- added, a value measured in the end taken off (but for the cut last day's cases, which no row
+-- holds). A value taken off leaves its bin's min and max as they were: they still lie inside the
+-- bin, so the 1 % bound holds. Quantiles are interpolated like quantile_cont: position
 -- h = (n - 1) q, value(floor h) + (h - floor h) (value(ceil h) - value(floor h)), a value at
 -- position p inside a bin spread evenly between the bin's min and max.
--- Fragments (fixed texts from gridboard.metrics.fast): parts (agg_parts.sql over agg_hist_rows.sql:
--- whole settled months from agg_hist_month, other days from agg_hist), values (one SELECT per
--- measure over cohort rows k: grp, measure, v), bin (agg_bin.sql), wanted (a VALUES list: metric
--- key, measure, quantile).
-WITH {parts},
+-- Fragments (fixed texts from gridboard.metrics.fast): unsettled (agg_unsettled.sql over
+-- agg_hist_rows.sql: whole settled months from agg_hist_month, other days from agg_hist), values
+-- (SELECTs over the raw cases k: grp, measure, v, n = +1 for a value at $as_of, -1 for a final value
+-- to take off), bin (agg_bin.sql), wanted (a VALUES list: metric key, measure, quantile).
+WITH {unsettled},
 raw_values AS (
     {values}
 ),
 bins AS (
     SELECT grp, measure, b, sum(n) AS n, min(vmin) AS vmin, max(vmax) AS vmax
     FROM (
-        SELECT grp, measure, b, n, vmin, vmax FROM settled
+        SELECT grp, measure, b, n, vmin, vmax FROM cube
         UNION ALL
-        SELECT grp, measure, {bin} AS b, 1 AS n, v AS vmin, v AS vmax FROM raw_values
+        SELECT grp, measure, {bin} AS b, n, CASE WHEN n > 0 THEN v END AS vmin, CASE WHEN n > 0 THEN v END AS vmax
+        FROM raw_values
     ) AS u
     GROUP BY grp, measure, b
+    HAVING sum(n) > 0
 ),
 cum AS (
     SELECT
