@@ -85,6 +85,20 @@ def chinese_outside_data(page, values: list[str]) -> list[str]:
     return found
 
 
+def load_and_show_log(page, button: str, title: str, header: str) -> None:
+    """Click the load button (name matching `button`), then scroll to the import log (`title`) and
+    wait until its grid's accessible table has the column `header`."""
+    with rerun(page):
+        page.get_by_role("button", name=re.compile(button)).click()
+    page.get_by_text(title).wait_for()
+    settle(page)
+    no_exception(page, "load")
+    page.get_by_text(title).evaluate("e => e.scrollIntoView({block: 'start'})")
+    painted(page)
+    # the log's grid fills its accessible table a moment after it is drawn (CI once read it empty)
+    page.locator('[data-testid="stDataFrame"] table th', has_text=header).first.wait_for(state="attached")
+
+
 def at_import(signed_in, lang: str):
     page = signed_in("analyst", "import", SIZE, lang=lang)
     page.get_by_role("heading", name="Data import" if lang == "en" else "数据导入").first.wait_for()
@@ -131,16 +145,7 @@ def test_a_real_export_checked_and_loaded_in_english(signed_in, data_values):
     assert problems == [], "\n".join(problems)
     text = page.evaluate(VISIBLE_TEXT)
     assert "Read " in text and "rows" in text and "Rejected" in text or "Warning" in text
-    load = page.get_by_role("button", name=re.compile(r"^Load the accepted rows"))
-    with rerun(page):
-        load.click()
-    page.get_by_text("Import log (latest 20)").wait_for()
-    settle(page)
-    no_exception(page, "load")
-    page.get_by_text("Import log (latest 20)").evaluate("e => e.scrollIntoView({block: 'start'})")
-    painted(page)
-    # the log's grid fills its accessible table a moment after it is drawn (CI once read it empty)
-    page.locator('[data-testid="stDataFrame"] table th', has_text="Rows read").first.wait_for(state="attached")
+    load_and_show_log(page, r"^Load the accepted rows", "Import log (latest 20)", "Rows read")
     shoot(page, "import_english_log_1366")
     text = page.evaluate(VISIBLE_TEXT)
     for header in ("No.", "Table", "File", "Outcome", "Rows read", "New", "Rejected"):
@@ -190,15 +195,7 @@ def test_the_chinese_page_for_comparison(signed_in):
     shoot(page, "import_chinese_checked_1366")
     # the log shows its grid once this module's county has an import: load here too, so the test does
     # not depend on the English test having run first (pytest-randomly orders them either way)
-    load = page.get_by_role("button", name=re.compile(r"^导入 [\d,]+ 行"))
-    with rerun(page):
-        load.click()
-    page.get_by_text("导入记录（最近 20 次）").wait_for()
-    settle(page)
-    no_exception(page, "load")
-    page.get_by_text("导入记录（最近 20 次）").evaluate("e => e.scrollIntoView({block: 'start'})")
-    painted(page)
-    page.locator('[data-testid="stDataFrame"] table th', has_text="结果").first.wait_for(state="attached")
+    load_and_show_log(page, r"^导入 [\d,]+ 行", "导入记录（最近 20 次）", "结果")
     text = page.evaluate(VISIBLE_TEXT)
     assert "导入记录（最近 20 次）" in text and "结果" in text.split("\n")
     assert re.search(r"(已导入|部分导入|无变化)", text)
