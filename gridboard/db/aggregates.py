@@ -15,10 +15,10 @@ Three tables (db/sql/agg_tables.sql), all keyed by report day:
   aggregates' mark; `mark_current` drops the rows of every other mark.
 
 A row answers for an evaluation time as_of exactly when max_settle < as_of (every predicate has
-reached its final value). For counts the engine sums every row and corrects it for each case not
-settled at as_of (its count at as_of added, its final count taken off: db/sql/kpis_agg.sql); for
-histograms, which cannot be taken from, it bins the cases of the rows not settled from the cases
-table instead of those rows. Either way the aggregates equal the raw cases for any as_of. The columns compared
+reached its final value). The engine sums every row and corrects it for each case not settled at
+as_of (db/sql/agg_unsettled.sql): a count at as_of added and its final count taken off
+(kpis_agg.sql), a duration measured at as_of binned and its final one taken off
+(kpis_agg_durations.sql). So the aggregates equal the raw cases for any as_of. The columns compared
 with `$as_of` are read from the catalogue's predicates, not written again here.
 
 Consistency: writers call `rebuild` (new database, units changed) or `refresh_days` (the report

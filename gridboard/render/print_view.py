@@ -123,7 +123,6 @@ if (!window.__gbPrintFit) {
     table.appendChild(body);
     copy.insertBefore(table, copy.querySelector(':scope > .gb-print-more'));
   });
-  window.__gbPrintBuild = build;
   window.matchMedia('print').addEventListener('change', e => (e.matches ? (build(), fit()) : unfit()));
   window.addEventListener('beforeprint', build);
   window.addEventListener('afterprint', unfit);

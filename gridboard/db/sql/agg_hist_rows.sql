@@ -1,5 +1,5 @@
 -- agg_hist_rows: the duration histogram rows of the days [$start_day, $end_day) under the scope
--- (fragment for agg_parts.sql): whole months [$month_from, $open_from) from agg_hist_month, whose
+-- (fragment for agg_unsettled.sql): whole months [$month_from, $open_from) from agg_hist_month, whose
 -- rows are all settled at $as_of (gridboard.metrics.fast picks $open_from so), and the other days
 -- from agg_hist. A month row is the sum of its days' rows, so both give the same bins. {cube_group}
 -- groups a row (a month row's report_day is the month's first day).
