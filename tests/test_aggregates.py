@@ -115,6 +115,40 @@ def test_counts_equal_raw_when_as_of_is_one_of_the_cases_timestamps(fixture_con,
                      raw(monkeypatch, engine.kpis, con, start=start, end=stop, as_of=as_of, detail=True), rel=0.0101)
 
 
+def test_next_minute_counts_are_the_kept_ones_plus_the_cases_that_moved(fixture_con, monkeypatch):
+    """A question asked again at a later as_of (the pages take "now" to the minute), with the same
+    end or a later one (a 环比 cut at the clock), is answered from its previous counts plus the
+    cases whose counts moved in between (fast._count_rows_moved, kpis_moved.sql). At every
+    timestamp the counts compare with, one after the other, so that a case is due, closed or
+    answered exactly at the old or the new as_of; it fails with an open interval for the moved
+    cases, or without the cases reported since the previous end."""
+    con = fixture_con
+    aggregates.build_and_mark(con)
+    fast.forget_shared()
+    start, end = dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 11)
+    columns = " UNION ".join(f"SELECT {c} FROM cases WHERE {c} IS NOT NULL" for c in aggregates.settle_columns())
+    stamps = [r[0] for r in con.execute(f"SELECT DISTINCT * FROM ({columns}) AS t(v) WHERE v > $s AND v < $e ORDER BY 1",
+                                        {"s": start, "e": end}).fetchall()]
+    assert len(stamps) >= 20
+    moved: list[int] = []
+    real = fast._count_rows_moved  # noqa: SLF001
+
+    def counting(*args, **kw):
+        moved.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(fast, "_count_rows_moved", counting)
+    for cut in (False, True):  # the end fixed, then moving with as_of
+        for as_of in stamps:
+            stop = as_of if cut else end
+            same(engine.kpis(con, start=start, end=stop, as_of=as_of, detail=True),
+                 raw(monkeypatch, engine.kpis, con, start=start, end=stop, as_of=as_of, detail=True))
+            for by in ("grid", "town", "category", "day"):
+                same(engine.breakdown(con, by, start=start, end=stop, as_of=as_of, detail=True),
+                     raw(monkeypatch, engine.breakdown, con, by, start=start, end=stop, as_of=as_of, detail=True))
+    assert len(moved) >= 2 * 5 * (len(stamps) - 2)  # (the first ask and the switch to a cut end count anew)
+
+
 def test_sub_day_starts_and_stale_aggregates_scan_the_cases(fixture_con):
     con = fixture_con
     aggregates.build_and_mark(con)

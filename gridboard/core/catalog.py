@@ -16,8 +16,9 @@ No database, no streamlit: fixed texts only (identifiers and predicates), values
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Kind = Literal["count", "rate", "minutes", "hours"]
 
@@ -150,6 +151,17 @@ def rate_sql(keys: tuple[str, ...] = RATE_KEYS) -> str:
         f"CAST({METRIC_BY_KEY[k].numerator} AS DOUBLE) / NULLIF({METRIC_BY_KEY[k].denominator}, 0) AS {k}"
         for k in keys
     )
+
+
+def rates(counts: Mapping[str, Any], keys: tuple[str, ...] = RATE_KEYS) -> dict[str, float | None]:
+    """rate_sql's rates over counts already summed in Python (the same division: None when the
+    denominator is 0)."""
+    out: dict[str, float | None] = {}
+    for k in keys:
+        m = METRIC_BY_KEY[k]
+        den = counts[m.denominator]
+        out[k] = float(counts[m.numerator]) / den if den else None
+    return out
 
 
 def label(key: str, lang: str = "zh") -> str:

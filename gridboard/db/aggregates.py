@@ -84,14 +84,22 @@ def sums_sql() -> str:
     return ", ".join(f"sum({c.key}) AS {c.key}" for c in catalog.COUNTS)
 
 
-def final_counts_sql() -> str:
-    """Every count of cohort rows k as an aggregate row holds it (evaluated at $forever), negated:
-    what kpis_agg.sql takes off for the cases it counts again at $as_of."""
+def final_counts_sql(at: str = "$forever") -> str:
+    """Every count of cohort rows k evaluated at `at` instead of $as_of, negated: at $forever what
+    an aggregate row holds, which kpis_agg.sql takes off for the cases it counts again at $as_of;
+    at $as_of_before what kpis_moved.sql takes off for the cases whose counts moved since then."""
     return ",\n        ".join(
         "-count(*) AS received" if c.predicate == "TRUE"
-        else f"-count(*) FILTER (WHERE {c.predicate.replace('$as_of', '$forever')}) AS {c.key}"
+        else f"-count(*) FILTER (WHERE {c.predicate.replace('$as_of', at)}) AS {c.key}"
         for c in catalog.COUNTS
     )
+
+
+def changed_sql(alias: str = "c") -> str:
+    """Cohort row `alias` has a timestamp the counts compare with as_of in [$as_of_before, $as_of]:
+    only then may one of its counts differ between the two (every comparison with as_of is one of
+    a plain column, settle_columns)."""
+    return "(" + " OR ".join(f"{alias}.{col} BETWEEN $as_of_before AND $as_of" for col in settle_columns()) + ")"
 
 
 def bin_sql() -> str:
