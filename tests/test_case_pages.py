@@ -78,6 +78,14 @@ def test_windowed_pages_equal_the_sorted_period(demo):
         want = full_sort(demo, closed, window, 50, offset)
         assert list(got["case_id"]) == list(want["case_id"]), offset
     assert len(kpi_cases.page(demo, closed, limit=50, offset=total - 30, **window)) == 30
+    # the first window sized from the list's total (drill.case_list passes it): the same pages,
+    # and with a total far off either way (the window then grows, or covers the period at once)
+    sql, params = kpi_cases._sql_and_params(demo, closed, "kpi_case_page", text="", **window)  # noqa: SLF001
+    for hint in (total, 1, 100 * total):
+        for offset in (0, 450, total - 30):
+            got = drill.newest_page(demo, sql, params, limit=50, offset=offset, total=hint)
+            want = full_sort(demo, closed, window, 50, offset)
+            assert list(got["case_id"]) == list(want["case_id"]), (hint, offset)
 
 
 def test_drill_case_list_pages_and_totals(demo):

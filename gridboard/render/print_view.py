@@ -168,10 +168,12 @@ def table_html(df: pd.DataFrame, caption: export.Caption | None = None, *, max_r
     of the browser's time on each visit of the ranking page (README "Measured"), for a copy that is
     seen only on paper. One attribute is one string to sanitise."""
     head = [str(c) for c in df.columns]
-    cells = [[_cell(v) for v in row] for row in df.head(max_rows).itertuples(index=False, name=None)]
-    numbers = [any(row[i][1] for row in cells) for i in range(len(head))]
-    data = json.dumps({"h": head, "n": numbers, "r": [[text for text, _ in row] for row in cells]},
-                      ensure_ascii=False, separators=(",", ":"))
+    shown = df.head(max_rows)
+    # column by column: tolist() gives Python values in one step (row tuples carry numpy scalars)
+    columns = [[_cell(v) for v in shown.iloc[:, i].tolist()] for i in range(len(head))]
+    numbers = [any(is_number for _, is_number in column) for column in columns]
+    rows = [list(row) for row in zip(*([text for text, _ in column] for column in columns), strict=True)]
+    data = json.dumps({"h": head, "n": numbers, "r": rows}, ensure_ascii=False, separators=(",", ":"))
     parts = [f'<div class="{PRINT_ONLY}" data-gb-rows=\'{_attr(data)}\'>']
     if caption is not None:
         line = " · ".join(p for p in (caption.heading, caption.subtitle()) if p)
