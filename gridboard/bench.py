@@ -35,7 +35,7 @@ import pandas as pd
 from gridboard.core import config, periods
 from gridboard.db import aggregates, store
 from gridboard.metrics import drill, engine, fast, kpi_cases
-from gridboard.screens import PAGES, warm
+from gridboard.screens import PAGES, ranking_profile, warm
 from gridboard.wall import board
 
 BENCH_PRESETS: tuple[str, ...] = ("today", "last7", "last30", "this_month", "this_quarter", "this_year")
@@ -219,6 +219,7 @@ def run(con: duckdb.DuckDBPyConnection, *, as_of: dt.datetime, repeat: int = 3,
         town = con.execute("SELECT min(unit_id) FROM units WHERE level = 'town'").fetchall()[0][0]
         add(timed("drill_click/this_year", lambda: drill.case_list(
             con, metric="overdue_open", unit=town, start=p.start, end=p.end, as_of=p.as_of), repeat))
+        add(timed("ranking_pick/this_year", lambda: ranking_profile(con, p, unit), repeat))
         add(timed("case_list_page/this_year", lambda: drill.case_list(
             con, metric="closed", offset=1000, start=p.start, end=p.end, as_of=p.as_of), repeat))
         closed = kpi_cases.Query("closed")

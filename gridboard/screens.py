@@ -64,17 +64,21 @@ def _why(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object
 
 
 def _ranking(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
-    """The league of grids, and below it the profile of its first unit (the page's open tab): its
-    monthly trend and the first page of its cases."""
+    """The league of grids (the page's open tab) with each grid's rank change against the previous
+    period. A unit's profile below it opens when the user picks a unit (a rerun: a drill click)."""
     settings = gridindex.settings_from(config.load())
     now = gridindex.inputs(con, "grid", unit=unit, **p.window())
     before = gridindex.inputs(con, "grid", unit=unit, **periods.previous(p).window())
-    rows = league.league(gridindex.from_inputs(now, settings), gridindex.from_inputs(before, settings))
-    if not rows:
-        return now, before
-    first = rows[0].unit
+    return league.league(gridindex.from_inputs(now, settings), gridindex.from_inputs(before, settings))
+
+
+def ranking_profile(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
+    """What picking a unit of the league computes (a drill click, not a first screen): the best
+    grid's monthly trend and the first page of its cases, as the ranking page asks them."""
+    settings = gridindex.settings_from(config.load())
+    first = gridindex.from_inputs(gridindex.inputs(con, "grid", unit=unit, **p.window()), settings)[0]
     t_start, t_end = league.trend_window(min(p.end.date() - dt.timedelta(days=1), p.as_of.date()))
-    return (now, before, league.monthly_rows(con, first.unit_id, first.parent_id, start=t_start, end=t_end, as_of=p.as_of),
+    return (league.monthly_rows(con, first.unit_id, first.parent_id, start=t_start, end=t_end, as_of=p.as_of),
             league.component_cases(con, "received", which="counted", unit=first.unit_id, start=p.start, end=p.end,
                                    as_of=p.as_of, target_min=settings.response_target_min, limit=200))
 

@@ -158,61 +158,66 @@ with tab_table:
     if picked and st.session_state.get("rk_picked") != picked[0]:
         st.session_state["rk_picked"] = picked[0]
         st.session_state["rk_profile"] = rows[picked[0]].unit.unit_id
-    if st.session_state.get("rk_profile") not in by_id:
-        st.session_state["rk_profile"] = rows[0].unit.unit_id
+    if st.session_state.get("rk_profile") not in by_id:  # (another level or period: not listed now)
+        st.session_state["rk_profile"] = None
     st.divider()
     st.subheader(t("rk_profile"))
-    unit_id = st.selectbox(t("rk_profile_unit"), list(by_id), key="rk_profile",
-                           format_func=lambda i: tables.unit_option(by_id[i], lang))
-    u = by_id[unit_id]
-    row = next(r for r in rows if r.unit.unit_id == unit_id)
-    cards = st.container(horizontal=True, gap="small")
-    with cards:
-        delta = None if u.score is None or row.previous_score is None else f"{u.score - row.previous_score:+.1f}"
-        st.metric(t("rk_col_score"), fmt.number(u.score), delta, border=True, delta_description=t("vs_label"))
-        st.metric(t("rk_col_stars"), tables.stars_text(u, lang), border=True)
-        st.metric(t("rk_col_rank"), tables.rank_text(u, len(ranked), lang),
-                  league.change_text(row, t("rk_new")) if row.change else None, border=True,
-                  delta_arrow="off", delta_color="normal" if (row.change or 0) > 0 else "inverse")
-        st.metric(t("rk_col_cases"), fmt.count(u.cases), border=True)
-    left, right = st.columns(2)
-    parent_name = parent_names.get(u.parent_id or "", u.parent_id or "")
-    with left:
-        st.markdown(f"**{t('rk_radar')}**")
-        ui.plotly(charts_ranking.radar_figure(u.components, u.parent_raw, name=u.name, lang=lang,
-                                              parent_name=t("rk_radar_parent", name=parent_name)), key="rk_radar",
-                  title=f"{u.name} · {t('rk_radar')}")
-    with right:
-        st.markdown(f"**{t('rk_trend')}**")
-        last_day = min(f.end.date() - dt.timedelta(days=1), f.as_of.date())
-        t_start, t_end = league.trend_window(last_day)
-        monthly = ui.cached(league.monthly_rows, u.unit_id, u.parent_id, start=t_start, end=t_end, as_of=f.as_of)
-        ui.plotly(charts_ranking.trend_figure(league.trend(monthly, settings, start=t_start, end=t_end), lang=lang),
-                  key="rk_trend", title=f"{u.name} · {t('rk_trend')}")
-        st.caption(t("rk_trend_note"))
-    st.markdown(f"**{t('rk_components')}**")
-    ui.dataframe(tables.styled(tables.components_frame(u, settings, lang=lang), lang=lang), hide_index=True,
-                 placeholder="—", width="stretch")
+    # The profile opens on a unit the user picks (a row of the league, or this box): it lies below
+    # the league's first screen, and its trend and cases are a pass over the unit's year each.
+    unit_id = st.selectbox(t("rk_profile_unit"), list(by_id), key="rk_profile", index=None,
+                           placeholder=t("rk_profile_pick"), format_func=lambda i: tables.unit_option(by_id[i], lang))
+    if unit_id is None:
+        st.caption(t("rk_profile_hint"))
+    else:
+        u = by_id[unit_id]
+        row = next(r for r in rows if r.unit.unit_id == unit_id)
+        cards = st.container(horizontal=True, gap="small")
+        with cards:
+            delta = None if u.score is None or row.previous_score is None else f"{u.score - row.previous_score:+.1f}"
+            st.metric(t("rk_col_score"), fmt.number(u.score), delta, border=True, delta_description=t("vs_label"))
+            st.metric(t("rk_col_stars"), tables.stars_text(u, lang), border=True)
+            st.metric(t("rk_col_rank"), tables.rank_text(u, len(ranked), lang),
+                      league.change_text(row, t("rk_new")) if row.change else None, border=True,
+                      delta_arrow="off", delta_color="normal" if (row.change or 0) > 0 else "inverse")
+            st.metric(t("rk_col_cases"), fmt.count(u.cases), border=True)
+        left, right = st.columns(2)
+        parent_name = parent_names.get(u.parent_id or "", u.parent_id or "")
+        with left:
+            st.markdown(f"**{t('rk_radar')}**")
+            ui.plotly(charts_ranking.radar_figure(u.components, u.parent_raw, name=u.name, lang=lang,
+                                                  parent_name=t("rk_radar_parent", name=parent_name)), key="rk_radar",
+                      title=f"{u.name} · {t('rk_radar')}")
+        with right:
+            st.markdown(f"**{t('rk_trend')}**")
+            last_day = min(f.end.date() - dt.timedelta(days=1), f.as_of.date())
+            t_start, t_end = league.trend_window(last_day)
+            monthly = ui.cached(league.monthly_rows, u.unit_id, u.parent_id, start=t_start, end=t_end, as_of=f.as_of)
+            ui.plotly(charts_ranking.trend_figure(league.trend(monthly, settings, start=t_start, end=t_end), lang=lang),
+                      key="rk_trend", title=f"{u.name} · {t('rk_trend')}")
+            st.caption(t("rk_trend_note"))
+        st.markdown(f"**{t('rk_components')}**")
+        ui.dataframe(tables.styled(tables.components_frame(u, settings, lang=lang), lang=lang), hide_index=True,
+                     placeholder="—", width="stretch")
 
-    st.markdown(f"**{t('rk_cases_title')}**")
-    pick = st.columns([2, 3], vertical_alignment="bottom")
-    component = pick[0].selectbox(t("rk_cases_component"), ["received", *COMPONENTS], key="rk_case_comp",
-                                  format_func=lambda c: tables.component_label(c, lang))
-    which = "counted"
-    if component != "received":
-        with pick[1]:
-            which = st.segmented_control(
-                t("rk_cases_which"), ["missed", "counted"], key="rk_case_which", required=True, default="missed",
-                format_func={w: t(f"rk_which_{w}") for w in ("missed", "counted")}.get,
-            ) or "missed"
-    found = ui.cached(league.component_cases, component, which=which, unit=unit_id, start=f.start, end=f.end,
-                      as_of=f.as_of, target_min=settings.response_target_min, limit=200)
-    cases = tables.cases_frame(found.rows, lang=lang)
-    st.caption(t("rk_cases_total", total=f"{found.total:,}", shown=f"{len(cases):,}")
-               + (f" · {t('rk_response_missed', target=f'{settings.response_target_min:g}')}"
-                  if component == "response" and which == "missed" else ""))
-    st.dataframe(cases, hide_index=True, placeholder="—", width="stretch", height=min(38 + 35 * len(cases), 420))
-    ui.download_table(cases, f"ranking_cases_{unit_id}_{component}_{which}", title=t("rk_cases_title"))
+        st.markdown(f"**{t('rk_cases_title')}**")
+        pick = st.columns([2, 3], vertical_alignment="bottom")
+        component = pick[0].selectbox(t("rk_cases_component"), ["received", *COMPONENTS], key="rk_case_comp",
+                                      format_func=lambda c: tables.component_label(c, lang))
+        which = "counted"
+        if component != "received":
+            with pick[1]:
+                which = st.segmented_control(
+                    t("rk_cases_which"), ["missed", "counted"], key="rk_case_which", required=True, default="missed",
+                    format_func={w: t(f"rk_which_{w}") for w in ("missed", "counted")}.get,
+                ) or "missed"
+        found = ui.cached(league.component_cases, component, which=which, unit=unit_id, start=f.start, end=f.end,
+                          as_of=f.as_of, target_min=settings.response_target_min, limit=200)
+        cases = tables.cases_frame(found.rows, lang=lang)
+        st.caption(t("rk_cases_total", total=f"{found.total:,}", shown=f"{len(cases):,}")
+                   + (f" · {t('rk_response_missed', target=f'{settings.response_target_min:g}')}"
+                      if component == "response" and which == "missed" else ""))
+        st.dataframe(cases, hide_index=True, placeholder="—", width="stretch", height=min(38 + 35 * len(cases), 420))
+        ui.download_table(cases, f"ranking_cases_{unit_id}_{component}_{which}", title=t("rk_cases_title"))
 
 # --- honour and red lists -----------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ def test_bench_reports_pages_wall_drill_pandas_and_writes(tmp_path, tmp_path_fac
     r = bench.report(path, repeat=1, presets=("last30",), as_of=AS_OF)
     names = {t.name for t in r.timings}
     assert {f"{page}/last30" for page in screens.PAGES} <= names
-    assert {"bigscreen_refresh", "drill_click/this_year", "case_list_page/this_year", "case_list_ui/this_year"} <= names
+    assert {"bigscreen_refresh", "drill_click/this_year", "ranking_pick/this_year", "case_list_page/this_year", "case_list_ui/this_year"} <= names
     assert r.cases == CASES == 3000 and r.aggregates_current and r.db_size_mb > 0 and r.peak_rss_mb > 0
     assert all(t.cold_cpu_ms > 0 and t.warm_ms > 0 for t in r.timings) and len(r.load_before) == len(r.load_after) == 3
     ratio = r.extra["pandas_grid_table"]

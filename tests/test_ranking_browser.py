@@ -8,6 +8,8 @@ Screenshots go to screenshots/ (git-ignored) or $GRIDBOARD_SCREENSHOTS for a per
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from browser_support import CHROMIUM, POLL_MS, TIMEOUT_MS, no_exception, rerun, settle, shoot
 
@@ -113,6 +115,29 @@ def test_trying_a_weight_reorders_the_table(signed_in, server, expected):
     with rerun(page):
         page.get_by_role("button", name="恢复已保存权重").click()
     first_is(page, expected["saved"][0])
+
+
+def test_clicking_a_row_opens_its_profile(signed_in, server, expected):
+    """The profile opens on the unit whose row is clicked (none before): its name in the box, the
+    radar and the 12-month trend drawn, the cases behind it counted."""
+    from playwright.sync_api import expect
+
+    page = open_ranking(signed_in)
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.get_by_text("选定单位后", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
+    assert main.locator('[data-testid="stPlotlyChart"]').count() == 0
+    box = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
+    assert box is not None
+    with rerun(page):  # the second data row's selection box (header and rows are 35 px high)
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 35 + 17)
+    settle(page)
+    no_exception(page, "profile")
+    expect(page.get_by_role("combobox", name="查看单位")).to_have_value(  # "2. name · score"
+        re.compile(rf"^2\. {re.escape(expected['saved'][1])} · "), timeout=TIMEOUT_MS)
+    expect(main.locator('[data-testid="stPlotlyChart"]')).to_have_count(2, timeout=TIMEOUT_MS)
+    expect(main.get_by_text("选定单位后", exact=False)).to_have_count(0)
+    assert main.get_by_text("共 ", exact=False).count() >= 1
+    shoot(page, "ranking_detail_1920x1080_profile")
 
 
 def test_only_local_requests(server):

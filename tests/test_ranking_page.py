@@ -183,6 +183,9 @@ def test_staff_may_try_but_not_save(app_env, monkeypatch):
 def test_profile_explain_and_lists(app_env, dbs):
     at = ranking_page()
     table = league(at)
+    # no profile until a unit is picked: the box asks for one, nothing of a unit is computed
+    assert at.selectbox(key="rk_profile").value is None and "网格指数" not in {m.label for m in at.metric}
+    assert any(c.value.startswith("选定单位后") for c in at.caption) and not at.get("plotly_chart")
     second = table["单位编码"].iloc[1]
     at.selectbox(key="rk_profile").set_value(second).run()
     assert not at.exception, at.exception

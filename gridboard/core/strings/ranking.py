@@ -76,6 +76,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     # profile
     "rk_profile": ("单位画像", "Unit profile"),
     "rk_profile_unit": ("查看单位", "Unit"),
+    "rk_profile_pick": ("选择单位，或点击排行榜中的一行", "Pick a unit, or click a row of the league"),
+    "rk_profile_hint": ("选定单位后，这里显示它的分项得分雷达图、近12个月指数趋势、分项明细和各分项背后的事件。",
+                        "Once a unit is picked, its component radar, 12-month index trend, components and the "
+                        "cases behind each component show here."),
     "rk_profile_rank": ("排名 {rank} / {of}", "Rank {rank} of {of}"),
     "rk_profile_rank_in_parent": ("组内第 {rank} 名", "No. {rank} in its parent"),
     "rk_radar": ("分项得分", "Component scores"),
