@@ -7,7 +7,7 @@ aggregate path off (fast.plan returning None: grid_index.sql over the cases). Ch
 demo county for every preset with its 环比 and 同比 periods, every ranking level and a unit per
 level; while the end of a period moves minute by minute (only the touched groups are scanned again);
 across an as_of that passes a response time; on a read-only connection (nothing stored); and after
-an ingest (the old version's rows dropped). No timings here: speed is `python -m gridboard bench`.
+an ingest (the values it cannot change kept, the rest dropped). No timings here: speed is `python -m gridboard bench`.
 The county is the run's shared one (agg_support.demo_county), each test on its own copy.
 """
 
@@ -21,7 +21,7 @@ from agg_support import AS_OF, demo_county, module_copy
 
 from gridboard.core import periods
 from gridboard.db import aggregates, queries, store
-from gridboard.ingest import pipeline
+from gridboard.ingest import pipeline, undo
 from gridboard.metrics import engine, fast, kpi_views, memo
 from gridboard.ranking import gridindex
 
@@ -137,19 +137,76 @@ def test_a_read_only_connection_stores_nothing(demo_path, monkeypatch):
         ro.close()
 
 
-def test_an_ingest_drops_the_old_versions_values(con, monkeypatch):
+def carried(con, mark: str) -> set[str]:
+    """The groups of the per-grid and per-community quantiles kept at `mark`."""
+    return {r[0] for r in con.execute("SELECT DISTINCT grp FROM agg_memo WHERE mark = $m AND kind LIKE '%@unit'",
+                                      {"m": mark}).fetchall()}
+
+
+def above(con, unit: str) -> set[str]:
+    return {r[0] for r in con.execute("SELECT ancestor_id FROM unit_closure WHERE descendant_id = $u", {"u": unit})
+            .fetchall()}
+
+
+def test_an_ingest_keeps_the_values_it_cannot_change(con, monkeypatch):
+    """An ingest moves the data version; the memo keeps, at the new version, the per-group values
+    of the groups no new or changed case falls in (and the values of units with nothing touched
+    below them), drops the rest, and the answers stay equal to the raw query. Then a case moved to
+    another grid drops both grids' values, and undoing the import carries again."""
     p = periods.period("this_year", AS_OF)
+    scanned: list[tuple[bool, int]] = []
+    real = memo.quantile_sql
+
+    def counting(keys, scope, group, restrict):
+        scanned.append(restrict)
+        return real(keys, scope, group, restrict)
+
+    monkeypatch.setattr(memo, "quantile_sql", counting)
     gridindex.inputs(con, "grid", **p.window())
+    monkeypatch.setattr(fast, "EXACT_LIMIT", 0)  # the county's medians from the histograms: a whole answer kept
+    engine.kpis(con, **p.window())
     old = store.get_meta(con, "agg_version")
-    assert queries.rows(con, "SELECT count(*) AS n FROM agg_memo WHERE mark = $m", {"m": old})[0]["n"] > 0
-    grid = con.execute("SELECT min(unit_id) FROM units WHERE level = 'grid'").fetchone()[0]
+    before = carried(con, old)
+    root = store.root_unit(con)
+    whole = "SELECT count(*) FROM agg_memo WHERE mark = $m AND unit = $u AND kind NOT LIKE '%@unit'"
+    assert con.execute(whole, {"m": old, "u": root}).fetchone()[0] > 0
+    grids = [r[0] for r in con.execute("SELECT unit_id FROM units WHERE level = 'grid' ORDER BY unit_id").fetchall()
+             if r[0] in before]  # grids with cases this year
+    grid, other = grids[0], grids[-1]
+    assert len(grids) > 10
     csv = ("case_id,unit_id,source,category,reported_at,responded_at,closed_at,due_at,status\n"
            f"MEMO1,{grid},app,安全隐患,2025-11-20 08:00:00,2025-11-20 08:01:00,,2025-11-25 18:00:00,in_progress\n")
-    pipeline.ingest(con, csv.encode(), table="cases", file_name="memo.csv")
-    assert store.get_meta(con, "agg_version") != old
-    assert memo_rows(con) == 0
+    log_id = pipeline.ingest(con, csv.encode(), table="cases", file_name="memo.csv").log_id
+    new = store.get_meta(con, "agg_version")
+    assert new != old and {r[0] for r in con.execute("SELECT DISTINCT mark FROM agg_memo").fetchall()} == {new}
+    assert carried(con, new) == before - above(con, grid)  # the grid, its community (and town) scanned again
+    assert con.execute(whole, {"m": new, "u": root}).fetchone()[0] == 0  # the county's whole answers: touched
+    with monkeypatch.context() as m:
+        m.setattr(memo, "recall", lambda *a, **k: None)  # the histograms read again, nothing kept
+        fresh = engine.kpis(con, **p.window())
+    assert engine.kpis(con, **p.window()) == fresh
+    monkeypatch.setattr(fast, "EXACT_LIMIT", 200_000)
+    scanned.clear()
+    check(con, monkeypatch, "grid", **p.window())
+    assert scanned and all(scanned)  # only the touched groups, a restricted scan each
+    # a stored case moved to another grid: both grids' groups change
+    cols = "case_id,unit_id,source,category,reported_at,responded_at,closed_at,due_at,status"
+    row = con.execute(f"SELECT {cols} FROM cases WHERE unit_id = $g AND reported_at >= $s AND status <> 'cancelled' "
+                      "ORDER BY case_id LIMIT 1", {"g": other, "s": p.start}).fetchone()
+    line = ",".join("" if v is None else grids[1] if i == 1 else str(v) for i, v in enumerate(row))
+    kept = carried(con, store.get_meta(con, "agg_version"))
+    update = pipeline.ingest(con, f"{cols}\n{line}\n".encode(), table="cases", file_name="move.csv")
+    assert update.log_id is not None
+    assert carried(con, store.get_meta(con, "agg_version")) == kept - above(con, other) - above(con, grids[1])
     check(con, monkeypatch, "grid", **p.window())
     check(con, monkeypatch, "community", **p.window())
+    # undoing the moves back: carried over again, and still equal to the raw query
+    kept = carried(con, store.get_meta(con, "agg_version"))
+    undo.undo(con, update.log_id)
+    assert carried(con, store.get_meta(con, "agg_version")) == kept - above(con, other) - above(con, grids[1])
+    check(con, monkeypatch, "grid", **p.window())
+    undo.undo(con, log_id)
+    check(con, monkeypatch, "grid", **p.window())
 
 
 def raw_engine(monkeypatch: pytest.MonkeyPatch, fn, *args, **kw):

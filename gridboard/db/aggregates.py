@@ -191,12 +191,27 @@ def staged_days(con: duckdb.DuckDBPyConnection, stage_table: str) -> list[dt.dat
     return [r[0] for r in con.execute(sql).fetchall()]
 
 
-def mark_current(con: duckdb.DuckDBPyConnection) -> None:
-    """Record that the aggregates match the data at the current data version (call after the bump)."""
+def staged_units(con: duckdb.DuckDBPyConnection, stage_table: str) -> list[str]:
+    """Every unit at or above a case a staged batch touches (its rows' units and those of the rows
+    it replaces), for carrying the memo over (mark_current). `stage_table`: as staged_days."""
+    has_unit = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = $t AND column_name = 'unit_id'",
+                           {"t": stage_table}).fetchone()[0]
+    own = f"SELECT s.unit_id FROM {stage_table} AS s WHERE s.unit_id IS NOT NULL UNION ALL" if has_unit else ""
+    sql = queries.named("agg_staged_units", stage=stage_table, stage_units=own)
+    return [r[0] for r in con.execute(sql).fetchall()]
+
+
+def mark_current(con: duckdb.DuckDBPyConnection, carry: tuple[str, tuple[str, ...]] | None = None) -> None:
+    """Record that the aggregates match the data at the current data version (call after the bump).
+    The memo's values of other versions are dropped, but with `carry` = (the previous mark, the
+    units at or above every case the write touched) those no touched case can change move to this
+    version first (agg_memo_carry.sql): after a few new cases only their groups are computed again."""
     n = con.execute("SELECT count(*) FROM cases").fetchone()[0]
     mark = f"{store.data_version(con)}:{n}"
     store.set_meta(con, "agg_version", mark)
     con.execute(queries.text("agg_memo_table"))
+    if carry is not None and carry[0] != mark:
+        queries.run(con, queries.text("agg_memo_carry"), {"old": carry[0], "mark": mark, "units": list(carry[1])})
     queries.run(con, queries.text("agg_memo_clear"), {"mark": mark})
 
 
@@ -217,24 +232,33 @@ def build_and_mark(con: duckdb.DuckDBPyConnection) -> None:
 
 @dataclass(frozen=True)
 class WriteToken:
-    """What a writer noted before changing data: were the aggregates current, which days it touches."""
+    """What a writer noted before changing data: were the aggregates current (their mark then),
+    which days it touches, and the units at or above every case it touches (None: not known)."""
 
     was_current: bool
     days: tuple[dt.date, ...]
+    mark: str | None = None
+    units: tuple[str, ...] | None = None
 
 
 def before_write(con: duckdb.DuckDBPyConnection, table: str, stage_table: str | None = None) -> WriteToken:
     """Call inside the writer's transaction before it changes `table` (stage_table: its staged
     rows, for cases)."""
-    days = tuple(staged_days(con, stage_table)) if table == "cases" and stage_table else ()
-    return WriteToken(current(con), days)
+    was = current(con)
+    mark = store.get_meta(con, "agg_version") if was else None
+    if table == "cases" and stage_table:
+        return WriteToken(was, tuple(staged_days(con, stage_table)), mark, tuple(staged_units(con, stage_table)))
+    return WriteToken(was, (), mark)
 
 
 def after_write(con: duckdb.DuckDBPyConnection, token: WriteToken, *, units_changed: bool) -> None:
     """Call inside the same transaction right after bumping the data version: refresh the touched
-    days (or rebuild when units changed or the aggregates were not current), then mark them current."""
+    days (or rebuild when units changed or the aggregates were not current), then mark them current,
+    carrying over the memo's values the write cannot have changed."""
     if token.was_current and not units_changed:
         refresh_days(con, token.days)
+        carry = (token.mark, token.units) if token.mark is not None and token.units is not None else None
+        mark_current(con, carry)
     else:
         rebuild(con)
-    mark_current(con)
+        mark_current(con)

@@ -121,7 +121,7 @@ def _undo(cur: duckdb.DuckDBPyConnection, log_id: int) -> Undone:
         f"SELECT unit_id FROM {schema.UNDO_TABLES['units']} WHERE _log_id = $id AND _kind = 'inserted'", p).fetchall()]
     if table_name == "cases":
         keys = f"_undo_days_{uuid.uuid4().hex[:12]}"
-        cur.execute(f"CREATE TEMP TABLE {keys} AS SELECT case_id, reported_at FROM {undo_t} WHERE _log_id = $id", p)
+        cur.execute(f"CREATE TEMP TABLE {keys} AS SELECT case_id, reported_at, unit_id FROM {undo_t} WHERE _log_id = $id", p)
         token = aggregates.before_write(cur, "cases", keys)
         cur.execute(f"DROP TABLE {keys}")
     else:

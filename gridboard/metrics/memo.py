@@ -14,8 +14,12 @@ agg_version) and the ranges of period end and as_of it stays exact for:
 A question reads the values still exact for its (end, as_of) and scans only the groups that are
 missing (all of them on the first ask, the few a minute's new reports touched when the end of a
 环比 period moves with the clock), restricted to those groups. The memo is persisted, so it
-survives a server restart; the writer drops other versions' rows when it marks the aggregates
-current (aggregates.after_write). On a read-only connection, or while the aggregates are not
+survives a server restart. When the writer marks the aggregates current after a write
+(aggregates.after_write) it drops the other versions' rows, but first moves to the new version
+those no touched case can change: every value of a unit with no touched case below it, and the
+per-group values grouped by unit (kinds ending in UNIT_GROUPED) of a group with none below it
+(db/sql/agg_memo_carry.sql) — after a few new cases only their grids and the units above them
+are scanned again. On a read-only connection, or while the aggregates are not
 current, nothing is stored and every group is computed: the answers are the same either way.
 """
 
@@ -82,6 +86,7 @@ def _mark(con: duckdb.DuckDBPyConnection) -> str | None:
         return None
 
 
+UNIT_GROUPED = "@unit"  # kind suffix of per-group quantiles grouped by unit (db/sql/agg_memo_carry.sql)
 NULL_GROUP = "\u2205"  # the group of NULL values (or of the whole unit) in agg_memo.grp
 
 
@@ -108,7 +113,8 @@ def group_quantiles(
         return {}
     mark = _mark(con) if all(metric_settle_column(k) for k in keys) else None
     out: dict[Any, dict[str, float | None]] = {}
-    kind = kind_of(scope, group, params)
+    # '@unit': a group is a unit, so its values outlive a write that touched no case below it
+    kind = kind_of(scope, group, params) + (UNIT_GROUPED if group == "s.grp_unit" else "")
     memo = {"mark": mark, "unit": params["unit"], "start": params["start"]}
     if mark is not None:
         for key in keys:
