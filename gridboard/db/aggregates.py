@@ -195,7 +195,7 @@ def staged_units(con: duckdb.DuckDBPyConnection, stage_table: str) -> list[str]:
     """Every unit at or above a case a staged batch touches (its rows' units and those of the rows
     it replaces), for carrying the memo over (mark_current). `stage_table`: as staged_days."""
     has_unit = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = $t AND column_name = 'unit_id'",
-                           {"t": stage_table}).fetchone()[0]
+                           {"t": stage_table}).fetchall()[0][0]
     own = f"SELECT s.unit_id FROM {stage_table} AS s WHERE s.unit_id IS NOT NULL UNION ALL" if has_unit else ""
     sql = queries.named("agg_staged_units", stage=stage_table, stage_units=own)
     return [r[0] for r in con.execute(sql).fetchall()]
