@@ -25,9 +25,9 @@ import pytest
 from agg_support import AS_OF, demo_county, module_copy
 
 from gridboard.core import catalog, periods
-from gridboard.db import aggregates, store
+from gridboard.db import aggregates, queries, store
 from gridboard.ingest import pipeline
-from gridboard.metrics import engine, fast
+from gridboard.metrics import engine, fast, within
 
 FIXTURE = Path(__file__).parent / "data" / "metrics_fixture.sql"
 BREAKDOWNS = ("child", "town", "community", "grid", "category", "source", "day", "week", "month")
@@ -138,15 +138,50 @@ def test_next_minute_counts_are_the_kept_ones_plus_the_cases_that_moved(fixture_
         return real(*args, **kw)
 
     monkeypatch.setattr(fast, "_count_rows_moved", counting)
-    for cut in (False, True):  # the end fixed, then moving with as_of
-        for as_of in stamps:
+    for cut, step in ((False, 1), (True, 1), (False, 3)):  # the end fixed, moving with as_of; steps of 3 stamps
+        fast.forget_shared()  # (else the third pass's questions are the first's, shared)
+        for as_of in stamps[::step]:
             stop = as_of if cut else end
             same(engine.kpis(con, start=start, end=stop, as_of=as_of, detail=True),
                  raw(monkeypatch, engine.kpis, con, start=start, end=stop, as_of=as_of, detail=True))
             for by in ("grid", "town", "category", "day"):
                 same(engine.breakdown(con, by, start=start, end=stop, as_of=as_of, detail=True),
                      raw(monkeypatch, engine.breakdown, con, by, start=start, end=stop, as_of=as_of, detail=True))
-    assert len(moved) >= 2 * 5 * (len(stamps) - 2)  # (the first ask and the switch to a cut end count anew)
+    assert len(moved) >= 5 * (2 * len(stamps) + len(stamps[::3]) - 3)  # (each pass's first ask counts anew)
+
+
+def test_next_minute_within_limit_shares_are_the_kept_counts_plus_the_moved_cases(fixture_con, monkeypatch):
+    """within.breakdowns (the scorecard's shares within a time limit) at one timestamp after the
+    other, the end fixed and then moving with as_of: from the previous minute's counts plus the
+    moved cases (fast.moving_counts), equal to a fresh count every time."""
+    con = fixture_con
+    aggregates.build_and_mark(con)
+    fast.forget_shared()
+    start, end = dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 11)
+    columns = " UNION ".join(f"SELECT {c} FROM cases WHERE {c} IS NOT NULL" for c in aggregates.settle_columns())
+    stamps = [r[0] for r in con.execute(f"SELECT DISTINCT * FROM ({columns}) AS t(v) WHERE v > $s AND v < $e ORDER BY 1",
+                                        {"s": start, "e": end}).fetchall()]
+    limits = {"response_within_share": 30.0, "close_within_share": 24.0}
+    moved: list[int] = []
+    real = queries.rows
+
+    def spying(con, sql, params):
+        if "$end_before" in sql:
+            moved.append(1)
+        return real(con, sql, params)
+
+    monkeypatch.setattr(queries, "rows", spying)
+    for cut, step in ((False, 1), (True, 1), (False, 3)):  # (every third: timestamps inside the steps too)
+        fast.forget_shared()  # (else the third pass's questions are the first's, shared)
+        for as_of in stamps[::step]:
+            stop = as_of if cut else end
+            for by in (None, "grid", "category", "day"):
+                got = within.breakdowns(con, limits, by, start=start, end=stop, as_of=as_of)
+                with monkeypatch.context() as m:
+                    m.setattr(fast, "_where", lambda con: None)  # nothing shared or kept: counted afresh
+                    want = within.breakdowns(con, limits, by, start=start, end=stop, as_of=as_of)
+                assert got == want, (by, as_of, cut)
+    assert len(moved) >= 2 * 4 * (2 * len(stamps) + len(stamps[::3]) - 3)  # two runs of the moved query a question
 
 
 def test_sub_day_starts_and_stale_aggregates_scan_the_cases(fixture_con):

@@ -95,11 +95,11 @@ def final_counts_sql(at: str = "$forever") -> str:
     )
 
 
-def changed_sql(alias: str = "c") -> str:
-    """Cohort row `alias` has a timestamp the counts compare with as_of in [$as_of_before, $as_of]:
-    only then may one of its counts differ between the two (every comparison with as_of is one of
-    a plain column, settle_columns)."""
-    return "(" + " OR ".join(f"{alias}.{col} BETWEEN $as_of_before AND $as_of" for col in settle_columns()) + ")"
+def changed_sql(alias: str = "c", low: str = "$as_of_before", high: str = "$as_of") -> str:
+    """Cohort row `alias` has a timestamp the counts compare with as_of in [low, high]: only then
+    may one of its counts differ between an as_of of low and one of high (every comparison with
+    as_of is one of a plain column, settle_columns)."""
+    return "(" + " OR ".join(f"{alias}.{col} BETWEEN {low} AND {high}" for col in settle_columns()) + ")"
 
 
 def bin_sql() -> str:

@@ -159,17 +159,20 @@ _MOVING = ("end", "as_of", "end_day", "tail_start")
 _BASES: OrderedDict[tuple[Any, ...], tuple[dt.datetime, dt.datetime, list[dict[str, Any]]]] = OrderedDict()
 
 
-def _count_rows(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> list[dict[str, Any]]:
+def _moving(con: duckdb.DuckDBPyConnection, what: tuple[Any, ...], params: dict[str, Any],
+            now: Callable[[], list[dict[str, Any]]],
+            moved: Callable[[dt.datetime, dt.datetime, list[dict[str, Any]]], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Rows shared by the process for one data version and `params` (_shared); on a miss, `moved`
+    from the newest rows kept for the same question but for its end and as_of (_BASES), when those
+    are not later than this question's, else `now`."""
     def compute() -> list[dict[str, Any]]:
         where = _where(con)
-        key = None if where is None else (*where, p, tuple(sorted(
+        key = None if where is None else (*where, *what, tuple(sorted(
             (k, repr(v)) for k, v in params.items() if k not in _MOVING)))
         with _SHARED_LOCK:
             base = _BASES.get(key) if key is not None else None
-        if base is not None and base[0] <= params["end"] and base[1] <= params["as_of"]:
-            found = _count_rows_moved(con, p, params, *base)
-        else:
-            found = _count_rows_now(con, p, params)
+        fresh = base is None or base[0] > params["end"] or base[1] > params["as_of"]
+        found = now() if fresh or base is None else moved(*base)
         if key is not None:
             with _SHARED_LOCK:
                 _BASES[key] = (params["end"], params["as_of"], [dict(r) for r in found])  # the latest asked
@@ -178,7 +181,43 @@ def _count_rows(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any])
                     _BASES.popitem(last=False)
         return found
 
-    return _shared(con, ("counts", p), params, compute)
+    return _shared(con, what, params, compute)
+
+
+def _count_rows(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> list[dict[str, Any]]:
+    return _moving(con, ("counts", p), params, lambda: _count_rows_now(con, p, params),
+                   lambda end, as_of, before: _count_rows_moved(con, p, params, end, as_of, before))
+
+
+def moved_cohort(cohort: str) -> str:
+    """A cohort fragment (cohort.sql) cut to the cases whose counts may differ from those of an
+    earlier question (moving_counts): reported since $end_before, or with a timestamp the counts
+    compare with as_of in [$moved_from, $moved_to]."""
+    return (f"SELECT * FROM ({cohort}) AS m WHERE m.reported_at >= $end_before OR "
+            f"{aggregates.changed_sql('m', '$moved_from', '$moved_to')}")
+
+
+def moving_counts(con: duckdb.DuckDBPyConnection, sql: str, moved_sql: str, params: dict[str, Any],
+                  keys: list[str]) -> list[dict[str, Any]]:
+    """The rows (grp and the counts `keys`, ORDER BY grp) of a counting query `sql` over a cohort
+    (cohort.sql; every condition on as_of one of catalog counts' predicates), shared by the process
+    per data version, and at a later minute the kept rows plus what the moved cases change:
+    `moved_sql` is `sql` over moved_cohort(), run at this question's end and as_of (the moved
+    cases counted now) and at the kept ones (those reported before the kept end, as counted then)."""
+    if not isinstance(con, duckdb.DuckDBPyConnection):
+        return queries.rows(con, sql, params)
+
+    def moved(end_before: dt.datetime, as_of_before: dt.datetime, before: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        window = {"end_before": end_before, "moved_from": as_of_before, "moved_to": params["as_of"]}
+        sums = {r["grp"]: {k: r[k] or 0 for k in keys} for r in before}
+        for sign, run in ((1, {**params, **window}), (-1, {**params, **window, "end": end_before, "as_of": as_of_before})):
+            for r in queries.rows(con, moved_sql, run):
+                into = sums.setdefault(r["grp"], dict.fromkeys(keys, 0))
+                for k in keys:
+                    into[k] += sign * (r[k] or 0)
+        return [{"grp": g, **c} for g, c in sorted(sums.items(), key=lambda gc: (gc[0] is None, gc[0]))]
+
+    return _moving(con, ("rows", sql), params, lambda: queries.rows(con, sql, params), moved)  # the text: its meaning
 
 
 def _count_rows_now(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ import duckdb
 
 from gridboard.core import catalog, schema
 from gridboard.db import queries
-from gridboard.metrics import engine
+from gridboard.metrics import engine, fast
 
 # key → (the metric, the duration's SQL value, the count whose cases have it, the target key holding the limit)
 SHARES: dict[str, tuple[catalog.Metric, str, str, str]] = {
@@ -62,10 +62,14 @@ def breakdowns(
                        f"count(*) FILTER (WHERE {keep} AND {value} <= $within_limit_{i}) AS within_{i}")
     unit = engine.check_unit(con, unit)
     scope, group, extra = engine.scope_and_group(by)
-    sql = queries.named("within_counts", scope=scope, cohort=queries.fragment("cohort", group=group),
-                        columns=",\n    ".join(columns))
-    found = queries.rows(con, sql, {"unit": unit, "start": start, "end": end, "as_of": as_of, **extra,
-                                    **{f"within_limit_{i}": float(limits[k]) for i, k in enumerate(keys)}})
+    cohort = queries.fragment("cohort", group=group)
+    sql, moved = (queries.named("within_counts", scope=scope, cohort=c, columns=",\n    ".join(columns))
+                  for c in (cohort, fast.moved_cohort(cohort)))
+    params = {"unit": unit, "start": start, "end": end, "as_of": as_of, **extra,
+              **{f"within_limit_{i}": float(limits[k]) for i, k in enumerate(keys)}}
+    # shared by the pages of the process, and at the next minute the kept counts plus the moved cases
+    found = fast.moving_counts(con, sql, moved, params,
+                               [f"{p}_{i}" for i in range(len(keys)) for p in ("n", "within")])
     names: dict[str, str] = {}
     if by == "child" or (by is not None and by in schema.LEVEL_DIMENSIONS):
         ids = [r["grp"] for r in found if r["grp"] is not None]
