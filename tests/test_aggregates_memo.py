@@ -126,13 +126,34 @@ def test_an_as_of_past_a_response_time_is_not_answered_from_the_memo(con, monkey
 
 
 def test_a_read_only_connection_stores_nothing(demo_path, monkeypatch):
+    """Nothing lands in agg_memo; the process keeps the exact question's values instead, so that the
+    same question again scans nothing (until fast.forget_shared)."""
     ro = store.connect(demo_path, read_only=True)
+    scanned: list[bool] = []
+    real = memo.quantile_sql
+
+    def counting(keys, scope, group, restrict):
+        scanned.append(restrict)
+        return real(keys, scope, group, restrict)
+
     try:
         before = memo_rows(ro)
         p = periods.period("this_year", AS_OF)
+        fast.forget_shared()
         for level in LEVELS:
             check(ro, monkeypatch, level, **p.window())
         assert memo_rows(ro) == before
+        monkeypatch.setattr(memo, "quantile_sql", counting)
+        for level in LEVELS:
+            check(ro, monkeypatch, level, **p.window())  # (the raw side scans with kpis.sql, not this)
+        assert not scanned
+        later = {**p.window(), "as_of": p.as_of + dt.timedelta(minutes=1)}
+        check(ro, monkeypatch, "grid", **later)  # another as_of: its own question
+        assert scanned
+        fast.forget_shared()
+        scanned.clear()
+        check(ro, monkeypatch, "grid", **p.window())
+        assert scanned
     finally:
         ro.close()
 

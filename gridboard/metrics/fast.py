@@ -141,11 +141,19 @@ def _shared(con: duckdb.DuckDBPyConnection, what: tuple[Any, ...], params: dict[
     return found
 
 
+def shared_rows(con: duckdb.DuckDBPyConnection, what: str, compute: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Rows of a question without parameters (`what` names it) kept by the process per database and
+    data version, like the shared counts (e.g. every unit's name and parent)."""
+    return _shared(con, ("rows", what), {}, compute)
+
+
 def forget_shared() -> None:
-    """Empty the shared counts (the benchmark times each call without them)."""
+    """Empty the shared counts, the kept bases and the quantiles kept for read-only connections
+    (the benchmark times each call without them)."""
     with _SHARED_LOCK:
         _SHARED.clear()
         _BASES.clear()
+    memo.forget_local()
 
 
 # The newest counts of each question but for its end and as_of (same database, data version, plan,

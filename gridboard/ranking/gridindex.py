@@ -227,7 +227,12 @@ def index_rows(
 def _units_meta(
     con: duckdb.DuckDBPyConnection | queries.Runner, ids: list[str]
 ) -> dict[str, tuple[str | None, str, int | None, str | None]]:
-    rows = queries.rows(con, queries.text("units_meta"), {"ids": ids})
+    if isinstance(con, duckdb.DuckDBPyConnection):  # every unit once per data version (a 1,429-id list: 13 ms a call)
+        wanted = set(ids)
+        rows = [r for r in fast.shared_rows(con, "units_meta_all", lambda: queries.rows(
+            con, queries.text("units_meta_all"), {})) if r["unit_id"] in wanted]
+    else:
+        rows = queries.rows(con, queries.text("units_meta"), {"ids": ids})
     return {r["unit_id"]: (r["parent_id"], r["name"], r["households"], r["grid_type"]) for r in rows}
 
 
