@@ -89,6 +89,14 @@ def test_fixture_counts_equal_raw_for_every_as_of(fixture_con, monkeypatch):
                      raw(monkeypatch, engine.breakdown, con, by, start=start, end=stop, as_of=as_of, detail=True))
 
 
+def settle_stamps(con, low: dt.datetime, high: dt.datetime) -> list[dt.datetime]:
+    """Every distinct timestamp the counts compare with as_of (closed_at, due_at, responded_at) in
+    [low, high), in order."""
+    columns = " UNION ".join(f"SELECT {c} FROM cases WHERE {c} IS NOT NULL" for c in aggregates.settle_columns())
+    return [r[0] for r in con.execute(f"SELECT DISTINCT * FROM ({columns}) AS t(v) WHERE v >= $s AND v < $e ORDER BY 1",
+                                      {"s": low, "e": high}).fetchall()]
+
+
 def test_counts_equal_raw_when_as_of_is_one_of_the_cases_timestamps(fixture_con, monkeypatch):
     """At as_of equal to a timestamp the counts compare with (a case due, closed or answered at
     that very minute) `due_at < as_of` and `due_at <= as_of` part: the aggregate path must count
@@ -96,9 +104,7 @@ def test_counts_equal_raw_when_as_of_is_one_of_the_cases_timestamps(fixture_con,
     con = fixture_con
     aggregates.build_and_mark(con)
     start, end = dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 11)
-    columns = " UNION ".join(f"SELECT {c} FROM cases WHERE {c} IS NOT NULL" for c in aggregates.settle_columns())
-    stamps = [r[0] for r in con.execute(f"SELECT DISTINCT * FROM ({columns}) AS t(v) WHERE v >= $s AND v < $e ORDER BY 1",
-                                        {"s": start, "e": end + dt.timedelta(days=30)}).fetchall()]
+    stamps = settle_stamps(con, start, end + dt.timedelta(days=30))
     assert len(stamps) >= 20
     for as_of in stamps:
         same(engine.kpis(con, start=start, end=end, as_of=as_of, detail=True),
@@ -126,9 +132,7 @@ def test_next_minute_counts_are_the_kept_ones_plus_the_cases_that_moved(fixture_
     aggregates.build_and_mark(con)
     fast.forget_shared()
     start, end = dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 11)
-    columns = " UNION ".join(f"SELECT {c} FROM cases WHERE {c} IS NOT NULL" for c in aggregates.settle_columns())
-    stamps = [r[0] for r in con.execute(f"SELECT DISTINCT * FROM ({columns}) AS t(v) WHERE v > $s AND v < $e ORDER BY 1",
-                                        {"s": start, "e": end}).fetchall()]
+    stamps = [t for t in settle_stamps(con, start, end) if t > start]
     assert len(stamps) >= 20
     moved: list[int] = []
     real = fast._count_rows_moved  # noqa: SLF001
@@ -158,9 +162,7 @@ def test_next_minute_within_limit_shares_are_the_kept_counts_plus_the_moved_case
     aggregates.build_and_mark(con)
     fast.forget_shared()
     start, end = dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 11)
-    columns = " UNION ".join(f"SELECT {c} FROM cases WHERE {c} IS NOT NULL" for c in aggregates.settle_columns())
-    stamps = [r[0] for r in con.execute(f"SELECT DISTINCT * FROM ({columns}) AS t(v) WHERE v > $s AND v < $e ORDER BY 1",
-                                        {"s": start, "e": end}).fetchall()]
+    stamps = [t for t in settle_stamps(con, start, end) if t > start]
     limits = {"response_within_share": 30.0, "close_within_share": 24.0}
     moved: list[int] = []
     real = queries.rows

@@ -98,12 +98,19 @@ def case_columns() -> tuple[str, ...]:
     return tuple(sorted(found | {"reported_at", "status", "unit_id", "category", "source"}))
 
 
-def _unsettled(p: Plan, unit: str, cube_rows: str, settle: str) -> str:
-    """agg_unsettled.sql (scope, cube, unsettled, raw) over the aggregate rows `cube_rows`, the
-    cases unsettled after `settle` (a time over case c)."""
+def _cases(p: Plan, unit: str, since: str, flag: str, which: str) -> str:
+    """agg_cases.sql (picked, raw): the cases of the plan's period reported since `since` (flagged
+    `flag`) or for which `which` holds, with the columns the counts read, grouped as the plan says."""
     columns = ", ".join(f"c.{col}" for col in case_columns())
-    return queries.fragment("agg_unsettled", scope=p.scope, cube_rows=cube_rows, unit=unit, raw_group=p.raw_group,
-                            columns=columns, settle=settle)
+    return queries.fragment("agg_cases", columns=columns, unit=unit, since=since, flag=flag, which=which,
+                            raw_group=p.raw_group)
+
+
+def _unsettled(p: Plan, unit: str, cube_rows: str, settle: str) -> str:
+    """agg_unsettled.sql (scope, cube, picked, raw) over the aggregate rows `cube_rows`, the cases
+    unsettled after `settle` (a time over case c)."""
+    return queries.fragment("agg_unsettled", scope=p.scope, cube_rows=cube_rows,
+                            cases=_cases(p, unit, "$tail_start", "in_tail", f"{settle} >= $as_of"))
 
 
 # The counts of one plan and window, shared by every page of the process for one data version: the
@@ -240,10 +247,8 @@ def _count_rows_moved(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str,
                       as_of_before: dt.datetime, before: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """kpis_agg.sql's rows at (end, as_of) from its rows `before` at (end_before, as_of_before) <=
     them, for the same start, unit and grouping: plus kpis_moved.sql's per-group changes."""
-    columns = ", ".join(f"c.{col}" for col in case_columns())
-    moved = queries.fragment("agg_moved", scope=p.scope, unit=p.unit_col, raw_group=p.raw_group, columns=columns,
-                             changed=aggregates.changed_sql("c"))
-    sql = queries.named("kpis_moved", moved=moved, counts=catalog.count_sql(),
+    cases = _cases(p, p.unit_col, "$end_before", "is_new", aggregates.changed_sql("c"))
+    sql = queries.named("kpis_moved", scope=p.scope, cases=cases, counts=catalog.count_sql(),
                         before=aggregates.final_counts_sql("$as_of_before"))
     keys = [c.key for c in catalog.COUNTS]
     sums = {r["grp"]: {k: r[k] for k in keys} for r in before}
