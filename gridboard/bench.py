@@ -6,7 +6,7 @@ skips it), so the pages are timed as a started server serves them. A page benchm
 library functions, with the same arguments, that the page file calls for its first screen (tabs and
 expanders that compute on open are left out), for one preset period: "cold" is the first call on a
 freshly opened connection (the pages' caches are empty), "median" that of the repeats (DuckDB's
-buffers warm; every call without the process's shared counts, metrics/fast.py), "warm" one more
+buffers warm; every call without the process's shared counts, metrics/shared.py), "warm" one more
 call that finds those counts, as a second viewer in the same minute does (the pages' own st.cache
 answers a revisit without any query at all). Besides the pages: a wall-screen
 refresh, a drill click (the cases behind a number), a case list page, the aggregates' maintenance
@@ -34,7 +34,7 @@ import pandas as pd
 
 from gridboard.core import config, periods
 from gridboard.db import aggregates, store
-from gridboard.metrics import drill, engine, fast, kpi_cases
+from gridboard.metrics import drill, engine, kpi_cases, shared
 from gridboard.screens import PAGES, ranking_profile, warm
 from gridboard.wall import board
 
@@ -83,10 +83,10 @@ class Report:
 
 def _ms(fn: Callable[[], object], *, forget: bool = True) -> tuple[float, float]:
     """(wall ms, process CPU ms) of one call, with the process's shared counts forgotten first
-    (metrics/fast.py: they would answer every repeat, and the first call from the warm's) unless
+    (metrics/shared.py: they would answer every repeat, and the first call from the warm's) unless
     `forget` is false."""
     if forget:
-        fast.forget_shared()
+        shared.forget()
     t0, c0 = time.perf_counter(), time.process_time()
     fn()
     return (time.perf_counter() - t0) * 1000, (time.process_time() - c0) * 1000

@@ -27,7 +27,7 @@ from agg_support import AS_OF, demo_county, module_copy
 from gridboard.core import catalog, periods
 from gridboard.db import aggregates, queries, store
 from gridboard.ingest import pipeline
-from gridboard.metrics import engine, fast, within
+from gridboard.metrics import engine, fast, shared, within
 
 FIXTURE = Path(__file__).parent / "data" / "metrics_fixture.sql"
 BREAKDOWNS = ("child", "town", "community", "grid", "category", "source", "day", "week", "month")
@@ -130,7 +130,7 @@ def test_next_minute_counts_are_the_kept_ones_plus_the_cases_that_moved(fixture_
     cases, or without the cases reported since the previous end."""
     con = fixture_con
     aggregates.build_and_mark(con)
-    fast.forget_shared()
+    shared.forget()
     start, end = dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 11)
     stamps = [t for t in settle_stamps(con, start, end) if t > start]
     assert len(stamps) >= 20
@@ -143,7 +143,7 @@ def test_next_minute_counts_are_the_kept_ones_plus_the_cases_that_moved(fixture_
 
     monkeypatch.setattr(fast, "_count_rows_moved", counting)
     for cut, step in ((False, 1), (True, 1), (False, 3)):  # the end fixed, moving with as_of; steps of 3 stamps
-        fast.forget_shared()  # (else the third pass's questions are the first's, shared)
+        shared.forget()  # (else the third pass's questions are the first's, shared)
         for as_of in stamps[::step]:
             stop = as_of if cut else end
             same(engine.kpis(con, start=start, end=stop, as_of=as_of, detail=True),
@@ -157,10 +157,10 @@ def test_next_minute_counts_are_the_kept_ones_plus_the_cases_that_moved(fixture_
 def test_next_minute_within_limit_shares_are_the_kept_counts_plus_the_moved_cases(fixture_con, monkeypatch):
     """within.breakdowns (the scorecard's shares within a time limit) at one timestamp after the
     other, the end fixed and then moving with as_of: from the previous minute's counts plus the
-    moved cases (fast.moving_counts), equal to a fresh count every time."""
+    moved cases (shared.moving_counts), equal to a fresh count every time."""
     con = fixture_con
     aggregates.build_and_mark(con)
-    fast.forget_shared()
+    shared.forget()
     start, end = dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 11)
     stamps = [t for t in settle_stamps(con, start, end) if t > start]
     limits = {"response_within_share": 30.0, "close_within_share": 24.0}
@@ -174,13 +174,13 @@ def test_next_minute_within_limit_shares_are_the_kept_counts_plus_the_moved_case
 
     monkeypatch.setattr(queries, "rows", spying)
     for cut, step in ((False, 1), (True, 1), (False, 3)):  # (every third: timestamps inside the steps too)
-        fast.forget_shared()  # (else the third pass's questions are the first's, shared)
+        shared.forget()  # (else the third pass's questions are the first's, shared)
         for as_of in stamps[::step]:
             stop = as_of if cut else end
             for by in (None, "grid", "category", "day"):
                 got = within.breakdowns(con, limits, by, start=start, end=stop, as_of=as_of)
                 with monkeypatch.context() as m:
-                    m.setattr(fast, "_where", lambda con: None)  # nothing shared or kept: counted afresh
+                    m.setattr(shared, "where", lambda con: None)  # nothing shared or kept: counted afresh
                     want = within.breakdowns(con, limits, by, start=start, end=stop, as_of=as_of)
                 assert got == want, (by, as_of, cut)
     assert len(moved) >= 2 * 4 * (2 * len(stamps) + len(stamps[::3]) - 3)  # two runs of the moved query a question

@@ -22,7 +22,7 @@ from agg_support import AS_OF, demo_county, module_copy
 from gridboard.core import periods
 from gridboard.db import aggregates, queries, store
 from gridboard.ingest import pipeline, undo
-from gridboard.metrics import engine, fast, kpi_views, memo
+from gridboard.metrics import engine, fast, kpi_views, memo, shared
 from gridboard.ranking import gridindex
 
 LEVELS = ("town", "community", "grid")
@@ -127,7 +127,7 @@ def test_an_as_of_past_a_response_time_is_not_answered_from_the_memo(con, monkey
 
 def test_a_read_only_connection_stores_nothing(demo_path, monkeypatch):
     """Nothing lands in agg_memo; the process keeps the exact question's values instead, so that the
-    same question again scans nothing (until fast.forget_shared)."""
+    same question again scans nothing (until shared.forget)."""
     ro = store.connect(demo_path, read_only=True)
     scanned: list[bool] = []
     real = memo.quantile_sql
@@ -139,7 +139,7 @@ def test_a_read_only_connection_stores_nothing(demo_path, monkeypatch):
     try:
         before = memo_rows(ro)
         p = periods.period("this_year", AS_OF)
-        fast.forget_shared()
+        shared.forget()
         for level in LEVELS:
             check(ro, monkeypatch, level, **p.window())
         assert memo_rows(ro) == before
@@ -150,7 +150,7 @@ def test_a_read_only_connection_stores_nothing(demo_path, monkeypatch):
         later = {**p.window(), "as_of": p.as_of + dt.timedelta(minutes=1)}
         check(ro, monkeypatch, "grid", **later)  # another as_of: its own question
         assert scanned
-        fast.forget_shared()
+        shared.forget()
         scanned.clear()
         check(ro, monkeypatch, "grid", **p.window())
         assert scanned
@@ -352,7 +352,7 @@ def test_the_pages_share_one_count_per_data_version(con, monkeypatch):
     pipeline.ingest(con, csv.encode(), table="cases", file_name="shared.csv")
     after = engine.kpis(con, detail=True, **p.window())
     assert len(computed) == 2 and len(moved) == 1 and after["received"] == detail["received"] + 1
-    monkeypatch.setattr(fast, "SHARED_MAX", 2)  # bounded: the oldest entries go
+    monkeypatch.setattr(shared, "SHARED_MAX", 2)  # bounded: the oldest entries go
     for minutes in range(2, 6):
         engine.kpis(con, **{**p.window(), "as_of": p.as_of + dt.timedelta(minutes=minutes)})
-    assert len(fast._SHARED) == 2 and len(fast._BASES) <= 2  # noqa: SLF001
+    assert len(shared._SHARED) == 2 and len(shared._BASES) <= 2  # noqa: SLF001

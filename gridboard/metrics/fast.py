@@ -11,16 +11,15 @@ cases for cohorts up to EXACT_LIMIT cases; above it, for the county or a town gr
 by town or by time, they come from the 1 %-bin histograms (within 1 % of the exact value, see
 README "Performance"); otherwise exact again, and for cohorts of MEMO_MIN cases or more memoised per
 group and data version (metrics/memo.py), so a per-grid or per-category table of a year scans
-the cases once per data version, not once per view.
+the cases once per data version, not once per view. Counts are kept by the process per data version
+and, at a new minute, moved from the last answer by the cases that changed (metrics/shared.py,
+db/sql/kpis_moved.sql).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +27,7 @@ import duckdb
 
 from gridboard.core import catalog, schema
 from gridboard.db import aggregates, queries
-from gridboard.metrics import memo
+from gridboard.metrics import memo, shared
 
 EXACT_LIMIT = 200_000  # cohorts up to this many cases get exact quantiles from the raw cases
 MEMO_MIN = 20_000  # exact quantiles of cohorts from this size on go through metrics/memo.py
@@ -113,127 +112,12 @@ def _unsettled(p: Plan, unit: str, cube_rows: str, settle: str) -> str:
                             cases=_cases(p, unit, "$tail_start", "in_tail", f"{settle} >= $as_of"))
 
 
-# The counts of one plan and window, shared by every page of the process for one data version: the
-# pages ask the same counts through different calls (the overview's engine.kpis, the closure page's
-# with detail=True, the scorecard's inside its own build), which the pages' own cache keeps apart.
-# Keyed on the database file, its data version (the aggregates' mark) and every parameter; bounded.
-SHARED_MAX = 512
-_SHARED: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
-_SHARED_LOCK = threading.Lock()
-
-
-def _where(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
-    """The database file and its data version (the aggregates' mark), None while not current."""
-    mark = memo.current_mark(con)
-    if mark is None:
-        return None
-    return con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone(), mark
-
-
-def _shared(con: duckdb.DuckDBPyConnection, what: tuple[Any, ...], params: dict[str, Any],
-            compute: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    where = _where(con)
-    if where is None:
-        return compute()
-    key = (*where, *what, tuple(sorted((k, repr(v)) for k, v in params.items())))
-    with _SHARED_LOCK:
-        if key in _SHARED:
-            _SHARED.move_to_end(key)
-            return [dict(r) for r in _SHARED[key]]
-    found = compute()
-    with _SHARED_LOCK:
-        _SHARED[key] = [dict(r) for r in found]
-        while len(_SHARED) > SHARED_MAX:
-            _SHARED.popitem(last=False)
-    return found
-
-
-def shared_rows(con: duckdb.DuckDBPyConnection, what: str, compute: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Rows of a question without parameters (`what` names it) kept by the process per database and
-    data version, like the shared counts (e.g. every unit's name and parent)."""
-    return _shared(con, ("rows", what), {}, compute)
-
-
-def forget_shared() -> None:
-    """Empty the shared counts, the kept bases and the quantiles kept for read-only connections
-    (the benchmark times each call without them)."""
-    with _SHARED_LOCK:
-        _SHARED.clear()
-        _BASES.clear()
-    memo.forget_local()
-
-
-# The newest counts of each question but for its end and as_of (same database, data version, plan,
-# start, unit and grouping): (end, as_of, rows). The pages take "now" to the minute, so a question
-# comes back each minute with a later as_of (and, for a 环比 cut at the clock, a later end); its
-# counts are then the kept ones plus what the few cases whose counts moved in between add
-# (kpis_moved.sql: one scan of the period's settle columns), not a new pass over the aggregates.
-# Exact: a count compares each timestamp with as_of, so a case whose timestamps all lie outside
-# [old as_of, new as_of] counts the same at both. Bounded like the shared counts.
-_MOVING = ("end", "as_of", "end_day", "tail_start")
-_BASES: OrderedDict[tuple[Any, ...], tuple[dt.datetime, dt.datetime, list[dict[str, Any]]]] = OrderedDict()
-
-
-def _moving(con: duckdb.DuckDBPyConnection, what: tuple[Any, ...], params: dict[str, Any],
-            now: Callable[[], list[dict[str, Any]]],
-            moved: Callable[[dt.datetime, dt.datetime, list[dict[str, Any]]], list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Rows shared by the process for one data version and `params` (_shared); on a miss, `moved`
-    from the newest rows kept for the same question but for its end and as_of (_BASES), when those
-    are not later than this question's, else `now`."""
-    def compute() -> list[dict[str, Any]]:
-        where = _where(con)
-        key = None if where is None else (*where, *what, tuple(sorted(
-            (k, repr(v)) for k, v in params.items() if k not in _MOVING)))
-        with _SHARED_LOCK:
-            base = _BASES.get(key) if key is not None else None
-        fresh = base is None or base[0] > params["end"] or base[1] > params["as_of"]
-        found = now() if fresh or base is None else moved(*base)
-        if key is not None:
-            with _SHARED_LOCK:
-                _BASES[key] = (params["end"], params["as_of"], [dict(r) for r in found])  # the latest asked
-                _BASES.move_to_end(key)
-                while len(_BASES) > SHARED_MAX:
-                    _BASES.popitem(last=False)
-        return found
-
-    return _shared(con, what, params, compute)
-
 
 def _count_rows(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> list[dict[str, Any]]:
-    return _moving(con, ("counts", p), params, lambda: _count_rows_now(con, p, params),
-                   lambda end, as_of, before: _count_rows_moved(con, p, params, end, as_of, before))
-
-
-def moved_cohort(cohort: str) -> str:
-    """A cohort fragment (cohort.sql) cut to the cases whose counts may differ from those of an
-    earlier question (moving_counts): reported since $end_before, or with a timestamp the counts
-    compare with as_of in [$moved_from, $moved_to]."""
-    return (f"SELECT * FROM ({cohort}) AS m WHERE m.reported_at >= $end_before OR "
-            f"{aggregates.changed_sql('m', '$moved_from', '$moved_to')}")
-
-
-def moving_counts(con: duckdb.DuckDBPyConnection, sql: str, moved_sql: str, params: dict[str, Any],
-                  keys: list[str]) -> list[dict[str, Any]]:
-    """The rows (grp and the counts `keys`, ORDER BY grp) of a counting query `sql` over a cohort
-    (cohort.sql; every condition on as_of one of catalog counts' predicates), shared by the process
-    per data version, and at a later minute the kept rows plus what the moved cases change:
-    `moved_sql` is `sql` over moved_cohort(), run at this question's end and as_of (the moved
-    cases counted now) and at the kept ones (those reported before the kept end, as counted then)."""
-    if not isinstance(con, duckdb.DuckDBPyConnection):
-        return queries.rows(con, sql, params)
-
-    def moved(end_before: dt.datetime, as_of_before: dt.datetime, before: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        window = {"end_before": end_before, "moved_from": as_of_before, "moved_to": params["as_of"]}
-        sums = {r["grp"]: {k: r[k] or 0 for k in keys} for r in before}
-        for sign, run in ((1, {**params, **window}), (-1, {**params, **window, "end": end_before, "as_of": as_of_before})):
-            for r in queries.rows(con, moved_sql, run):
-                into = sums.setdefault(r["grp"], dict.fromkeys(keys, 0))
-                for k in keys:
-                    into[k] += sign * (r[k] or 0)
-        return [{"grp": g, **c} for g, c in sorted(sums.items(), key=lambda gc: (gc[0] is None, gc[0]))]
-
-    return _moving(con, ("rows", sql), params, lambda: queries.rows(con, sql, params), moved)  # the text: its meaning
-
+    """The counts of one plan and window, shared by the process per data version, and at a new
+    minute moved from the last answer (gridboard.metrics.shared)."""
+    return shared.moving(con, ("counts", p), params, lambda: _count_rows_now(con, p, params),
+                         lambda end, as_of, before: _count_rows_moved(con, p, params, end, as_of, before))
 
 def _count_rows_now(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> list[dict[str, Any]]:
     cube_rows = queries.fragment("agg_cube_rows", cube=p.cube, unit=p.unit_col, cube_group=p.cube_group)
@@ -305,7 +189,7 @@ def _kept_hist_durations(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[s
     answers instead: its memo row would seldom answer a later minute, and finding its ranges
     cost as much as the answer (0.08 s against 0.07 s for 本年's 环比)."""
     if params["end"] <= params["as_of"]:
-        found = _shared(con, ("hist", p), params,
+        found = shared.answer(con, ("hist", p), params,
                         lambda: [{"grp": g, **row} for g, row in _hist_durations(con, p, params).items()])
         return {r.pop("grp"): r for r in found}
     cols = tuple(dict.fromkeys(c for c in map(memo.metric_settle_column, catalog.DURATION_KEYS) if c))

@@ -18,7 +18,7 @@ import duckdb
 
 from gridboard.core import catalog, schema
 from gridboard.db import queries
-from gridboard.metrics import engine, fast
+from gridboard.metrics import engine, shared
 
 # key → (the metric, the duration's SQL value, the count whose cases have it, the target key holding the limit)
 SHARES: dict[str, tuple[catalog.Metric, str, str, str]] = {
@@ -64,11 +64,11 @@ def breakdowns(
     scope, group, extra = engine.scope_and_group(by)
     cohort = queries.fragment("cohort", group=group)
     sql, moved = (queries.named("within_counts", scope=scope, cohort=c, columns=",\n    ".join(columns))
-                  for c in (cohort, fast.moved_cohort(cohort)))
+                  for c in (cohort, shared.moved_cohort(cohort)))
     params = {"unit": unit, "start": start, "end": end, "as_of": as_of, **extra,
               **{f"within_limit_{i}": float(limits[k]) for i, k in enumerate(keys)}}
     # shared by the pages of the process, and at the next minute the kept counts plus the moved cases
-    found = fast.moving_counts(con, sql, moved, params,
+    found = shared.moving_counts(con, sql, moved, params,
                                [f"{p}_{i}" for i in range(len(keys)) for p in ("n", "within")])
     names: dict[str, str] = {}
     if by == "child" or (by is not None and by in schema.LEVEL_DIMENSIONS):

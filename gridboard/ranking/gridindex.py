@@ -27,7 +27,7 @@ import duckdb
 
 from gridboard.core import catalog, config, schema
 from gridboard.db import queries, store
-from gridboard.metrics import engine, fast
+from gridboard.metrics import engine, fast, shared
 from gridboard.ranking import bands
 
 COMPONENTS: tuple[str, ...] = ("on_time_rate", "closure_rate", "satisfaction_rate", "response", "grid_resolved_rate")
@@ -229,7 +229,7 @@ def _units_meta(
 ) -> dict[str, tuple[str | None, str, int | None, str | None]]:
     if isinstance(con, duckdb.DuckDBPyConnection):  # every unit once per data version (a 1,429-id list: 13 ms a call)
         wanted = set(ids)
-        rows = [r for r in fast.shared_rows(con, "units_meta_all", lambda: queries.rows(
+        rows = [r for r in shared.rows(con, "units_meta_all", lambda: queries.rows(
             con, queries.text("units_meta_all"), {})) if r["unit_id"] in wanted]
     else:
         rows = queries.rows(con, queries.text("units_meta"), {"ids": ids})

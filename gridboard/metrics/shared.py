@@ -1,0 +1,143 @@
+"""Answers kept by the process per database and data version, shared by every page and session.
+
+The pages ask the same counts through different calls (the overview's engine.kpis, the closure
+page's with detail=True, the scorecard's inside its own build), which the pages' own caches (keyed
+per function and argument) keep apart: `answer` keeps each once per database file, data version
+(the aggregates' mark) and every parameter, bounded. The pages also take "now" to the minute, so a
+question comes back each minute with a later as_of: `moving` answers it from the newest answer to
+the same question but for its end and as_of, plus what the cases that moved in between change
+(gridboard.metrics.fast's counts from the aggregates, `moving_counts` for a counting query over the
+cases such as the within-limit shares). Nothing here is kept while the aggregates are not current.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+
+from gridboard.db import aggregates, queries
+from gridboard.metrics import memo
+
+# The counts of one plan and window, shared by every page of the process for one data version: the
+# pages ask the same counts through different calls (the overview's engine.kpis, the closure page's
+# with detail=True, the scorecard's inside its own build), which the pages' own cache keeps apart.
+# Keyed on the database file, its data version (the aggregates' mark) and every parameter; bounded.
+SHARED_MAX = 512
+_SHARED: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
+_SHARED_LOCK = threading.Lock()
+
+
+def where(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
+    """The database file and its data version (the aggregates' mark), None while not current."""
+    mark = memo.current_mark(con)
+    if mark is None:
+        return None
+    return con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone(), mark
+
+
+def answer(con: duckdb.DuckDBPyConnection, what: tuple[Any, ...], params: dict[str, Any],
+           compute: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """compute()'s rows for the question `what` with `params`, kept once per database and data
+    version (copies out: a caller may change its rows)."""
+    found_at = where(con)
+    if found_at is None:
+        return compute()
+    key = (*found_at, *what, tuple(sorted((k, repr(v)) for k, v in params.items())))
+    with _SHARED_LOCK:
+        if key in _SHARED:
+            _SHARED.move_to_end(key)
+            return [dict(r) for r in _SHARED[key]]
+    found = compute()
+    with _SHARED_LOCK:
+        _SHARED[key] = [dict(r) for r in found]
+        while len(_SHARED) > SHARED_MAX:
+            _SHARED.popitem(last=False)
+    return found
+
+
+def rows(con: duckdb.DuckDBPyConnection, what: str, compute: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Rows of a question without parameters (`what` names it) kept by the process per database and
+    data version, like the shared counts (e.g. every unit's name and parent)."""
+    return answer(con, ("rows", what), {}, compute)
+
+
+def forget() -> None:
+    """Empty the shared counts, the kept bases and the quantiles kept for read-only connections
+    (the benchmark times each call without them)."""
+    with _SHARED_LOCK:
+        _SHARED.clear()
+        _BASES.clear()
+    memo.forget_local()
+
+
+# The newest counts of each question but for its end and as_of (same database, data version, plan,
+# start, unit and grouping): (end, as_of, rows). The pages take "now" to the minute, so a question
+# comes back each minute with a later as_of (and, for a 环比 cut at the clock, a later end); its
+# counts are then the kept ones plus what the few cases whose counts moved in between add
+# (fast.py's kpis_moved.sql, moving_counts' moved_sql: one scan of the period's settle columns),
+# not a new pass over the aggregates.
+# Exact: a count compares each timestamp with as_of, so a case whose timestamps all lie outside
+# [old as_of, new as_of] counts the same at both. Bounded like the shared counts.
+_MOVING = ("end", "as_of", "end_day", "tail_start")
+_BASES: OrderedDict[tuple[Any, ...], tuple[dt.datetime, dt.datetime, list[dict[str, Any]]]] = OrderedDict()
+
+
+def moving(con: duckdb.DuckDBPyConnection, what: tuple[Any, ...], params: dict[str, Any],
+           now: Callable[[], list[dict[str, Any]]],
+           moved: Callable[[dt.datetime, dt.datetime, list[dict[str, Any]]], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Rows shared by the process for one data version and `params` (answer); on a miss, `moved`
+    from the newest rows kept for the same question but for its end and as_of (_BASES), when those
+    are not later than this question's, else `now`."""
+    def compute() -> list[dict[str, Any]]:
+        found_at = where(con)
+        key = None if found_at is None else (*found_at, *what, tuple(sorted(
+            (k, repr(v)) for k, v in params.items() if k not in _MOVING)))
+        with _SHARED_LOCK:
+            base = _BASES.get(key) if key is not None else None
+        fresh = base is None or base[0] > params["end"] or base[1] > params["as_of"]
+        found = now() if fresh or base is None else moved(*base)
+        if key is not None:
+            with _SHARED_LOCK:
+                _BASES[key] = (params["end"], params["as_of"], [dict(r) for r in found])  # the latest asked
+                _BASES.move_to_end(key)
+                while len(_BASES) > SHARED_MAX:
+                    _BASES.popitem(last=False)
+        return found
+
+    return answer(con, what, params, compute)
+
+
+def moved_cohort(cohort: str) -> str:
+    """A cohort fragment (cohort.sql) cut to the cases whose counts may differ from those of an
+    earlier question (moving_counts): reported since $end_before, or with a timestamp the counts
+    compare with as_of in [$moved_from, $moved_to]."""
+    return (f"SELECT * FROM ({cohort}) AS m WHERE m.reported_at >= $end_before OR "
+            f"{aggregates.changed_sql('m', '$moved_from', '$moved_to')}")
+
+
+def moving_counts(con: duckdb.DuckDBPyConnection, sql: str, moved_sql: str, params: dict[str, Any],
+                  keys: list[str]) -> list[dict[str, Any]]:
+    """The rows (grp and the counts `keys`, ORDER BY grp) of a counting query `sql` over a cohort
+    (cohort.sql; every condition on as_of one of catalog counts' predicates), shared by the process
+    per data version, and at a later minute the kept rows plus what the moved cases change:
+    `moved_sql` is `sql` over moved_cohort(), run at this question's end and as_of (the moved
+    cases counted now) and at the kept ones (those reported before the kept end, as counted then)."""
+    if not isinstance(con, duckdb.DuckDBPyConnection):
+        return queries.rows(con, sql, params)
+
+    def moved(end_before: dt.datetime, as_of_before: dt.datetime, before: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        window = {"end_before": end_before, "moved_from": as_of_before, "moved_to": params["as_of"]}
+        sums = {r["grp"]: {k: r[k] or 0 for k in keys} for r in before}
+        for sign, run in ((1, {**params, **window}), (-1, {**params, **window, "end": end_before, "as_of": as_of_before})):
+            for r in queries.rows(con, moved_sql, run):
+                into = sums.setdefault(r["grp"], dict.fromkeys(keys, 0))
+                for k in keys:
+                    into[k] += sign * (r[k] or 0)
+        return [{"grp": g, **c} for g, c in sorted(sums.items(), key=lambda gc: (gc[0] is None, gc[0]))]
+
+    return moving(con, ("rows", sql), params, lambda: queries.rows(con, sql, params), moved)  # the text: its meaning
