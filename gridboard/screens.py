@@ -129,7 +129,7 @@ def warm(con: duckdb.DuckDBPyConnection, as_of: dt.datetime, *, presets: tuple[s
     """What the server's writer runs after an import (gridboard/server/warm.py): every page's first
     screen and WARM_EXTRA for each preset at `as_of` on `con` (a read-write cursor: the memo keeps the exact
     quantiles they compute, metrics/memo.py), then a marker that the period is warm at this data
-    version (a period already marked is skipped). CPU seconds are the process's while it ran. Stops between two questions once
+    version on this day (a period already marked is skipped). CPU seconds are the process's while it ran. Stops between two questions once
     `cancelled()` is true. Nothing when the aggregates are not current (nothing would be kept)."""
     mark = memo.current_mark(con)
     if mark is None:
@@ -138,7 +138,7 @@ def warm(con: duckdb.DuckDBPyConnection, as_of: dt.datetime, *, presets: tuple[s
     out: list[Warmed] = []
     for preset in presets:
         p = periods.period(preset, as_of)
-        if memo.warmed(con, mark, preset, unit, p.start):
+        if memo.warmed(con, mark, preset, unit, p.start, as_of):
             out.append(Warmed(mark, preset, 0.0, 0.0, skipped=True))
             continue
         t0, c0 = time.perf_counter(), time.process_time()
@@ -148,6 +148,6 @@ def warm(con: duckdb.DuckDBPyConnection, as_of: dt.datetime, *, presets: tuple[s
             fn(con, p, unit)
         if memo.current_mark(con) != mark:  # a write came in between: what was kept is of no use
             return out
-        memo.note_warmed(con, mark, preset, unit, p.start)
+        memo.note_warmed(con, mark, preset, unit, p.start, as_of)
         out.append(Warmed(mark, preset, round(time.perf_counter() - t0, 2), round(time.process_time() - c0, 2)))
     return out

@@ -4,13 +4,14 @@ On a copy of the run's shared demo county (agg_support), a Worker with its clock
 new case through the API's path; once the worker is idle its Warmer has asked every page's first
 screen (screens.PAGES) of 本年/本季度/本月 at the new data version, so those questions afterwards scan
 nothing (memo.quantile_sql is never built) and their answers equal the raw query's. A restarted
-worker finds the periods warm (marker rows) and asks nothing; a failing warm leaves the import as
+worker finds the periods warm (marker rows) and asks nothing that day (the next day it warms again); a failing warm leaves the import as
 it was; a demo-feed tick does not warm. fast.MEMO_MIN is 0 here, so the small county's cohorts go
 through the memo as a 10 M county's do. No timings: speed is `python -m gridboard bench`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from pathlib import Path
@@ -38,8 +39,8 @@ def memo_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fast, "MEMO_MIN", 0)
 
 
-def started(path: Path, inbox: Path, presets: tuple[str, ...] = warm.WARM_PRESETS) -> Worker:
-    w = Worker(path, inbox, now=lambda: AS_OF, threads=1)  # small, planning-bound queries
+def started(path: Path, inbox: Path, presets: tuple[str, ...] = warm.WARM_PRESETS, now: dt.datetime = AS_OF) -> Worker:
+    w = Worker(path, inbox, now=lambda: now, threads=1)  # small, planning-bound queries
     assert w.warmer is not None
     w.warmer.settle, w.warmer.presets = 0.1, presets
     w.start()
@@ -54,7 +55,7 @@ def noted_warm(path: Path) -> str:
         mark, unit = memo.current_mark(con), store.root_unit(con)
         assert mark is not None
         for preset in warm.WARM_PRESETS:
-            memo.note_warmed(con, mark, preset, unit, periods.period(preset, AS_OF).start)
+            memo.note_warmed(con, mark, preset, unit, periods.period(preset, AS_OF).start, AS_OF)
         return mark
     finally:
         con.close()
@@ -140,12 +141,21 @@ def test_a_restarted_worker_finds_the_periods_warm(county, tmp_path):
         assert [(d.preset, d.skipped) for d in w.warmer.done] == [("this_month", False)]
     finally:
         w.stop()
-    again = started(county, tmp_path / "inbox", ("this_month",))
+    again = started(county, tmp_path / "inbox", ("this_month",), now=AS_OF + dt.timedelta(hours=1))
     try:
         idle(again)
         assert [(d.preset, d.skipped) for d in again.warmer.done] == [("this_month", True)]
     finally:
         again.stop()
+    # the next day (the same month): asked again, since the 环比's end has moved a day
+    day = dt.datetime.combine(AS_OF.date() + dt.timedelta(days=1), dt.time(9))
+    assert periods.period("this_month", day).start == periods.period("this_month", AS_OF).start
+    next_day = started(county, tmp_path / "inbox", ("this_month",), now=day)
+    try:
+        idle(next_day)
+        assert [(d.preset, d.skipped) for d in next_day.warmer.done] == [("this_month", False)]
+    finally:
+        next_day.stop()
 
 
 def test_a_failing_warm_does_not_touch_the_import(county, tmp_path, monkeypatch):

@@ -256,21 +256,27 @@ def current_mark(con: duckdb.DuckDBPyConnection) -> str | None:
     return _mark(con)
 
 
-def warmed(con: duckdb.DuckDBPyConnection, mark: str, what: str, unit: str, start: dt.datetime) -> bool:
+def warmed(con: duckdb.DuckDBPyConnection, mark: str, what: str, unit: str, start: dt.datetime,
+           as_of: dt.datetime) -> bool:
     """True when the marker `what` (e.g. a preset's name) was noted for this data version, unit and
-    period start (note_warmed)."""
+    period start on the day of `as_of` (note_warmed)."""
     try:
         found = queries.rows(con, queries.text("agg_memo_lookup"), {
-            "mark": mark, "kind": WARMED + what, "unit": unit, "start": start, "end": start, "as_of": start})
+            "mark": mark, "kind": WARMED + what, "unit": unit, "start": start, "end": start, "as_of": as_of})
     except duckdb.CatalogException:
         return False
     return bool(found)
 
 
-def note_warmed(con: duckdb.DuckDBPyConnection, mark: str, what: str, unit: str, start: dt.datetime) -> None:
-    """Keep a marker row in agg_memo: the questions of `what` were asked at this data version (so a
-    restarted server does not ask them again). Dropped with the version's other rows; best effort
-    like every memo write (a moved version stores nothing)."""
-    row = {"grp": NULL_GROUP, "value": None, "end_lo": None, "end_hi": _HIGH, "asof_lo": None, "asof_hi": None}
+def note_warmed(con: duckdb.DuckDBPyConnection, mark: str, what: str, unit: str, start: dt.datetime,
+                as_of: dt.datetime) -> None:
+    """Keep a marker row in agg_memo: the questions of `what` were asked at this data version on the
+    day of `as_of` (so a server restarted that day does not ask them again; the next day it does:
+    the 环比 and 同比 periods end at as_of minus a month or a year, so a day moves their ends past
+    most groups' memo ranges). Dropped with the version's other rows; best effort like every memo
+    write (a moved version stores nothing)."""
+    day = dt.datetime.combine(as_of.date(), dt.time())
+    row = {"grp": NULL_GROUP, "value": None, "end_lo": None, "end_hi": _HIGH, "asof_lo": day,
+           "asof_hi": day + dt.timedelta(days=1)}
     _store(con, mark, {"mark": mark, "kind": WARMED + what, "unit": unit, "start": start},
            {"end": _HIGH - LOOKAHEAD}, [row])
