@@ -30,7 +30,7 @@ def _overview(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> o
     shown_end = min(p.end.date(), p.as_of.date() + dt.timedelta(days=1))
     grain = "day" if (shown_end - p.start.date()).days <= 92 else "week"
     return (engine.kpis(con, **w), engine.kpis(con, **{**periods.previous(p).window(), "unit": unit}),
-            engine.breakdown(con, grain, **w), engine.breakdown(con, "category", **w),
+            engine.breakdown(con, grain, durations=False, **w), engine.breakdown(con, "category", durations=False, **w),
             engine.breakdown(con, "child", **w))
 
 

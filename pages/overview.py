@@ -49,12 +49,12 @@ grain = "day" if (shown_end - f.start.date()).days <= 92 else "week"
 left, right = st.columns([3, 2])
 with left:
     st.subheader(ui.t(f"trend_{grain}"))
-    series = ui.cached(engine.breakdown, grain, **f.window())
+    series = ui.cached(engine.breakdown, grain, durations=False, **f.window())  # bars and a rate: no medians
     ui.plotly(charts.trend_figure(series, lang=lang, start=f.start.date(), end=shown_end, grain=grain), key="trend",
               title=ui.t(f"trend_{grain}"))
 with right:
     st.subheader(ui.t("by_category"))
-    categories = ui.cached(engine.breakdown, "category", **f.window())
+    categories = ui.cached(engine.breakdown, "category", durations=False, **f.window())
     ui.plotly(charts.category_figure(categories, lang=lang), key="categories", title=ui.t("by_category"))
 
 children = ui.cached(engine.breakdown, "child", complete=True, **f.window())

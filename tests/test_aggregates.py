@@ -288,6 +288,22 @@ def test_histogram_quantiles_stay_within_one_percent(demo, monkeypatch):
                      raw(monkeypatch, engine.kpis, demo, unit=unit, detail=True, **w), rel=0.0101)
 
 
+def test_a_breakdown_without_durations_has_the_same_counts_and_computes_no_quantile(demo, monkeypatch):
+    """engine.breakdown(durations=False), for the overview's charts of counts and rates: the same rows
+    without the duration keys, from the aggregates with no quantile path touched, and from the raw
+    query alike."""
+    p = periods.period("this_year", AS_OF)
+    for by in ("category", "week", "day", "child", "town", "grid"):
+        full = engine.breakdown(demo, by, **p.window())
+        want = [{k: v for k, v in r.items() if k not in DURATIONS} for r in full]
+        with monkeypatch.context() as m:
+            for name in ("_kept_hist_durations", "_memo_durations", "_exact_durations"):
+                m.setattr(fast, name, lambda *a, name=name, **k: pytest.fail(f"{name} called"))
+            assert engine.breakdown(demo, by, durations=False, **p.window()) == want, by
+        assert raw(monkeypatch, engine.breakdown, demo, by, durations=False, **p.window()) == want, by
+    assert any(r["median_response_min"] is not None for r in full)  # (the full rows had durations)
+
+
 def test_month_rows_are_the_sums_of_their_days(demo):
     by_month = demo.execute(
         "SELECT CAST(date_trunc('month', report_day) AS DATE), town_unit, measure, b, sum(n), min(vmin), max(vmax), "

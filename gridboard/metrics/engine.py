@@ -149,6 +149,7 @@ def breakdown(
     unit: str | None = None,
     detail: bool = False,
     complete: bool = False,
+    durations: bool = True,
 ) -> list[dict[str, Any]]:
     """The metrics per group of one dimension (schema.DIMENSIONS), groups with cases only.
 
@@ -157,6 +158,8 @@ def breakdown(
     With complete=True and by="child" the rows add up to the unit: every child shows (0 when it
     has no cases), and the cases filed on the unit itself form a last row with "direct": True,
     group_id DIRECT_PREFIX + unit id and the unit's own name (only when there are such cases).
+    With durations=False the rows have no duration keys (medians, P90) and none is computed: for a
+    chart of counts and rates (an exact median per category of a year is a scan of its cases).
     """
     unit = check_unit(con, unit)
     complete = complete and by == "child"
@@ -164,7 +167,7 @@ def breakdown(
     params = {**_params(unit, start, end, as_of), **extra}
     plan = _plan(con, unit, by, start, end, scope)
     if plan is not None and isinstance(con, duckdb.DuckDBPyConnection):
-        found = fast.rows(con, plan, params)
+        found = fast.rows(con, plan, params, durations=durations)
     else:
         found = queries.rows(con, kpi_sql(scope, group), params)
     names: dict[str, str] = {}
@@ -180,7 +183,12 @@ def breakdown(
         row.update(_clean(r, detail))
         out.append(row)
     _blank(out, absent_metrics(con))
-    return _complete(con, unit, out, detail) if complete else out
+    out = _complete(con, unit, out, detail) if complete else out
+    if not durations:
+        for row in out:
+            for key in catalog.DURATION_KEYS:
+                row.pop(key, None)
+    return out
 
 
 def _zero(detail: bool) -> dict[str, Any]:

@@ -242,25 +242,25 @@ def counts(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> l
     return _count_rows(con, p, _days(params))
 
 
-def rows(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """The rows kpis.sql would give (grp, counts, durations, rates), from the aggregates."""
+def rows(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any], *, durations: bool = True) -> list[dict[str, Any]]:
+    """The rows kpis.sql would give (grp, counts, durations, rates), from the aggregates; without
+    `durations`, the counts and rates only (no quantile is computed)."""
     params = _days(params)
     found = _count_rows(con, p, params)
-    if not found:
+    if not found or not durations:
         return found
     total = sum(int(r["received"] or 0) for r in found)
     if p.hist and total > EXACT_LIMIT:
-        durations = _kept_hist_durations(con, p, params, [r["grp"] for r in found])
+        values = _kept_hist_durations(con, p, params, [r["grp"] for r in found])
     elif total >= MEMO_MIN:
-        durations = _memo_durations(con, p, params, found, catalog.DURATION_KEYS)
+        values = _memo_durations(con, p, params, found, catalog.DURATION_KEYS)
     else:
-        durations = _exact_durations(con, p, params)
+        values = _exact_durations(con, p, params)
     for r in found:
-        d = durations.get(r["grp"], {})
+        d = values.get(r["grp"], {})
         for key in catalog.DURATION_KEYS:
             r[key] = d.get(key)
     return found
-
 
 
 def _memo_durations(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[str, Any], found: list[dict[str, Any]],
