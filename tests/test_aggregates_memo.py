@@ -259,11 +259,14 @@ def test_a_distribution_is_memoised_until_a_measured_time_passes(con, monkeypatc
     p = periods.period("last30", AS_OF - dt.timedelta(days=3))  # as_of in the past: later responses exist
     w = {**p.window(), "unit": store.root_unit(con)}
     stats_scans: list[int] = []
+    range_scans: list[int] = []
     real = queries.rows
 
     def counting(c, sql, params):
-        if "quantile_cont(v, [0.5, 0.9, 0.99])" in sql:  # distribution_stats.sql
+        if "[0.5, 0.9, 0.99]) FILTER" in sql:  # distribution_stats.sql
             stats_scans.append(1)
+        if "min(k.reported_at) FILTER (WHERE k.reported_at >= $end)" in sql:  # memo_ranges.sql
+            range_scans.append(1)
         return real(c, sql, params)
 
     monkeypatch.setattr(queries, "rows", counting)
@@ -288,6 +291,16 @@ def test_a_distribution_is_memoised_until_a_measured_time_passes(con, monkeypatc
     moved = kpi_views.distribution(con, "response", limit=30.0, **{**w, "as_of": following})
     assert len(stats_scans) == scans + 1 and moved.n == first.n + 1  # that response now counts
     assert moved == fresh(as_of=following) and first == fresh()
+    # the end: kept up to the next report after it (exclusive ends), asked again past it
+    later = {**w, "as_of": following}
+    nxt = con.execute("SELECT min(reported_at) FROM cases WHERE reported_at >= ? AND status <> 'cancelled'",
+                      [p.end]).fetchone()[0]
+    scans = len(stats_scans)
+    assert kpi_views.distribution(con, "response", limit=30.0, **{**later, "end": nxt}) == moved
+    assert len(stats_scans) == scans
+    past = kpi_views.distribution(con, "response", limit=30.0, **{**later, "end": nxt + dt.timedelta(seconds=1)})
+    assert len(stats_scans) == scans + 1 and past == fresh(as_of=following, end=nxt + dt.timedelta(seconds=1))
+    assert not range_scans  # the ranges came with the answer's own pass over the cohort
 
 
 def calls_of(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:

@@ -158,18 +158,23 @@ def distribution(
     kept = memo.recall(con, kind, params) if settle else None
     if kept is not None:
         return _from_values(measure, limit, kept)
-    d = _distribution(con, m, params, target_bins)
+    d, ranges = _distribution(con, m, params, target_bins, (settle,) if settle else ())
     if settle:
-        memo.keep_whole(con, kind, engine.scope_and_group(None)[0], (settle,), params, _values(d))
+        memo.keep_whole(con, kind, engine.scope_and_group(None)[0], (settle,), params, _values(d), ranges)
     return d
 
 
-def _distribution(con: duckdb.DuckDBPyConnection, m: Measure, params: dict[str, Any], target_bins: int) -> Distribution:
+def _distribution(con: duckdb.DuckDBPyConnection, m: Measure, params: dict[str, Any], target_bins: int,
+                  settle: tuple[str, ...]) -> tuple[Distribution, dict[str, Any]]:
+    """The distribution and how long it stays exact (memo.keep_whole's ranges over `settle`, the
+    columns its count compares with as_of; none: the ranges are not asked)."""
     limit = params["within_limit"]
-    stats = queries.rows(con, _cohort_sql("distribution_stats", value=m.value, keep=m.keep), params)[0]
+    ranges = memo.range_sql(settle) if settle else "NULL AS end_lo, NULL AS asof_lo, NULL AS asof_hi"
+    stats = queries.rows(con, _cohort_sql("distribution_stats", value=m.value, keep=m.keep, ranges=ranges),
+                         {**params, "scan_end": memo.scan_end(params)})[0]
     n = int(stats["n"])
     if not n:
-        return Distribution(m.key, 0, None, None, None, None, 0, limit, 1.0, 0, [])
+        return Distribution(m.key, 0, None, None, None, None, 0, limit, 1.0, 0, []), stats
     span = max(min(float(stats["p99"]), float(stats["p90"]) * 2), float(stats["median"]) * 2, 0.0)
     width = nice_width(span, target_bins)
     bins = max(1, math.ceil(span / width))
@@ -180,7 +185,7 @@ def _distribution(con: duckdb.DuckDBPyConnection, m: Measure, params: dict[str, 
     return Distribution(
         m.key, n, float(stats["median"]), float(stats["p90"]), float(stats["p99"]), float(stats["max"]),
         int(stats["within"] or 0), limit, width, bins, histogram,
-    )
+    ), stats
 
 
 _STATS = ("median", "p90", "p99", "max")

@@ -230,17 +230,33 @@ def _read_only(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute("SELECT current_setting('access_mode')").fetchone() == ("read_only",)
 
 
+def range_sql(settle: tuple[str, ...]) -> str:
+    """memo_ranges.sql's end_lo, asof_lo and asof_hi as aggregates over a cohort k ([$start, $end)),
+    for an answer that scans its cohort anyway (its own query then gives keep_whole its ranges)."""
+    found = _settle(list(settle))
+    return f"max(k.reported_at) AS end_lo, {found['settle_lo']} AS asof_lo, {found['settle_hi']} AS asof_hi"
+
+
+def scan_end(params: Mapping[str, Any]) -> dt.datetime:
+    """How far past the end the next report is looked for ($scan_end)."""
+    return params["end"] + LOOKAHEAD
+
+
 def keep_whole(con: duckdb.DuckDBPyConnection, kind: str, scope: str, settle: tuple[str, ...],
-               params: Mapping[str, Any], values: Mapping[str, float | None]) -> None:
+               params: Mapping[str, Any], values: Mapping[str, float | None],
+               ranges: Mapping[str, Any] | None = None) -> None:
     """Memoise the named values of one answer over the whole cohort of `params` (a scope fragment
     with $unit): exact while no case of the scope is reported between its end and another, and no
     time in the `settle` columns of the cohort passes between its as_of and another
-    (memo_ranges.sql). Nothing when the aggregates are not current or the connection cannot write."""
+    (memo_ranges.sql, or `ranges` when the answer's own query gave them: end_lo, end_hi, asof_lo,
+    asof_hi). Nothing when the aggregates are not current or the connection cannot write."""
     mark = _mark(con)
     if mark is None or not values or _read_only(con):  # nothing could be stored: spare the scan
         return
-    sql = queries.named("memo_ranges", scope=scope, **_settle(list(settle)))
-    ranges = queries.rows(con, sql, {**params, "scan_end": params["end"] + LOOKAHEAD})[0]
+    if ranges is None:
+        sql = queries.named("memo_ranges", scope=scope, **_settle(list(settle)))
+        ranges = queries.rows(con, sql, {**params, "scan_end": scan_end(params)})[0]
+    ranges = {k: ranges[k] for k in ("end_lo", "end_hi", "asof_lo", "asof_hi")}
     _store(con, mark, {"mark": mark, "kind": kind, "unit": params["unit"], "start": params["start"]}, params,
            [{"grp": key, "value": value, **ranges} for key, value in values.items()])
 

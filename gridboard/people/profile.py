@@ -9,7 +9,8 @@ For any unit (county, town, community/village, grid, micro-grid) and a period [s
   cut at the same elapsed point), so "cases rose" compares like with like;
 - index: the grid index and stars (gridindex.scores) of the unit among the units of its level
   within its parent (towns within the county); None for the county;
-- categories: engine.breakdown("category");
+- categories: engine.breakdown("category") without durations (the profile charts counts and the
+  closure rate per category; an exact median per category of a year would be a scan of its cases);
 - volunteers: volunteers.summary, and the county's volunteers per 100 households for reference;
 - economy: economy.summary over the villages under the unit (or the village itself) for the
   latest year with data not after the period's year, and for a village its own row and history;
@@ -120,7 +121,7 @@ def build(
         "period": {"start": start, "end": end, "as_of": as_of, "prev_start": prev.start, "prev_end": prev.end},
         "kpis": kpis, "kpis_prev": kpis_prev,
         "index": index_of(con, info, s.index, start=start, end=end, as_of=as_of),
-        "categories": engine.breakdown(con, "category", **window),
+        "categories": engine.breakdown(con, "category", durations=False, **window),
         "volunteers": vol, "county_per_100_households": county_vol["per_100_households"],
         "economy": eco, "village": village,
     }
