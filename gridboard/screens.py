@@ -142,10 +142,11 @@ def warm(con: duckdb.DuckDBPyConnection, as_of: dt.datetime, *, presets: tuple[s
             out.append(Warmed(mark, preset, 0.0, 0.0, skipped=True))
             continue
         t0, c0 = time.perf_counter(), time.process_time()
-        for fn in (*PAGES.values(), *WARM_EXTRA.values()):
-            if cancelled():
-                return out
-            fn(con, p, unit)
+        with memo.warming():  # (answers whose ranges cost a scan are stored only by the warm)
+            for fn in (*PAGES.values(), *WARM_EXTRA.values()):
+                if cancelled():
+                    return out
+                fn(con, p, unit)
         if memo.current_mark(con) != mark:  # a write came in between: what was kept is of no use
             return out
         memo.note_warmed(con, mark, preset, unit, p.start, as_of)

@@ -185,7 +185,8 @@ def test_an_ingest_keeps_the_values_it_cannot_change(con, monkeypatch):
     monkeypatch.setattr(memo, "quantile_sql", counting)
     gridindex.inputs(con, "grid", **p.window())
     monkeypatch.setattr(fast, "EXACT_LIMIT", 0)  # the county's medians from the histograms: a whole answer kept
-    engine.kpis(con, **p.window())
+    with memo.warming():  # (stored by the warm only)
+        engine.kpis(con, **p.window())
     old = store.get_meta(con, "agg_version")
     before = carried(con, old)
     root = store.root_unit(con)
@@ -327,8 +328,16 @@ def test_histogram_durations_are_memoised_until_a_measured_time_passes(con, monk
             return fn(con, *args, **kw)
 
     questions = [(engine.kpis, ()), (engine.breakdown, ("child",)), (engine.breakdown, ("week",))]
-    first = [fn(con, *args, **p.window()) for fn, args in questions]
-    assert len(computed) == 3 and first[0]["median_close_hours"] is not None
+    before = memo_rows(con)
+    viewer = [fn(con, *args, **p.window()) for fn, args in questions]  # a viewer keeps them in the process only
+    assert len(computed) == 3 and memo_rows(con) == before
+    shared.forget()
+    computed.clear()
+    with memo.warming():  # the warm stores them, with their ranges
+        first = [fn(con, *args, **p.window()) for fn, args in questions]
+    assert first == viewer and len(computed) == 3 and memo_rows(con) > before
+    shared.forget()  # (what follows reads the memo, not the process)
+    assert first[0]["median_close_hours"] is not None
     assert [fn(con, *args, **p.window()) for fn, args in questions] == first and len(computed) == 3
     assert first == [fresh(fn, *args, **p.window()) for fn, args in questions] and len(computed) == 6
     following = con.execute(  # the next time a duration is measured: a response or a closure

@@ -184,17 +184,20 @@ def _kept_hist_durations(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[s
     days), so it stays exact while no case is reported between two ends and no measured time passes
     between two as_of — the same ranges as an exact quantile's.
 
-    A period whose end is as_of's (every 环比, cut at the clock: its end moves each minute, and at
-    10 M cases the county gets a case in almost every minute) is kept in the process's shared
-    answers instead: its memo row would seldom answer a later minute, and finding its ranges
-    cost as much as the answer (0.08 s against 0.07 s for 本年's 环比)."""
-    if params["end"] <= params["as_of"]:
-        found = shared.answer(con, ("hist", p), params,
-                        lambda: [{"grp": g, **row} for g, row in _hist_durations(con, p, params).items()])
-        return {r.pop("grp"): r for r in found}
+    Finding those ranges is a scan of its own (memo_ranges.sql, as costly as the answer), so only
+    the writer's warm stores the answer (memo.warming); a viewer reads what the warm stored and
+    keeps its own answers in the process's shared answers, per data version and as_of: on a live
+    county the next write drops a stored answer within seconds. A period whose end is as_of's
+    (every 环比, cut at the clock: its end moves each minute) is never stored: its memo row would
+    seldom answer a later minute (0.08 s of ranges against 0.07 s for 本年's 环比)."""
+    moving_end = params["end"] <= params["as_of"]
     cols = tuple(dict.fromkeys(c for c in map(memo.metric_settle_column, catalog.DURATION_KEYS) if c))
     kind = "hist|" + memo.kind_of(p.scope, p.raw_group, params)
-    kept = memo.recall(con, kind, params)
+    kept = None if moving_end else memo.recall(con, kind, params)
+    if kept is None and (moving_end or not memo.is_warming()):
+        found = shared.answer(con, ("hist", p), params,
+                              lambda: [{"grp": g, **row} for g, row in _hist_durations(con, p, params).items()])
+        return {r.pop("grp"): r for r in found}
     if kept is not None:
         by_key = {memo.group_key(g): g for g in groups}
         out: dict[Any, dict[str, Any]] = {}

@@ -26,12 +26,14 @@ computed; on a read-only connection the process keeps the values of the exact qu
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import hashlib
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import duckdb
@@ -262,6 +264,27 @@ def keep_whole(con: duckdb.DuckDBPyConnection, kind: str, scope: str, settle: tu
 
 
 # --- what the writer has warmed (gridboard/server/warm.py) -----------------------------------------
+
+# Set while the writer's warm asks its questions (screens.warm): an answer that needs a scan of its
+# own just to find how long it stays exact (the histogram path's medians, memo_ranges.sql: 0.08 s at
+# 10 M cases) is kept in agg_memo only then. A viewer's copy of it would die with the next write,
+# which on a live county comes every few seconds; the viewer keeps it in the process instead.
+_WARMING: contextvars.ContextVar[bool] = contextvars.ContextVar("gridboard_memo_warming", default=False)
+
+
+@contextlib.contextmanager
+def warming() -> Iterator[None]:
+    """The questions asked inside are the warm's (see _WARMING)."""
+    token = _WARMING.set(True)
+    try:
+        yield
+    finally:
+        _WARMING.reset(token)
+
+
+def is_warming() -> bool:
+    return _WARMING.get()
+
 
 WARMED = "warmed|"  # kind prefix of a marker row: the first screens of one period were computed
 
