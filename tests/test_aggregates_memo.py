@@ -158,10 +158,10 @@ def test_a_read_only_connection_stores_nothing(demo_path, monkeypatch):
         ro.close()
 
 
-def carried(con, mark: str) -> set[str]:
-    """The groups of the per-grid and per-community quantiles kept at `mark`."""
-    return {r[0] for r in con.execute("SELECT DISTINCT grp FROM agg_memo WHERE mark = $m AND kind LIKE '%@unit'",
-                                      {"m": mark}).fetchall()}
+def carried(con, mark: str, start: dt.datetime) -> set[str]:
+    """The groups of the per-grid and per-community quantiles kept at `mark` for periods from `start`."""
+    return {r[0] for r in con.execute("SELECT DISTINCT grp FROM agg_memo WHERE mark = $m AND kind LIKE '%@unit' "
+                                      "AND start = $s", {"m": mark, "s": start}).fetchall()}
 
 
 def above(con, unit: str) -> set[str]:
@@ -184,11 +184,13 @@ def test_an_ingest_keeps_the_values_it_cannot_change(con, monkeypatch):
 
     monkeypatch.setattr(memo, "quantile_sql", counting)
     gridindex.inputs(con, "grid", **p.window())
+    prev = periods.previous(p)  # (a year before: the new case's report day is not in it)
+    gridindex.inputs(con, "grid", **prev.window())
     monkeypatch.setattr(fast, "EXACT_LIMIT", 0)  # the county's medians from the histograms: a whole answer kept
     with memo.warming():  # (stored by the warm only)
         engine.kpis(con, **p.window())
     old = store.get_meta(con, "agg_version")
-    before = carried(con, old)
+    before = carried(con, old, p.start)
     root = store.root_unit(con)
     whole = "SELECT count(*) FROM agg_memo WHERE mark = $m AND unit = $u AND kind NOT LIKE '%@unit'"
     assert con.execute(whole, {"m": old, "u": root}).fetchone()[0] > 0
@@ -201,7 +203,8 @@ def test_an_ingest_keeps_the_values_it_cannot_change(con, monkeypatch):
     log_id = pipeline.ingest(con, csv.encode(), table="cases", file_name="memo.csv").log_id
     new = store.get_meta(con, "agg_version")
     assert new != old and {r[0] for r in con.execute("SELECT DISTINCT mark FROM agg_memo").fetchall()} == {new}
-    assert carried(con, new) == before - above(con, grid)  # the grid, its community (and town) scanned again
+    assert carried(con, new, p.start) == before - above(con, grid)  # the grid, its community (and town) again
+    assert grid in carried(con, new, prev.start)  # last year's values outlive a case of this year
     assert con.execute(whole, {"m": new, "u": root}).fetchone()[0] == 0  # the county's whole answers: touched
     with monkeypatch.context() as m:
         m.setattr(memo, "recall", lambda *a, **k: None)  # the histograms read again, nothing kept
@@ -211,21 +214,24 @@ def test_an_ingest_keeps_the_values_it_cannot_change(con, monkeypatch):
     scanned.clear()
     check(con, monkeypatch, "grid", **p.window())
     assert scanned and all(scanned)  # only the touched groups, a restricted scan each
+    scanned.clear()
+    check(con, monkeypatch, "grid", **prev.window())
+    assert not scanned  # last year's medians: all carried
     # a stored case moved to another grid: both grids' groups change
     cols = "case_id,unit_id,source,category,reported_at,responded_at,closed_at,due_at,status"
     row = con.execute(f"SELECT {cols} FROM cases WHERE unit_id = $g AND reported_at >= $s AND status <> 'cancelled' "
                       "ORDER BY case_id LIMIT 1", {"g": other, "s": p.start}).fetchone()
     line = ",".join("" if v is None else grids[1] if i == 1 else str(v) for i, v in enumerate(row))
-    kept = carried(con, store.get_meta(con, "agg_version"))
+    kept = carried(con, store.get_meta(con, "agg_version"), p.start)
     update = pipeline.ingest(con, f"{cols}\n{line}\n".encode(), table="cases", file_name="move.csv")
     assert update.log_id is not None
-    assert carried(con, store.get_meta(con, "agg_version")) == kept - above(con, other) - above(con, grids[1])
+    assert carried(con, store.get_meta(con, "agg_version"), p.start) == kept - above(con, other) - above(con, grids[1])
     check(con, monkeypatch, "grid", **p.window())
     check(con, monkeypatch, "community", **p.window())
     # undoing the moves back: carried over again, and still equal to the raw query
-    kept = carried(con, store.get_meta(con, "agg_version"))
+    kept = carried(con, store.get_meta(con, "agg_version"), p.start)
     undo.undo(con, update.log_id)
-    assert carried(con, store.get_meta(con, "agg_version")) == kept - above(con, other) - above(con, grids[1])
+    assert carried(con, store.get_meta(con, "agg_version"), p.start) == kept - above(con, other) - above(con, grids[1])
     check(con, monkeypatch, "grid", **p.window())
     undo.undo(con, log_id)
     check(con, monkeypatch, "grid", **p.window())
@@ -353,6 +359,41 @@ def test_histogram_durations_are_memoised_until_a_measured_time_passes(con, monk
     got = engine.kpis(con, **moved)
     assert computed == [1] and got == fresh(engine.kpis, **moved)
     assert [got[k] for k in durations] != [first[0][k] for k in durations]  # that duration now counts
+
+
+def test_counts_outlive_a_write_that_touched_no_day_of_their_period(con, monkeypatch):
+    """Kept counts (shared.moving) carry to a new data version when no write since touched a report
+    day of their period (agg_versions): last year's 环比 after a case of this year is moved from the
+    kept counts, not counted again; this year's is counted again, and so is last year's after a case
+    of last year. Every answer equals the raw query."""
+    p = periods.period("this_year", AS_OF)
+    prev = periods.previous(p)
+    shared.forget()
+    counted, moved = calls_of(monkeypatch, "_count_rows_now"), calls_of(monkeypatch, "_count_rows_moved")
+    engine.kpis(con, detail=True, **prev.window())
+    engine.kpis(con, detail=True, **p.window())
+    assert len(counted) == 2
+    grid = con.execute("SELECT min(unit_id) FROM units WHERE level = 'grid'").fetchone()[0]
+
+    def add(case_id: str, reported: dt.datetime) -> None:
+        csv = ("case_id,unit_id,source,category,reported_at,responded_at,closed_at,due_at,status\n"
+               f"{case_id},{grid},app,安全隐患,{reported:%Y-%m-%d %H:%M:%S},,,{reported + dt.timedelta(days=3):%Y-%m-%d %H:%M:%S},in_progress\n")
+        assert pipeline.ingest(con, csv.encode(), table="cases", file_name=f"{case_id}.csv").log_id is not None
+
+    def asked(q: periods.Period, minutes: int) -> dict:
+        w = {**q.window(), "as_of": q.as_of + dt.timedelta(minutes=minutes)}
+        got = engine.kpis(con, detail=True, **w)
+        assert got == raw_engine(monkeypatch, engine.kpis, con, detail=True, **w)
+        return got
+
+    add("CARRY1", dt.datetime(2025, 11, 20, 8, 0))  # this year
+    asked(prev, 1)
+    assert len(counted) == 2 and len(moved) == 1  # last year's: the kept counts, moved a minute
+    asked(p, 1)
+    assert len(counted) == 3  # this year's period was touched: counted again
+    add("CARRY2", prev.start + dt.timedelta(days=10, hours=9))  # last year
+    got = asked(prev, 2)
+    assert len(counted) == 4 and got["received"] == engine.kpis(con, detail=True, **prev.window())["received"]
 
 
 def test_the_pages_share_one_count_per_data_version(con, monkeypatch):

@@ -112,6 +112,7 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
         if statement.strip():
             con.execute(statement)
     con.execute(queries.text("agg_memo_table"))
+    con.execute(queries.text("agg_versions_table"))
 
 
 def _fill_sql(table: str, days: str) -> str:
@@ -201,17 +202,30 @@ def staged_units(con: duckdb.DuckDBPyConnection, stage_table: str) -> list[str]:
     return [r[0] for r in con.execute(sql).fetchall()]
 
 
-def mark_current(con: duckdb.DuckDBPyConnection, carry: tuple[str, tuple[str, ...]] | None = None) -> None:
+VERSIONS_KEPT = 200  # writes agg_versions remembers (a reader's answer older than that is computed again)
+
+
+def mark_current(con: duckdb.DuckDBPyConnection,
+                 carry: tuple[str, tuple[str, ...], tuple[dt.date, ...]] | None = None) -> None:
     """Record that the aggregates match the data at the current data version (call after the bump).
     The memo's values of other versions are dropped, but with `carry` = (the previous mark, the
-    units at or above every case the write touched) those no touched case can change move to this
-    version first (agg_memo_carry.sql): after a few new cases only their groups are computed again."""
+    units at or above every case the write touched, the report days it touched) those no touched
+    case can change move to this version first (agg_memo_carry.sql): after a few new cases only
+    their groups and periods are computed again. The write is noted in agg_versions (a reader may
+    then keep an older answer whose period it did not touch); without `carry` that record is emptied."""
     n = con.execute("SELECT count(*) FROM cases").fetchone()[0]
     mark = f"{store.data_version(con)}:{n}"
     store.set_meta(con, "agg_version", mark)
     con.execute(queries.text("agg_memo_table"))
+    con.execute(queries.text("agg_versions_table"))
     if carry is not None and carry[0] != mark:
-        queries.run(con, queries.text("agg_memo_carry"), {"old": carry[0], "mark": mark, "units": list(carry[1])})
+        days = sorted(set(carry[2]))
+        queries.run(con, queries.text("agg_memo_carry"),
+                    {"old": carry[0], "mark": mark, "units": list(carry[1]), "days": days})
+        queries.run(con, queries.text("agg_versions_note"), {"from_mark": carry[0], "to_mark": mark, "days": days})
+        queries.run(con, queries.text("agg_versions_trim"), {"kept": VERSIONS_KEPT})
+    elif carry is None:
+        con.execute("DELETE FROM agg_versions")
     queries.run(con, queries.text("agg_memo_clear"), {"mark": mark})
 
 
@@ -257,7 +271,7 @@ def after_write(con: duckdb.DuckDBPyConnection, token: WriteToken, *, units_chan
     carrying over the memo's values the write cannot have changed."""
     if token.was_current and not units_changed:
         refresh_days(con, token.days)
-        carry = (token.mark, token.units) if token.mark is not None and token.units is not None else None
+        carry = (token.mark, token.units, token.days) if token.mark is not None and token.units is not None else None
         mark_current(con, carry)
     else:
         rebuild(con)

@@ -75,16 +75,35 @@ def forget() -> None:
     memo.forget_local()
 
 
-# The newest counts of each question but for its end and as_of (same database, data version, plan,
-# start, unit and grouping): (end, as_of, rows). The pages take "now" to the minute, so a question
+# The newest counts of each question but for its end and as_of (same database, plan, start, unit
+# and grouping): (data version, end, as_of, rows). The pages take "now" to the minute, so a question
 # comes back each minute with a later as_of (and, for a 环比 cut at the clock, a later end); its
 # counts are then the kept ones plus what the few cases whose counts moved in between add
 # (fast.py's kpis_moved.sql, moving_counts' moved_sql: one scan of the period's settle columns),
-# not a new pass over the aggregates.
-# Exact: a count compares each timestamp with as_of, so a case whose timestamps all lie outside
-# [old as_of, new as_of] counts the same at both. Bounded like the shared counts.
+# not a new pass over the aggregates. Exact: a count compares each timestamp with as_of, so a case
+# whose timestamps all lie outside [old as_of, new as_of] counts the same at both. Kept across a
+# data version when no write since touched a report day of the period (agg_versions: a tick of
+# today's cases leaves last year's 环比 as it was). Bounded like the shared counts.
 _MOVING = ("end", "as_of", "end_day", "tail_start")
-_BASES: OrderedDict[tuple[Any, ...], tuple[dt.datetime, dt.datetime, list[dict[str, Any]]]] = OrderedDict()
+_BASES: OrderedDict[tuple[Any, ...], tuple[str, dt.datetime, dt.datetime, list[dict[str, Any]]]] = OrderedDict()
+
+
+def untouched(con: duckdb.DuckDBPyConnection, since: str, mark: str, first: dt.date, last: dt.date) -> bool:
+    """True when every write from the data version `since` to `mark` is remembered (agg_versions)
+    and none touched a report day in [first, last]."""
+    try:
+        steps = {r["from_mark"]: r for r in queries.rows(con, queries.text("agg_versions_since"), {})}
+    except duckdb.CatalogException:  # a database from before agg_versions
+        return False
+    at = since
+    for _ in range(len(steps)):
+        if at == mark:
+            return True
+        step = steps.get(at)
+        if step is None or any(first <= day <= last for day in step["days"]):
+            return False
+        at = step["to_mark"]
+    return at == mark
 
 
 def moving(con: duckdb.DuckDBPyConnection, what: tuple[Any, ...], params: dict[str, Any],
@@ -92,18 +111,22 @@ def moving(con: duckdb.DuckDBPyConnection, what: tuple[Any, ...], params: dict[s
            moved: Callable[[dt.datetime, dt.datetime, list[dict[str, Any]]], list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """Rows shared by the process for one data version and `params` (answer); on a miss, `moved`
     from the newest rows kept for the same question but for its end and as_of (_BASES), when those
-    are not later than this question's, else `now`."""
+    are not later than this question's and of this data version or of one no write since has
+    changed for this period, else `now`."""
     def compute() -> list[dict[str, Any]]:
         found_at = where(con)
-        key = None if found_at is None else (*found_at, *what, tuple(sorted(
+        key = None if found_at is None else (found_at[0], *what, tuple(sorted(
             (k, repr(v)) for k, v in params.items() if k not in _MOVING)))
         with _SHARED_LOCK:
             base = _BASES.get(key) if key is not None else None
-        fresh = base is None or base[0] > params["end"] or base[1] > params["as_of"]
-        found = now() if fresh or base is None else moved(*base)
-        if key is not None:
+        usable = (base is not None and found_at is not None and base[1] <= params["end"]
+                  and base[2] <= params["as_of"]
+                  and (base[0] == found_at[1] or untouched(con, base[0], found_at[1], params["start"].date(),
+                                                          (params["end"] - dt.timedelta(microseconds=1)).date())))
+        found = moved(base[1], base[2], base[3]) if usable and base is not None else now()
+        if key is not None and found_at is not None:
             with _SHARED_LOCK:
-                _BASES[key] = (params["end"], params["as_of"], [dict(r) for r in found])  # the latest asked
+                _BASES[key] = (found_at[1], params["end"], params["as_of"], [dict(r) for r in found])  # the latest
                 _BASES.move_to_end(key)
                 while len(_BASES) > SHARED_MAX:
                     _BASES.popitem(last=False)
