@@ -46,9 +46,9 @@ def _response(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> o
     b: dict[str, Any] = {**periods.previous(p).window(), "unit": unit}
     target = config.load().targets.get("median_response_min")  # as the page: the memo's key has the limit
     return (engine.kpis(con, detail=True, **w), engine.kpis(con, detail=True, **b),
-            kpi_views.distribution(con, "response", limit=target, **w),
+            kpi_views.distributions(con, {"response": target, "close": None}, **w),
             None if target is None else within.share(con, "response_within_share", target, **b),
-            kpi_views.distribution(con, "close", **w), engine.breakdown(con, "child", detail=True, **w))
+            engine.breakdown(con, "child", detail=True, **w))
 
 
 def _scorecard(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:

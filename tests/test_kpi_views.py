@@ -156,6 +156,34 @@ def test_empty_distribution(con):
     assert d.n == 0 and d.median is None and d.histogram == []
 
 
+def test_two_distributions_in_one_pass_are_each_ones(con, monkeypatch):
+    """kpi_views.distributions (the response page's two histograms): one pass over the cohort for
+    both measures' statistics, and the same distributions as asked one by one (hand-computed above)."""
+    from gridboard.db import queries
+    from gridboard.metrics import memo, shared
+
+    stats: list[int] = []
+    real = queries.rows
+
+    def counting(c, sql, params):
+        if "[0.5, 0.9, 0.99]) FILTER" in sql:
+            stats.append(1)
+        return real(c, sql, params)
+
+    shared.forget()
+    monkeypatch.setattr(queries, "rows", counting)
+    both = kpi_views.distributions(con, {"response": 30.0, "close": None}, **W)
+    assert len(stats) == 1
+    with monkeypatch.context() as m:
+        m.setattr(memo, "_mark", lambda c: None)  # one by one, nothing read from the memo
+        apart = {"response": kpi_views.distribution(con, "response", limit=30.0, **W),
+                 "close": kpi_views.distribution(con, "close", **W)}
+    assert both == apart and len(stats) == 3
+    assert both["response"].n and both["close"].n
+    with pytest.raises(engine.MetricError):
+        kpi_views.distributions(con, {"wait": None}, **W)
+
+
 @pytest.mark.parametrize(("span", "width"), [(59, 2), (46.92, 2), (3000, 100), (0.9, 0.05), (250, 10), (0, 1)])
 def test_nice_width(span, width):
     assert kpi_views.nice_width(span) == pytest.approx(width)

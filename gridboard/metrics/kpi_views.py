@@ -148,33 +148,81 @@ def distribution(
     Memoised per data version like the per-group quantiles (metrics/memo.py): a distribution of
     本年 is two scans of the year's cases, and stays the same until a case is reported between
     its end and another's, or a measured case's time passes between its as_of and another's."""
-    if measure not in MEASURES:
-        raise engine.MetricError(f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}")
-    m = MEASURES[measure]
+    return distributions(con, {measure: limit}, start=start, end=end, as_of=as_of, unit=unit,
+                         target_bins=target_bins)[measure]
+
+
+def distributions(
+    con: duckdb.DuckDBPyConnection, limits: Mapping[str, float | None], *, start: dt.datetime, end: dt.datetime,
+    as_of: dt.datetime, unit: str | None = None, target_bins: int = TARGET_BINS,
+) -> dict[str, Distribution]:
+    """distribution() of several measures (measure → its limit), those the memo does not hold
+    computed in one pass over the cohort (then one pass each for their bins)."""
+    unknown = [k for k in limits if k not in MEASURES]
+    if unknown:
+        raise engine.MetricError(f"unknown measure {unknown[0]!r}; choose one of {', '.join(MEASURES)}")
     unit = engine.check_unit(con, unit)
-    params = {**_params(start, end, as_of, unit), "within_limit": limit}
-    settle = memo.settle_column(m.keep)
-    kind = f"distribution|{measure}|{limit}|{target_bins}"
-    kept = memo.recall(con, kind, params) if settle else None
-    if kept is not None:
-        return _from_values(measure, limit, kept)
-    d, ranges = _distribution(con, m, params, target_bins, (settle,) if settle else ())
-    if settle:
-        memo.keep_whole(con, kind, engine.scope_and_group(None)[0], (settle,), params, _values(d), ranges)
-    return d
+    base = _params(start, end, as_of, unit)
+    out: dict[str, Distribution] = {}
+    missing: list[str] = []
+    for measure, limit in limits.items():
+        settle = memo.settle_column(MEASURES[measure].keep)
+        kept = memo.recall(con, _kind(measure, limit, target_bins), {**base, "within_limit": limit}) if settle else None
+        if kept is not None:
+            out[measure] = _from_values(measure, limit, kept)
+        else:
+            missing.append(measure)
+    if missing:
+        computed = _distributions(con, {m: limits[m] for m in missing}, base, target_bins)
+        for measure, (d, ranges) in computed.items():
+            settle = memo.settle_column(MEASURES[measure].keep)
+            if settle:
+                memo.keep_whole(con, _kind(measure, limits[measure], target_bins), engine.scope_and_group(None)[0],
+                                (settle,), {**base, "within_limit": limits[measure]}, _values(d), ranges)
+            out[measure] = d
+    return {m: out[m] for m in limits}
 
 
-def _distribution(con: duckdb.DuckDBPyConnection, m: Measure, params: dict[str, Any], target_bins: int,
-                  settle: tuple[str, ...]) -> tuple[Distribution, dict[str, Any]]:
-    """The distribution and how long it stays exact (memo.keep_whole's ranges over `settle`, the
-    columns its count compares with as_of; none: the ranges are not asked)."""
+def _kind(measure: str, limit: float | None, target_bins: int) -> str:
+    return f"distribution|{measure}|{limit}|{target_bins}"
+
+
+def _distributions(con: duckdb.DuckDBPyConnection, limits: Mapping[str, float | None], params: dict[str, Any],
+                   target_bins: int) -> dict[str, tuple[Distribution, dict[str, Any]]]:
+    """The distributions of `limits`' measures and how long each stays exact (memo.keep_whole's
+    ranges over the column its count compares with as_of): one pass for all their statistics."""
+    columns, run = [], {**params, "scan_end": memo.scan_end(params)}
+    for i, measure in enumerate(limits):
+        m = MEASURES[measure]
+        settle = memo.settle_column(m.keep)
+        lo, hi = memo.settle_range_sql(settle) if settle else ("NULL", "NULL")
+        columns.append(
+            f"count(*) FILTER (WHERE {m.keep}) AS n_{i}, "
+            f"quantile_cont({m.value}, [0.5, 0.9, 0.99]) FILTER (WHERE {m.keep}) AS q_{i}, "
+            f"min({m.value}) FILTER (WHERE {m.keep}) AS min_{i}, max({m.value}) FILTER (WHERE {m.keep}) AS max_{i}, "
+            f"count(*) FILTER (WHERE {m.keep} AND {m.value} <= $within_limit_{i}) AS within_{i}, "
+            f"{lo} AS asof_lo_{i}, {hi} AS asof_hi_{i}")
+        run[f"within_limit_{i}"] = limits[measure]
+    stats = queries.rows(con, _cohort_sql("distribution_stats", columns=",\n        ".join(columns)), run)[0]
+    out: dict[str, tuple[Distribution, dict[str, Any]]] = {}
+    for i, measure in enumerate(limits):
+        ranges = {"end_lo": stats["end_lo"], "end_hi": stats["end_hi"], "asof_lo": stats[f"asof_lo_{i}"],
+                  "asof_hi": stats[f"asof_hi_{i}"]}
+        q = stats[f"q_{i}"]
+        one = {"n": stats[f"n_{i}"], "median": q[0] if q else None, "p90": q[1] if q else None,
+               "p99": q[2] if q else None, "max": stats[f"max_{i}"], "within": stats[f"within_{i}"]}
+        out[measure] = (_bins(con, MEASURES[measure], {**params, "within_limit": limits[measure]}, one,
+                              target_bins), ranges)
+    return out
+
+
+def _bins(con: duckdb.DuckDBPyConnection, m: Measure, params: dict[str, Any], stats: dict[str, Any],
+          target_bins: int) -> Distribution:
+    """The distribution of one measure from its statistics: its bins counted in one pass."""
     limit = params["within_limit"]
-    ranges = memo.range_sql(settle) if settle else "NULL AS end_lo, NULL AS asof_lo, NULL AS asof_hi"
-    stats = queries.rows(con, _cohort_sql("distribution_stats", value=m.value, keep=m.keep, ranges=ranges),
-                         {**params, "scan_end": memo.scan_end(params)})[0]
     n = int(stats["n"])
     if not n:
-        return Distribution(m.key, 0, None, None, None, None, 0, limit, 1.0, 0, []), stats
+        return Distribution(m.key, 0, None, None, None, None, 0, limit, 1.0, 0, [])
     span = max(min(float(stats["p99"]), float(stats["p90"]) * 2), float(stats["median"]) * 2, 0.0)
     width = nice_width(span, target_bins)
     bins = max(1, math.ceil(span / width))
@@ -185,7 +233,7 @@ def _distribution(con: duckdb.DuckDBPyConnection, m: Measure, params: dict[str, 
     return Distribution(
         m.key, n, float(stats["median"]), float(stats["p90"]), float(stats["p99"]), float(stats["max"]),
         int(stats["within"] or 0), limit, width, bins, histogram,
-    ), stats
+    )
 
 
 _STATS = ("median", "p90", "p99", "max")

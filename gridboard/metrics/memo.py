@@ -232,11 +232,11 @@ def _read_only(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute("SELECT current_setting('access_mode')").fetchone() == ("read_only",)
 
 
-def range_sql(settle: tuple[str, ...]) -> str:
-    """memo_ranges.sql's end_lo, asof_lo and asof_hi as aggregates over a cohort k ([$start, $end)),
-    for an answer that scans its cohort anyway (its own query then gives keep_whole its ranges)."""
+def settle_range_sql(*settle: str) -> tuple[str, str]:
+    """memo_ranges.sql's asof_lo and asof_hi as aggregates over a cohort k ([$start, $end)), for an
+    answer that scans its cohort anyway (its own query then gives keep_whole its ranges)."""
     found = _settle(list(settle))
-    return f"max(k.reported_at) AS end_lo, {found['settle_lo']} AS asof_lo, {found['settle_hi']} AS asof_hi"
+    return found["settle_lo"], found["settle_hi"]
 
 
 def scan_end(params: Mapping[str, Any]) -> dt.datetime:

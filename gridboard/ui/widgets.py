@@ -122,7 +122,7 @@ def metrics_table(df: pd.DataFrame) -> None:
 PROGRESS_DELAY_S = 0.15  # a computation that takes longer shows what it computes (Streamlit's spinner waits 0.5 s)
 _WHAT = {  # function name -> (zh, en) of what it computes
     "kpis": ("指标", "the indicators"), "breakdown": ("分组指标", "the breakdown"),
-    "distribution": ("时长分布", "the duration distribution"), "build": ("汇总", "the summary"),
+    "distribution": ("时长分布", "the duration distribution"), "distributions": ("时长分布", "the duration distributions"), "build": ("汇总", "the summary"),
     "inputs": ("网格指数", "the grid index"), "explain": ("变化原因", "why it moved"),
     "child_scores": ("下级单位得分", "the scores of the units below"), "summary": ("汇总", "the summary"),
     "by_unit": ("各单位数据", "the figures per unit"), "ageing": ("超期账龄", "the ageing"),
