@@ -59,3 +59,20 @@ def module_copy(template: Path, folder: Path, name: str = "county.duckdb") -> Pa
     """A file copy of a built (closed) database in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     return Path(shutil.copy(template, folder / name))
+
+
+def sql_runs(monkeypatch: pytest.MonkeyPatch, marker: str) -> list[int]:
+    """One entry per queries.rows call from now on whose SQL holds `marker` (which named query ran:
+    a fragment of its text). Spies stack: each wraps the queries.rows it finds."""
+    from gridboard.db import queries
+
+    seen: list[int] = []
+    real = queries.rows
+
+    def spying(con, sql, params):
+        if marker in sql:
+            seen.append(1)
+        return real(con, sql, params)
+
+    monkeypatch.setattr(queries, "rows", spying)
+    return seen

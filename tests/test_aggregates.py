@@ -22,10 +22,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from agg_support import AS_OF, demo_county, module_copy
+from agg_support import AS_OF, demo_county, module_copy, sql_runs
 
 from gridboard.core import catalog, periods
-from gridboard.db import aggregates, queries, store
+from gridboard.db import aggregates, store
 from gridboard.ingest import pipeline
 from gridboard.metrics import engine, fast, shared, within
 
@@ -164,15 +164,7 @@ def test_next_minute_within_limit_shares_are_the_kept_counts_plus_the_moved_case
     start, end = dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 11)
     stamps = [t for t in settle_stamps(con, start, end) if t > start]
     limits = {"response_within_share": 30.0, "close_within_share": 24.0}
-    moved: list[int] = []
-    real = queries.rows
-
-    def spying(con, sql, params):
-        if "$end_before" in sql:
-            moved.append(1)
-        return real(con, sql, params)
-
-    monkeypatch.setattr(queries, "rows", spying)
+    moved = sql_runs(monkeypatch, "$end_before")  # the moved cases' query
     for cut, step in ((False, 1), (True, 1), (False, 3)):  # (every third: timestamps inside the steps too)
         shared.forget()  # (else the third pass's questions are the first's, shared)
         for as_of in stamps[::step]:

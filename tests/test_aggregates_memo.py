@@ -17,10 +17,10 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from agg_support import AS_OF, demo_county, module_copy
+from agg_support import AS_OF, demo_county, module_copy, sql_runs
 
 from gridboard.core import periods
-from gridboard.db import aggregates, queries, store
+from gridboard.db import aggregates, store
 from gridboard.ingest import pipeline, undo
 from gridboard.metrics import engine, fast, kpi_views, memo, shared
 from gridboard.ranking import gridindex
@@ -265,18 +265,8 @@ def test_engine_breakdowns_through_the_memo_equal_raw(con, preset, monkeypatch):
 def test_a_distribution_is_memoised_until_a_measured_time_passes(con, monkeypatch):
     p = periods.period("last30", AS_OF - dt.timedelta(days=3))  # as_of in the past: later responses exist
     w = {**p.window(), "unit": store.root_unit(con)}
-    stats_scans: list[int] = []
-    range_scans: list[int] = []
-    real = queries.rows
-
-    def counting(c, sql, params):
-        if "[0.5, 0.9, 0.99]) FILTER" in sql:  # distribution_stats.sql
-            stats_scans.append(1)
-        if "min(k.reported_at) FILTER (WHERE k.reported_at >= $end)" in sql:  # memo_ranges.sql
-            range_scans.append(1)
-        return real(c, sql, params)
-
-    monkeypatch.setattr(queries, "rows", counting)
+    stats_scans = sql_runs(monkeypatch, "[0.5, 0.9, 0.99]) FILTER")  # distribution_stats.sql
+    range_scans = sql_runs(monkeypatch, "min(k.reported_at) FILTER (WHERE k.reported_at >= $end)")  # memo_ranges.sql
     first = kpi_views.distribution(con, "response", limit=30.0, **w)
     assert first.n > 100 and len(stats_scans) == 1
     assert kpi_views.distribution(con, "response", limit=30.0, **w) == first and len(stats_scans) == 1

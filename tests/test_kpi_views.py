@@ -159,19 +159,12 @@ def test_empty_distribution(con):
 def test_two_distributions_in_one_pass_are_each_ones(con, monkeypatch):
     """kpi_views.distributions (the response page's two histograms): one pass over the cohort for
     both measures' statistics, and the same distributions as asked one by one (hand-computed above)."""
-    from gridboard.db import queries
+    from agg_support import sql_runs
+
     from gridboard.metrics import memo, shared
 
-    stats: list[int] = []
-    real = queries.rows
-
-    def counting(c, sql, params):
-        if "[0.5, 0.9, 0.99]) FILTER" in sql:
-            stats.append(1)
-        return real(c, sql, params)
-
     shared.forget()
-    monkeypatch.setattr(queries, "rows", counting)
+    stats = sql_runs(monkeypatch, "[0.5, 0.9, 0.99]) FILTER")  # distribution_stats.sql
     both = kpi_views.distributions(con, {"response": 30.0, "close": None}, **W)
     assert len(stats) == 1
     with monkeypatch.context() as m:
