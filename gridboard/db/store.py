@@ -178,6 +178,11 @@ def rebuild_unit_closure(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT count(*) FROM unit_closure").fetchone()[0]
 
 
+def database_file(con: duckdb.DuckDBPyConnection) -> str:
+    """The file of the connection's database (what the process's kept answers are keyed on)."""
+    return str(con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchall()[0][0])
+
+
 def root_unit(con: duckdb.DuckDBPyConnection | queries.Runner) -> str:
     """The county root (the one unit without a parent), on DuckDB or a queries.Runner."""
     found = queries.rows(con, queries.text("root_unit"), {})

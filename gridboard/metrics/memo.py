@@ -16,9 +16,10 @@ missing (all of them on the first ask, the few a minute's new reports touched wh
 环比 period moves with the clock), restricted to those groups. The memo is persisted, so it
 survives a server restart. When the writer marks the aggregates current after a write
 (aggregates.after_write) it drops the other versions' rows, but first moves to the new version
-those no touched case can change: every value of a unit with no touched case below it, and the
-per-group values grouped by unit (kinds ending in UNIT_GROUPED) of a group with none below it
-(db/sql/agg_memo_carry.sql) — after a few new cases only their grids and the units above them
+those no touched case can change: every value of a period none of whose report days the write
+touched, every value of a unit with no touched case below it, and the per-group values grouped by
+unit (kinds ending in UNIT_GROUPED) of a group with none below it (db/sql/agg_memo_carry.sql) —
+after a few new cases only their grids, the units above them and the periods holding their days
 are scanned again. While the aggregates are not current nothing is stored and every group is
 computed; on a read-only connection the process keeps the values of the exact question instead
 (LOCAL_MAX of them): the answers are the same either way.
@@ -146,8 +147,7 @@ def group_quantiles(
                     out.setdefault(wanted[r["grp"]], {})[key] = r["value"]
     local = None
     if mark is not None and _read_only(con):  # nothing can be stored: the process keeps this exact question
-        db = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchall()[0][0]
-        local = (db, mark, kind, params["unit"], params["start"], params["end"], params["as_of"])
+        local = (store.database_file(con), mark, kind, params["unit"], params["start"], params["end"], params["as_of"])
         with _LOCAL_LOCK:
             for gk, g in wanted.items():
                 if (*local, gk) in _LOCAL and len(out.get(g, {})) < len(keys):

@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from gridboard.db import aggregates, queries
+from gridboard.db import aggregates, queries, store
 from gridboard.metrics import memo
 
 # The counts of one plan and window, shared by every page of the process for one data version: the
@@ -37,7 +37,7 @@ def where(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
     mark = memo.current_mark(con)
     if mark is None:
         return None
-    return con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone(), mark
+    return store.database_file(con), mark
 
 
 def answer(con: duckdb.DuckDBPyConnection, what: tuple[Any, ...], params: dict[str, Any],
