@@ -1,6 +1,6 @@
 """响应时长 / Response time: response and close time distributions (median and P90, histograms
-binned in DuckDB), the share within the response target, by sub-unit (drill down to a micro-grid),
-category, source and department, and trends. Every number and bar opens the cases it counts."""
+from the durations grouped by value), the share within the response target, by sub-unit (drill
+down to a micro-grid), category, source and department, and trends. Every number and bar opens the cases it counts."""
 
 from gridboard import ui
 
@@ -32,7 +32,7 @@ target = config.load().targets.get("median_response_min")
 
 now = dict(ui.cached(engine.kpis, detail=True, **window))
 before = dict(ui.cached(engine.kpis, detail=True, **before_window))
-# both distributions in one pass over the cohort (and a pass each for their bins)
+# both distributions from one pass over the cohort (the older days kept: metrics/durations.py)
 found = ui.cached(kpi_views.distributions, {"response": target, "close": None}, **window)
 response = found["response"]
 now["within_share"] = response.within_share

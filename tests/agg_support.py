@@ -62,17 +62,18 @@ def module_copy(template: Path, folder: Path, name: str = "county.duckdb") -> Pa
 
 
 def sql_runs(monkeypatch: pytest.MonkeyPatch, marker: str) -> list[int]:
-    """One entry per queries.rows call from now on whose SQL holds `marker` (which named query ran:
-    a fragment of its text). Spies stack: each wraps the queries.rows it finds."""
+    """One entry per query run through gridboard.db.queries from now on (queries.run, which rows and
+    frame call) whose SQL holds `marker` (which named query ran: a fragment of its text). Spies
+    stack: each wraps the queries.run it finds."""
     from gridboard.db import queries
 
     seen: list[int] = []
-    real = queries.rows
+    real = queries.run
 
     def spying(con, sql, params):
         if marker in sql:
             seen.append(1)
         return real(con, sql, params)
 
-    monkeypatch.setattr(queries, "rows", spying)
+    monkeypatch.setattr(queries, "run", spying)
     return seen

@@ -22,7 +22,7 @@ from agg_support import AS_OF, demo_county, module_copy, sql_runs
 from gridboard.core import periods
 from gridboard.db import aggregates, store
 from gridboard.ingest import pipeline, undo
-from gridboard.metrics import engine, fast, kpi_views, memo, shared
+from gridboard.metrics import durations, engine, fast, kpi_views, memo, shared
 from gridboard.ranking import gridindex
 
 LEVELS = ("town", "community", "grid")
@@ -262,10 +262,23 @@ def test_engine_breakdowns_through_the_memo_equal_raw(con, preset, monkeypatch):
     assert memo_rows(con) > 0
 
 
+def computed_distributions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per distribution question computed (not read from the memo) from now on."""
+    seen: list[int] = []
+    real = durations.collect
+
+    def counting(*args, **kw):
+        seen.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(durations, "collect", counting)
+    return seen
+
+
 def test_a_distribution_is_memoised_until_a_measured_time_passes(con, monkeypatch):
     p = periods.period("last30", AS_OF - dt.timedelta(days=3))  # as_of in the past: later responses exist
     w = {**p.window(), "unit": store.root_unit(con)}
-    stats_scans = sql_runs(monkeypatch, "[0.5, 0.9, 0.99]) FILTER")  # distribution_stats.sql
+    stats_scans = computed_distributions(monkeypatch)
     range_scans = sql_runs(monkeypatch, "min(k.reported_at) FILTER (WHERE k.reported_at >= $end)")  # memo_ranges.sql
     first = kpi_views.distribution(con, "response", limit=30.0, **w)
     assert first.n > 100 and len(stats_scans) == 1

@@ -1,5 +1,6 @@
 """The numbers of the KPI pages beyond the metric engine: the closed-loop funnel, overdue ageing
-buckets, duration distributions (median, P90, histogram bins computed in DuckDB), the scorecard's
+buckets, duration distributions (median, P90, histogram bins, from the durations grouped by value in
+DuckDB: metrics/durations.py), the scorecard's
 windows, and the map from a table column to the cases it counts.
 
 Every count here has a case list behind it (gridboard.kpi_cases) built from the same SQL text,
@@ -19,7 +20,7 @@ import pandas as pd
 
 from gridboard.core import catalog, fmt, periods
 from gridboard.db import queries
-from gridboard.metrics import engine, memo
+from gridboard.metrics import durations, engine, memo
 
 # --- the closed loop -----------------------------------------------------------------------------
 
@@ -146,8 +147,8 @@ def distribution(
     median), everything above in one open-ended last bin.
 
     Memoised per data version like the per-group quantiles (metrics/memo.py): a distribution of
-    本年 is two scans of the year's cases, and stays the same until a case is reported between
-    its end and another's, or a measured case's time passes between its as_of and another's."""
+    本年 is a pass over the year's cases, and stays the same until a case is reported between its
+    end and another's, or a measured case's time passes between its as_of and another's."""
     return distributions(con, {measure: limit}, start=start, end=end, as_of=as_of, unit=unit,
                          target_bins=target_bins)[measure]
 
@@ -157,7 +158,8 @@ def distributions(
     as_of: dt.datetime, unit: str | None = None, target_bins: int = TARGET_BINS,
 ) -> dict[str, Distribution]:
     """distribution() of several measures (measure → its limit), those the memo does not hold
-    computed in one pass over the cohort (then one pass each for their bins)."""
+    computed together (metrics/durations.py: one pass over the cohort's recent days, the older days'
+    durations kept by the process while no write touches them)."""
     unknown = [k for k in limits if k not in MEASURES]
     if unknown:
         raise engine.MetricError(f"unknown measure {unknown[0]!r}; choose one of {', '.join(MEASURES)}")
@@ -190,50 +192,25 @@ def _kind(measure: str, limit: float | None, target_bins: int) -> str:
 def _distributions(con: duckdb.DuckDBPyConnection, limits: Mapping[str, float | None], params: dict[str, Any],
                    target_bins: int) -> dict[str, tuple[Distribution, dict[str, Any]]]:
     """The distributions of `limits`' measures and how long each stays exact (memo.keep_whole's
-    ranges over the column its count compares with as_of): one pass for all their statistics."""
-    columns, run = [], {**params, "scan_end": memo.scan_end(params)}
-    for i, measure in enumerate(limits):
-        m = MEASURES[measure]
-        settle = memo.settle_column(m.keep)
-        lo, hi = memo.settle_range_sql(settle) if settle else ("NULL", "NULL")
-        columns.append(
-            f"count(*) FILTER (WHERE {m.keep}) AS n_{i}, "
-            f"quantile_cont({m.value}, [0.5, 0.9, 0.99]) FILTER (WHERE {m.keep}) AS q_{i}, "
-            f"min({m.value}) FILTER (WHERE {m.keep}) AS min_{i}, max({m.value}) FILTER (WHERE {m.keep}) AS max_{i}, "
-            f"count(*) FILTER (WHERE {m.keep} AND {m.value} <= $within_limit_{i}) AS within_{i}, "
-            f"{lo} AS asof_lo_{i}, {hi} AS asof_hi_{i}")
-        run[f"within_limit_{i}"] = limits[measure]
-    stats = queries.rows(con, _cohort_sql("distribution_stats", columns=",\n        ".join(columns)), run)[0]
-    out: dict[str, tuple[Distribution, dict[str, Any]]] = {}
-    for i, measure in enumerate(limits):
-        ranges = {"end_lo": stats["end_lo"], "end_hi": stats["end_hi"], "asof_lo": stats[f"asof_lo_{i}"],
-                  "asof_hi": stats[f"asof_hi_{i}"]}
-        q = stats[f"q_{i}"]
-        one = {"n": stats[f"n_{i}"], "median": q[0] if q else None, "p90": q[1] if q else None,
-               "p99": q[2] if q else None, "max": stats[f"max_{i}"], "within": stats[f"within_{i}"]}
-        out[measure] = (_bins(con, MEASURES[measure], {**params, "within_limit": limits[measure]}, one,
-                              target_bins), ranges)
-    return out
+    ranges): their durations as multisets (metrics/durations.py: one pass, the older days kept)."""
+    found = durations.collect(con, {m: (MEASURES[m].value, MEASURES[m].keep) for m in limits}, params)
+    return {m: (_distribution(MEASURES[m], found.durations[m], limit, target_bins), found.ranges[m])
+            for m, limit in limits.items()}
 
 
-def _bins(con: duckdb.DuckDBPyConnection, m: Measure, params: dict[str, Any], stats: dict[str, Any],
-          target_bins: int) -> Distribution:
-    """The distribution of one measure from its statistics: its bins counted in one pass."""
-    limit = params["within_limit"]
-    n = int(stats["n"])
+def _distribution(m: Measure, values: durations.Multiset, limit: float | None, target_bins: int) -> Distribution:
+    """The distribution of one measure from its durations: the statistics, then a bin width from them."""
+    n = values.n
     if not n:
         return Distribution(m.key, 0, None, None, None, None, 0, limit, 1.0, 0, [])
-    span = max(min(float(stats["p99"]), float(stats["p90"]) * 2), float(stats["median"]) * 2, 0.0)
+    median, p90, p99 = (values.quantile(q) for q in (0.5, 0.9, 0.99))
+    span = max(min(p99, p90 * 2), median * 2, 0.0)
     width = nice_width(span, target_bins)
     bins = max(1, math.ceil(span / width))
-    sql = _cohort_sql("distribution_bins", bin=bin_expression(m.key), keep=m.keep)
-    counts = {int(r["bin"]): int(r["n"]) for r in queries.rows(con, sql, {**params, "width": width, "bins": bins})}
-    top = bins if counts.get(bins) else bins - 1
-    histogram = [Bin(i, i * width, None if i == bins else (i + 1) * width, counts.get(i, 0)) for i in range(top + 1)]
-    return Distribution(
-        m.key, n, float(stats["median"]), float(stats["p90"]), float(stats["p99"]), float(stats["max"]),
-        int(stats["within"] or 0), limit, width, bins, histogram,
-    )
+    counts = values.histogram(width, bins)
+    top = bins if counts[bins] else bins - 1
+    histogram = [Bin(i, i * width, None if i == bins else (i + 1) * width, counts[i]) for i in range(top + 1)]
+    return Distribution(m.key, n, median, p90, p99, values.max, values.at_most(limit), limit, width, bins, histogram)
 
 
 _STATS = ("median", "p90", "p99", "max")

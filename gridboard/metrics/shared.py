@@ -7,7 +7,9 @@ per function and argument) keep apart: `answer` keeps each once per database fil
 question comes back each minute with a later as_of: `moving` answers it from the newest answer to
 the same question but for its end and as_of, plus what the cases that moved in between change
 (gridboard.metrics.fast's counts from the aggregates, `moving_counts` for a counting query over the
-cases such as the within-limit shares). Nothing here is kept while the aggregates are not current.
+cases such as the within-limit shares). `part` keeps a part of an answer over a period's older report
+days (gridboard.metrics.durations: the durations before the last week), used again while no write
+touched those days. Nothing here is kept while the aggregates are not current.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -67,11 +69,12 @@ def rows(con: duckdb.DuckDBPyConnection, what: str, compute: Callable[[], list[d
 
 
 def forget() -> None:
-    """Empty the shared counts, the kept bases and the quantiles kept for read-only connections
+    """Empty the shared counts, the kept bases and parts, the quantiles kept for read-only connections
     (the benchmark times each call without them)."""
     with _SHARED_LOCK:
         _SHARED.clear()
         _BASES.clear()
+        _PARTS.clear()
     memo.forget_local()
 
 
@@ -164,3 +167,41 @@ def moving_counts(con: duckdb.DuckDBPyConnection, sql: str, moved_sql: str, para
         return [{"grp": g, **c} for g, c in sorted(sums.items(), key=lambda gc: (gc[0] is None, gc[0]))]
 
     return moving(con, ("rows", sql), params, lambda: queries.rows(con, sql, params), moved)  # the text: its meaning
+
+
+# Parts of answers over a period's older report days, kept by the process: (data version, as_of
+# range, value, size). A live county's writes touch the last days (new cases, and responses and
+# closes of the last week's), so the part before them answers every minute and every data version
+# of the day; only the recent days are asked again. Bounded by the parts' total size (values held).
+PARTS_SIZE_MAX = 4_000_000
+T = TypeVar("T")
+_PARTS: OrderedDict[tuple[Any, ...], tuple[str, dt.datetime | None, dt.datetime | None, Any, int]] = OrderedDict()
+
+
+def part(con: duckdb.DuckDBPyConnection, what: tuple[Any, ...], first: dt.date, last: dt.date, as_of: dt.datetime,
+         compute: Callable[[], tuple[T, dt.datetime | None, dt.datetime | None, int]]) -> T:
+    """compute()'s value of the question `what` over the report days [first, last] at `as_of`. compute
+    returns it with the as_of range [lo, hi) it stays exact for (None: unbounded) and its size. Kept
+    per database and used again for another as_of in that range while no write since its data
+    version touched those days (agg_versions, as `moving`); nothing kept while not current."""
+    found_at = where(con)
+    if found_at is None:
+        return compute()[0]
+    key = (found_at[0], *what, first, last)
+    with _SHARED_LOCK:
+        kept = _PARTS.get(key)
+    if kept is not None:
+        mark, lo, hi, value, _ = kept
+        if ((lo is None or lo <= as_of) and (hi is None or as_of < hi)
+                and (mark == found_at[1] or untouched(con, mark, found_at[1], first, last))):
+            with _SHARED_LOCK:  # now of this data version: the next write is checked from here
+                _PARTS[key] = (found_at[1], lo, hi, value, kept[4])
+                _PARTS.move_to_end(key)
+            return value  # type: ignore[no-any-return]
+    value, lo, hi, size = compute()
+    with _SHARED_LOCK:
+        _PARTS[key] = (found_at[1], lo, hi, value, size)
+        _PARTS.move_to_end(key)
+        while len(_PARTS) > 1 and sum(p[4] for p in _PARTS.values()) > PARTS_SIZE_MAX:
+            _PARTS.popitem(last=False)
+    return value

@@ -1,0 +1,165 @@
+"""Durations as multisets (gridboard.metrics.durations): the statistics of a multiset are DuckDB's
+over the same values, bit for bit, and a distribution asked in two parts (the older report days
+kept by the process, the last week's asked again) equals one asked afresh, across minutes, live
+writes of the last days, a write of an older day and an as_of past an older case's response.
+
+The demo county is the run's shared one (agg_support.demo_county), each test on its own copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+from agg_support import AS_OF, demo_county, module_copy, sql_runs
+
+from gridboard.core import periods
+from gridboard.db import aggregates, store
+from gridboard.metrics import durations, kpi_views, memo, shared
+from gridboard.server import worker
+
+
+def multiset(values: list[float]) -> durations.Multiset:
+    v, n = np.unique(np.asarray(values, dtype=np.float64), return_counts=True)
+    return durations.Multiset(v, n.astype(np.int64))
+
+
+def test_hand_computed_statistics():
+    d = multiset([1, 1, 3, 7])
+    # median: position 1.5 between 1 and 3; P90: position 2.7, 3 + 0.7 * (7 - 3)
+    assert d.n == 4 and d.quantile(0.5) == 2.0 and d.quantile(0.9) == pytest.approx(5.8) and d.max == 7
+    assert d.quantile(0) == 1 and d.quantile(1) == 7 and d.quantile(0.25) == 1  # position 0.75 inside the tie
+    assert d.at_most(1) == 2 and d.at_most(2.9) == 2 and d.at_most(None) == 0
+    # width 2, 3 bins: [0, 2) holds 1, 1; [2, 4) holds 3; bin 3 holds 7 and everything above
+    assert d.histogram(2, 3) == [2, 1, 0, 1]
+    assert multiset([-0.5, 4]).histogram(1, 2) == [1, 0, 1]  # a negative value (bad data) in bin 0
+    merged = multiset([3, 7]).merged(multiset([1, 1]))
+    assert merged.n == 4 and merged.quantile(0.5) == 2.0 and merged.histogram(2, 3) == [2, 1, 0, 1]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 1001, 20000])
+def test_statistics_are_duckdbs_bit_for_bit(n):
+    """Seconds-valued durations in minutes (so ties), cut in two parts and merged: each quantile is
+    DuckDB's quantile_cont (to the last bit or two: its build fuses the multiply-add), the share and
+    the bins its counts."""
+    rng = np.random.default_rng(n)
+    seconds = rng.integers(0, 7200, size=n)
+    values = seconds / 60.0
+    cut = n // 3
+    d = multiset(list(values[:cut])).merged(multiset(list(values[cut:]))) if cut else multiset(list(values))
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT unnest($s) / 60.0 AS v", {"s": [int(s) for s in seconds]})
+    for q in (0.0, 0.1, 0.5, 0.9, 0.99, 1.0):
+        assert d.quantile(q) == pytest.approx(con.execute(f"SELECT quantile_cont(v, {q}) FROM t").fetchone()[0],
+                                              rel=1e-12, abs=1e-12), q
+    assert d.at_most(30.0) == con.execute("SELECT count(*) FILTER (WHERE v <= 30.0) FROM t").fetchone()[0]
+    width, bins = 2.5, 30
+    want = dict(con.execute(f"SELECT greatest(0, least({bins}, CAST(floor(v / {width}) AS BIGINT))) AS b, count(*) "
+                            "FROM t GROUP BY b").fetchall())
+    assert d.histogram(width, bins) == [want.get(b, 0) for b in range(bins + 1)]
+    assert d.max == con.execute("SELECT max(v) FROM t").fetchone()[0]
+
+
+@pytest.fixture
+def con(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path):
+    path = module_copy(demo_county(tmp_path_factory)[0], tmp_path)
+    c = store.connect(path)
+    shared.forget()
+    yield c
+    c.close()
+    shared.forget()
+
+
+LIMITS = {"response": 30.0, "close": None}
+
+
+def fresh(con, monkeypatch, window) -> dict:
+    """The same question with nothing kept by the process or stored in the memo: one pass."""
+    with monkeypatch.context() as m:
+        m.setattr(memo, "_mark", lambda c: None)
+        return kpi_views.distributions(con, LIMITS, **window)
+
+
+def ask(con, window) -> dict:
+    """The question as a viewer asks it (memo values of the question dropped: computed each time)."""
+    con.execute("DELETE FROM agg_memo")
+    return kpi_views.distributions(con, LIMITS, **window)
+
+
+def ingest(con, text: str, name: str) -> None:
+    """Load a file as the demo feed does (the server's worker.load: a status feed completed from the
+    stored rows)."""
+    report = worker.load(con, text.encode(), table="cases", file_name=name, mapping=None, user="test")
+    assert report["accepted"] == 1, report
+
+
+def test_live_writes_of_the_last_days_keep_the_older_part(con, monkeypatch):
+    assert aggregates.current(con)
+    p = periods.period("this_year", AS_OF)
+    w = {**p.window(), "unit": store.root_unit(con)}
+    passes = sql_runs(monkeypatch, "$later_from")  # duration_values.sql: one per part asked
+    first = ask(con, w)
+    assert len(passes) == 2 and first == fresh(con, monkeypatch, w)  # the older days' part and the last week's
+    assert first["response"].n > 1000 and first["close"].n > 1000
+    passes.clear()
+    nxt = {**w, "as_of": AS_OF + dt.timedelta(minutes=1)}
+    assert ask(con, nxt) == fresh(con, monkeypatch, nxt) and len(passes) == 1 + 1  # the last week's + the fresh one
+
+    # the demo feed's tick: a new case responded a minute later, and a response to a case of yesterday
+    grid = con.execute("SELECT min(unit_id) FROM units WHERE level = 'grid'").fetchone()[0]
+    at = AS_OF + dt.timedelta(minutes=1)
+    ingest(con, "case_id,unit_id,source,category,reported_at,responded_at,closed_at,due_at,status\n"
+                f"LIVE1,{grid},app,安全隐患,{at:%Y-%m-%d %H:%M:%S},{at + dt.timedelta(minutes=1):%Y-%m-%d %H:%M:%S},,"
+                f"{at + dt.timedelta(days=3):%Y-%m-%d %H:%M:%S},in_progress\n", "new.csv")
+    open_case = con.execute(
+        "SELECT case_id FROM cases WHERE responded_at IS NULL AND status <> 'cancelled' AND reported_at >= $d "
+        "ORDER BY reported_at LIMIT 1", {"d": AS_OF - dt.timedelta(days=1)}).fetchone()[0]
+    ingest(con, f"case_id,responded_at\n{open_case},{at + dt.timedelta(minutes=2):%Y-%m-%d %H:%M:%S}\n", "status.csv")
+    passes.clear()
+    later = {**w, "as_of": AS_OF + dt.timedelta(minutes=5)}
+    live = ask(con, later)
+    assert len(passes) == 1  # the older part outlived both writes: only the last week was asked
+    assert live == fresh(con, monkeypatch, later) and live["response"].n == first["response"].n + 2
+
+    # an import of an older day's case: that part is asked again
+    old_day = AS_OF - dt.timedelta(days=40)
+    ingest(con, "case_id,unit_id,source,category,reported_at,responded_at,closed_at,due_at,status\n"
+                f"OLD1,{grid},app,安全隐患,{old_day:%Y-%m-%d %H:%M:%S},{old_day + dt.timedelta(hours=30):%Y-%m-%d %H:%M:%S},,"
+                f"{old_day + dt.timedelta(days=3):%Y-%m-%d %H:%M:%S},in_progress\n", "old.csv")
+    passes.clear()
+    again = ask(con, later)
+    assert len(passes) == 2 and again == fresh(con, monkeypatch, later)
+    assert again["response"].n == live["response"].n + 1 and again["response"].max >= 30 * 60
+
+
+def test_an_as_of_past_an_older_case_s_close_asks_the_older_days_again(con, monkeypatch):
+    """The older part holds for the as_of range it was asked in: a case of 30 days ago closed an hour
+    after as_of (an export that carries a planned close) counts from that hour on."""
+    grid = con.execute("SELECT min(unit_id) FROM units WHERE level = 'grid'").fetchone()[0]
+    old_day, closes = AS_OF - dt.timedelta(days=30), AS_OF + dt.timedelta(hours=1)
+    ingest(con, "case_id,unit_id,source,category,reported_at,responded_at,closed_at,due_at,status\n"
+                f"LATE1,{grid},app,安全隐患,{old_day:%Y-%m-%d %H:%M:%S},{old_day + dt.timedelta(hours=1):%Y-%m-%d %H:%M:%S},"
+                f"{closes:%Y-%m-%d %H:%M:%S},{old_day + dt.timedelta(days=3):%Y-%m-%d %H:%M:%S},closed\n", "late.csv")
+    w = {**periods.period("this_year", AS_OF).window(), "unit": store.root_unit(con)}
+    passes = sql_runs(monkeypatch, "$later_from")
+    first = ask(con, w)
+    assert len(passes) == 2 and first == fresh(con, monkeypatch, w)
+    passes.clear()
+    before_it = {**w, "as_of": closes - dt.timedelta(seconds=1)}
+    assert ask(con, before_it)["close"] == first["close"] and len(passes) == 1  # the older part kept
+    passes.clear()
+    past = {**w, "as_of": closes}
+    moved = ask(con, past)
+    assert len(passes) == 2 and moved == fresh(con, monkeypatch, past)  # both parts asked again
+    assert moved["close"].n == first["close"].n + 1 and moved["close"].max >= 30 * 24 - 1
+
+
+def test_the_kept_parts_are_bounded(con, monkeypatch):
+    monkeypatch.setattr(shared, "PARTS_SIZE_MAX", 10)
+    root = store.root_unit(con)
+    for preset in ("this_year", "this_quarter"):
+        ask(con, {**periods.period(preset, AS_OF).window(), "unit": root})
+    assert len(shared._PARTS) == 1  # noqa: SLF001 - the newest part stays, even when larger than the bound
