@@ -77,3 +77,16 @@ def sql_runs(monkeypatch: pytest.MonkeyPatch, marker: str) -> list[int]:
 
     monkeypatch.setattr(queries, "run", spying)
     return seen
+
+
+def calls(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[int]:
+    """One entry per call of `owner`'s function `name` (a module's) from now on; the spy calls through."""
+    seen: list[int] = []
+    real = getattr(owner, name)
+
+    def counting(*args, **kw):
+        seen.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(owner, name, counting)
+    return seen

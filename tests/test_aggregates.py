@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from agg_support import AS_OF, demo_county, module_copy, sql_runs
+from agg_support import AS_OF, calls, demo_county, module_copy, sql_runs
 
 from gridboard.core import catalog, periods
 from gridboard.db import aggregates, store
@@ -134,14 +134,7 @@ def test_next_minute_counts_are_the_kept_ones_plus_the_cases_that_moved(fixture_
     start, end = dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 11)
     stamps = [t for t in settle_stamps(con, start, end) if t > start]
     assert len(stamps) >= 20
-    moved: list[int] = []
-    real = fast._count_rows_moved  # noqa: SLF001
-
-    def counting(*args, **kw):
-        moved.append(1)
-        return real(*args, **kw)
-
-    monkeypatch.setattr(fast, "_count_rows_moved", counting)
+    moved = calls(monkeypatch, fast, "_count_rows_moved")
     for cut, step in ((False, 1), (True, 1), (False, 3)):  # the end fixed, moving with as_of; steps of 3 stamps
         shared.forget()  # (else the third pass's questions are the first's, shared)
         for as_of in stamps[::step]:

@@ -17,7 +17,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from agg_support import AS_OF, demo_county, module_copy, sql_runs
+from agg_support import AS_OF, calls, demo_county, module_copy, sql_runs
 
 from gridboard.core import periods
 from gridboard.db import aggregates, store
@@ -262,23 +262,10 @@ def test_engine_breakdowns_through_the_memo_equal_raw(con, preset, monkeypatch):
     assert memo_rows(con) > 0
 
 
-def computed_distributions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """One entry per distribution question computed (not read from the memo) from now on."""
-    seen: list[int] = []
-    real = durations.collect
-
-    def counting(*args, **kw):
-        seen.append(1)
-        return real(*args, **kw)
-
-    monkeypatch.setattr(durations, "collect", counting)
-    return seen
-
-
 def test_a_distribution_is_memoised_until_a_measured_time_passes(con, monkeypatch):
     p = periods.period("last30", AS_OF - dt.timedelta(days=3))  # as_of in the past: later responses exist
     w = {**p.window(), "unit": store.root_unit(con)}
-    stats_scans = computed_distributions(monkeypatch)
+    stats_scans = calls(monkeypatch, durations, "collect")  # a distribution computed, not read from the memo
     range_scans = sql_runs(monkeypatch, "min(k.reported_at) FILTER (WHERE k.reported_at >= $end)")  # memo_ranges.sql
     first = kpi_views.distribution(con, "response", limit=30.0, **w)
     assert first.n > 100 and len(stats_scans) == 1
@@ -315,15 +302,7 @@ def test_a_distribution_is_memoised_until_a_measured_time_passes(con, monkeypatc
 
 def calls_of(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
     """One entry per call of gridboard.metrics.fast's function `name` from now on."""
-    seen: list[int] = []
-    real = getattr(fast, name)
-
-    def counting(*args, **kw):
-        seen.append(1)
-        return real(*args, **kw)
-
-    monkeypatch.setattr(fast, name, counting)
-    return seen
+    return calls(monkeypatch, fast, name)
 
 
 def test_histogram_durations_are_memoised_until_a_measured_time_passes(con, monkeypatch):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from agg_support import AS_OF, demo_county, module_copy
+from agg_support import AS_OF, calls, demo_county, module_copy
 
 from gridboard import screens
 from gridboard.core import periods
@@ -83,15 +83,7 @@ def load(w: Worker, data: bytes, origin: str = "api") -> Job:
 
 
 def scans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    seen: list[int] = []
-    real = memo.quantile_sql
-
-    def counting(*args, **kw):
-        seen.append(1)
-        return real(*args, **kw)
-
-    monkeypatch.setattr(memo, "quantile_sql", counting)
-    return seen
+    return calls(monkeypatch, memo, "quantile_sql")
 
 
 def test_after_an_import_the_first_screens_read_the_memo(county, tmp_path, monkeypatch):
