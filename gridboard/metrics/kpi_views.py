@@ -1,7 +1,7 @@
 """The numbers of the KPI pages beyond the metric engine: the closed-loop funnel, overdue ageing
 buckets, duration distributions (median, P90, histogram bins, from the durations grouped by value in
-DuckDB: metrics/durations.py), the scorecard's
-windows, and the map from a table column to the cases it counts.
+DuckDB: metrics/durations.py), the scorecard's windows, and the map from a table column to the
+cases it counts.
 
 Every count here has a case list behind it (gridboard.kpi_cases) built from the same SQL text,
 and tests/test_kpi_views.py checks that each list is as long as its number. No streamlit here.
