@@ -54,7 +54,7 @@ class Multiset:
 
     @property
     def max(self) -> float:
-        return float(self.values[self.counts > 0][-1])
+        return float(self.values[-1])  # every count is at least 1 (a value is there because a case has it)
 
     def at(self, position: int) -> float:
         """The value at a 0-based position of the sorted durations."""
@@ -128,9 +128,7 @@ def collect(con: duckdb.DuckDBPyConnection, measures: Mapping[str, tuple[str, st
     if cut > start:
         def older() -> tuple[_Part, dt.datetime | None, dt.datetime | None, int]:
             found = _scan(con, measures, settle, {**params, "end": cut, "later_from": cut, "scan_end": cut})
-            los = [t for t in found.lo.values() if t is not None]
-            his = [t for t in found.hi.values() if t is not None]
-            return (found, max(los) if los else None, min(his) if his else None,
+            return (found, _edge(max, list(found.lo.values())), _edge(min, list(found.hi.values())),
                     sum(len(d.values) for d in found.durations.values()))
         what = ("durations", params["unit"], start, tuple(measures.items()))
         parts.insert(0, shared.part(con, what, start.date(), (cut - dt.timedelta(microseconds=1)).date(), as_of, older))
