@@ -157,6 +157,8 @@ def test_next_minute_within_limit_shares_are_the_kept_counts_plus_the_moved_case
     start, end = dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 11)
     stamps = [t for t in settle_stamps(con, start, end) if t > start]
     limits = {"response_within_share": 30.0, "close_within_share": 24.0}
+    # one part: the older days kept apart across writes (shared.recent_cut) are test_durations.py's
+    monkeypatch.setattr(shared, "RECENT_DAYS", 366)
     moved = sql_runs(monkeypatch, "$end_before")  # the moved cases' query
     for cut, step in ((False, 1), (True, 1), (False, 3)):  # (every third: timestamps inside the steps too)
         shared.forget()  # (else the third pass's questions are the first's, shared)

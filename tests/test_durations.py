@@ -1,7 +1,9 @@
-"""Durations as multisets (gridboard.metrics.durations): the statistics of a multiset are DuckDB's
-over the same values, bit for bit, and a distribution asked in two parts (the older report days
-kept by the process, the last week's asked again) equals one asked afresh, across minutes, live
-writes of the last days, a write of an older day and an as_of past an older case's response.
+"""Answers asked in two parts, the older report days kept by the process and the last week's
+asked again (gridboard.metrics.shared.part, recent_cut). Durations as multisets
+(gridboard.metrics.durations): the statistics of a multiset are DuckDB's over the same values, bit
+for bit, and a distribution asked in two parts equals one asked afresh, across minutes, live
+writes of the last days, a write of an older day and an as_of past an older case's response. The
+within-limit counts (gridboard.metrics.within through shared.moving_counts): the same.
 
 The demo county is the run's shared one (agg_support.demo_county), each test on its own copy.
 """
@@ -18,7 +20,7 @@ from agg_support import AS_OF, demo_county, module_copy, sql_runs
 
 from gridboard.core import periods
 from gridboard.db import aggregates, store
-from gridboard.metrics import durations, kpi_views, memo, shared
+from gridboard.metrics import durations, kpi_views, memo, shared, within
 from gridboard.server import worker
 
 
@@ -163,3 +165,82 @@ def test_the_kept_parts_are_bounded(con, monkeypatch):
     for preset in ("this_year", "this_quarter"):
         ask(con, {**periods.period(preset, AS_OF).window(), "unit": root})
     assert len(shared._PARTS) == 1  # noqa: SLF001 - the newest part stays, even when larger than the bound
+
+
+WITHIN = {"response_within_share": 30.0, "close_within_share": 24.0}
+
+
+def test_within_limit_counts_keep_the_older_days_across_live_writes(con, monkeypatch):
+    """The scorecard's shares within a time limit of 本年, per town and in total: after a write of
+    the last days only those days are counted again; after a write of an older day, or at an as_of
+    past an older case's planned close, the older days too. Equal to a fresh count every time."""
+    root = store.root_unit(con)
+    w = {**periods.period("this_year", AS_OF).window(), "unit": root}
+
+    def counts(window: dict) -> dict:
+        return {by: within.breakdowns(con, WITHIN, by, **window) for by in (None, "town")}
+
+    def afresh(window: dict) -> dict:
+        with monkeypatch.context() as m:
+            m.setattr(shared, "where", lambda c: None)  # nothing kept or shared: one count of the period
+            return counts(window)
+
+    older = sql_runs(monkeypatch, "AS asof_lo")  # cohort_ranges.sql: once per older part counted
+    first = counts(w)
+    assert first == afresh(w) and len(older) == 2  # total and per town
+    responded = first[None]["response_within_share"][0]["n"]
+    assert responded > 1000
+
+    grid = con.execute("SELECT min(unit_id) FROM units WHERE level = 'grid'").fetchone()[0]
+    at = AS_OF + dt.timedelta(minutes=1)
+    ingest(con, "case_id,unit_id,source,category,reported_at,responded_at,closed_at,due_at,status\n"
+                f"LIVE1,{grid},app,安全隐患,{at:%Y-%m-%d %H:%M:%S},{at + dt.timedelta(minutes=1):%Y-%m-%d %H:%M:%S},,"
+                f"{at + dt.timedelta(days=3):%Y-%m-%d %H:%M:%S},in_progress\n", "new.csv")
+    open_case = con.execute(
+        "SELECT case_id FROM cases WHERE responded_at IS NULL AND status <> 'cancelled' AND reported_at >= $d "
+        "ORDER BY reported_at LIMIT 1", {"d": AS_OF - dt.timedelta(days=1)}).fetchone()[0]
+    ingest(con, f"case_id,responded_at\n{open_case},{at + dt.timedelta(minutes=2):%Y-%m-%d %H:%M:%S}\n", "status.csv")
+    later = {**w, "as_of": AS_OF + dt.timedelta(minutes=5)}
+    older.clear()
+    live = counts(later)
+    assert not older  # the older days' counts outlived both writes
+    assert live == afresh(later) and live[None]["response_within_share"][0]["n"] == responded + 2
+
+    old_day = AS_OF - dt.timedelta(days=40)  # an import of an older day's case, responded in 10 minutes
+    ingest(con, "case_id,unit_id,source,category,reported_at,responded_at,closed_at,due_at,status\n"
+                f"OLD1,{grid},app,安全隐患,{old_day:%Y-%m-%d %H:%M:%S},{old_day + dt.timedelta(minutes=10):%Y-%m-%d %H:%M:%S},"
+                f"{AS_OF + dt.timedelta(hours=1):%Y-%m-%d %H:%M:%S},{old_day + dt.timedelta(days=3):%Y-%m-%d %H:%M:%S},"
+                "closed\n", "old.csv")
+    older.clear()
+    again = counts(later)
+    assert len(older) == 2 and again == afresh(later)
+    assert again[None]["response_within_share"][0]["within"] == live[None]["response_within_share"][0]["within"] + 1
+    closed = again[None]["close_within_share"][0]["n"]
+
+    older.clear()  # its close, planned an hour after AS_OF, counts from that time on
+    before_close = {**w, "as_of": AS_OF + dt.timedelta(minutes=59)}
+    assert counts(before_close) == afresh(before_close) and not older
+    past = {**w, "as_of": AS_OF + dt.timedelta(hours=1)}
+    moved = counts(past)
+    assert len(older) == 2 and moved == afresh(past) and moved[None]["close_within_share"][0]["n"] == closed + 1
+
+
+def test_a_period_ending_at_the_clock_keeps_only_whole_days(con, monkeypatch):
+    """A 环比 period ends at the clock (its end moves with as_of): the older part ends at the midnight
+    before its end, so the cases its last day gains hour by hour are counted, not taken from a part
+    kept at an earlier end. Durations and within-limit counts both."""
+    root = store.root_unit(con)
+    day = dt.datetime.combine((AS_OF - dt.timedelta(days=60)).date(), dt.time())
+    start = day - dt.timedelta(days=30)
+    ends = [day + dt.timedelta(hours=h) for h in (9, 12, 18)]
+    reported = [con.execute("SELECT count(*) FROM cases WHERE reported_at >= $s AND reported_at < $e "
+                            "AND status <> 'cancelled'", {"s": start, "e": end}).fetchone()[0] for end in ends]
+    assert reported[0] < reported[1] < reported[2]  # the last day gains cases between the ends
+    for end in ends:
+        w = {"start": start, "end": end, "as_of": AS_OF, "unit": root}
+        with monkeypatch.context() as m:
+            m.setattr(shared, "where", lambda c: None)
+            want = (within.breakdowns(con, WITHIN, None, **w), kpi_views.distributions(con, LIMITS, **w))
+        got = (within.breakdowns(con, WITHIN, None, **w), ask(con, w))
+        assert got == want, end
+        assert got[1]["response"].n == want[0]["response_within_share"][0]["n"]

@@ -30,12 +30,6 @@ import numpy.typing as npt
 from gridboard.db import queries
 from gridboard.metrics import engine, memo, shared
 
-# The demo feed and a live hotline touch the cases of the last days: new reports, and responses,
-# closes and callbacks of cases reported up to a week before (server/feed.py closes cases up to 7
-# days old). The days before are kept; a write that touches them (an import of old cases) drops
-# that part, which is then asked again.
-RECENT_DAYS = 8
-
 
 @dataclass(frozen=True)
 class Multiset:
@@ -115,13 +109,12 @@ def collect(con: duckdb.DuckDBPyConnection, measures: Mapping[str, tuple[str, st
             params: Mapping[str, Any]) -> Found:
     """The durations of the cohort of `params` (start, end, as_of, unit) for each measure (key →
     (value SQL, keep SQL) over cohort rows k, keep of the form `k.col <= $as_of`): the report days
-    before the last RECENT_DAYS days from the process's kept part where it still holds, the others
-    asked now."""
+    before the last shared.RECENT_DAYS days from the process's kept part where it still holds, the
+    others asked now."""
     start, end, as_of = params["start"], params["end"], params["as_of"]
     settle = {key: memo.settle_column(keep) for key, (_, keep) in measures.items()}
-    cut = min(end, max(start, dt.datetime.combine(as_of.date(), dt.time()) - dt.timedelta(days=RECENT_DAYS)))
-    if not all(settle.values()) or shared.where(con) is None:
-        cut = start  # nothing is kept while not current, nor a duration whose as_of range is unknown
+    # nothing is kept of a duration whose as_of range is unknown
+    cut = shared.recent_cut(con, start, end, as_of) if all(settle.values()) else start
     recent = _scan(con, measures, settle, {**params, "start": cut, "later_from": end,
                                            "scan_end": memo.scan_end(params)})
     parts = [recent]

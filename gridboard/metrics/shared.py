@@ -8,8 +8,10 @@ question comes back each minute with a later as_of: `moving` answers it from the
 the same question but for its end and as_of, plus what the cases that moved in between change
 (gridboard.metrics.fast's counts from the aggregates, `moving_counts` for a counting query over the
 cases such as the within-limit shares). `part` keeps a part of an answer over a period's older report
-days (gridboard.metrics.durations: the durations before the last week), used again while no write
-touched those days. Nothing here is kept while the aggregates are not current.
+days (before `recent_cut`: the durations of gridboard.metrics.durations, the counts of
+`moving_counts`), used again while no write touched those days, so that a live county's write of
+today's cases has a year's answer ask only its last days again. Nothing here is kept while the
+aggregates are not current.
 """
 
 from __future__ import annotations
@@ -147,26 +149,72 @@ def moved_cohort(cohort: str) -> str:
 
 
 def moving_counts(con: duckdb.DuckDBPyConnection, sql: str, moved_sql: str, params: dict[str, Any],
-                  keys: list[str]) -> list[dict[str, Any]]:
+                  keys: list[str], ranges_sql: str | None = None) -> list[dict[str, Any]]:
     """The rows (grp and the counts `keys`, ORDER BY grp) of a counting query `sql` over a cohort
     (cohort.sql; every condition on as_of one of catalog counts' predicates), shared by the process
     per data version, and at a later minute the kept rows plus what the moved cases change:
     `moved_sql` is `sql` over moved_cohort(), run at this question's end and as_of (the moved
-    cases counted now) and at the kept ones (those reported before the kept end, as counted then)."""
+    cases counted now) and at the kept ones (those reported before the kept end, as counted then).
+
+    With `ranges_sql` (a query over the same cohort giving asof_lo and asof_hi:
+    memo.settle_range_sql of the columns the counts compare with as_of, each as `k.col <= $as_of`)
+    the report days before recent_cut are counted apart and kept by `part`: after a write of the
+    last days (a live county's every few seconds) only the recent days are counted again."""
     if not isinstance(con, duckdb.DuckDBPyConnection):
         return queries.rows(con, sql, params)
+    cut = recent_cut(con, params["start"], params["end"], params["as_of"]) if ranges_sql else params["start"]
+    recent = {**params, "start": cut}
 
     def moved(end_before: dt.datetime, as_of_before: dt.datetime, before: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        window = {"end_before": end_before, "moved_from": as_of_before, "moved_to": params["as_of"]}
-        sums = {r["grp"]: {k: r[k] or 0 for k in keys} for r in before}
-        for sign, run in ((1, {**params, **window}), (-1, {**params, **window, "end": end_before, "as_of": as_of_before})):
-            for r in queries.rows(con, moved_sql, run):
-                into = sums.setdefault(r["grp"], dict.fromkeys(keys, 0))
-                for k in keys:
-                    into[k] += sign * (r[k] or 0)
-        return [{"grp": g, **c} for g, c in sorted(sums.items(), key=lambda gc: (gc[0] is None, gc[0]))]
+        window = {"end_before": end_before, "moved_from": as_of_before, "moved_to": recent["as_of"]}
+        changes = [(1, r) for r in before]
+        for sign, run in ((1, {**recent, **window}), (-1, {**recent, **window, "end": end_before, "as_of": as_of_before})):
+            changes += [(sign, r) for r in queries.rows(con, moved_sql, run)]
+        return _summed(changes, keys)
 
-    return moving(con, ("rows", sql), params, lambda: queries.rows(con, sql, params), moved)  # the text: its meaning
+    found = moving(con, ("rows", sql), recent, lambda: queries.rows(con, sql, recent), moved)  # the text: its meaning
+    if cut <= params["start"] or ranges_sql is None:
+        return found
+    older = {**params, "end": cut}
+
+    def count_older() -> tuple[list[dict[str, Any]], dt.datetime | None, dt.datetime | None, int]:
+        rows = queries.rows(con, sql, older)
+        ranges = queries.rows(con, ranges_sql, older)[0]
+        return rows, ranges["asof_lo"], ranges["asof_hi"], len(rows) * len(keys)
+
+    what = ("counts", sql, tuple(sorted((k, repr(v)) for k, v in params.items() if k not in ("end", "as_of"))))
+    kept = part(con, what, params["start"].date(), (cut - dt.timedelta(microseconds=1)).date(), params["as_of"],
+                count_older)
+    return _summed([(1, r) for r in kept] + [(1, r) for r in found], keys)
+
+
+def _summed(rows: list[tuple[int, dict[str, Any]]], keys: list[str]) -> list[dict[str, Any]]:
+    """Per grp, the signed sums of the counts `keys` of (sign, row) pairs, ORDER BY grp (NULL last)."""
+    sums: dict[Any, dict[str, int]] = {}
+    for sign, r in rows:
+        into = sums.setdefault(r["grp"], dict.fromkeys(keys, 0))
+        for k in keys:
+            into[k] += sign * (r[k] or 0)
+    return [{"grp": g, **c} for g, c in sorted(sums.items(), key=lambda gc: (gc[0] is None, gc[0]))]
+
+
+# The demo feed and a live hotline touch the cases of the last days: new reports, and responses,
+# closes and callbacks of cases reported up to a week before (server/feed.py closes cases up to 7
+# days old). The days before are kept (`part`); a write that touches them (an import of old cases)
+# drops that part, which is then asked again.
+RECENT_DAYS = 8
+
+
+def recent_cut(con: duckdb.DuckDBPyConnection, start: dt.datetime, end: dt.datetime, as_of: dt.datetime) -> dt.datetime:
+    """Where the period [start, end) splits into its older report days, kept by `part`, and its
+    recent ones, asked each time: midnight RECENT_DAYS days before as_of's day, or the midnight
+    before the end when that is earlier (a 环比 period ends at the clock: its last day grows each
+    minute, so it is never kept); start (nothing kept) when that is not after start, or while the
+    aggregates are not current. A part's report days [first, last] thus name it whole."""
+    if where(con) is None:
+        return start
+    recent = dt.datetime.combine(as_of.date(), dt.time()) - dt.timedelta(days=RECENT_DAYS)
+    return max(start, min(dt.datetime.combine(end.date(), dt.time()), recent))
 
 
 # Parts of answers over a period's older report days, kept by the process: (data version, as_of

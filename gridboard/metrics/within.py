@@ -18,7 +18,7 @@ import duckdb
 
 from gridboard.core import catalog, schema
 from gridboard.db import queries
-from gridboard.metrics import engine, shared
+from gridboard.metrics import engine, memo, shared
 
 # key → (the metric, the duration's SQL value, the count whose cases have it, the target key holding the limit)
 SHARES: dict[str, tuple[catalog.Metric, str, str, str]] = {
@@ -54,10 +54,11 @@ def breakdowns(
     keys = list(limits)
     if not keys:
         return {}
-    columns = []
+    columns, settle = [], []
     for i, key in enumerate(keys):
         _, value, count, _ = SHARES[key]
         keep = catalog.COUNT_BY_KEY[count].predicate
+        settle.append(memo.settle_column(keep))
         columns.append(f"count(*) FILTER (WHERE {keep}) AS n_{i}, "
                        f"count(*) FILTER (WHERE {keep} AND {value} <= $within_limit_{i}) AS within_{i}")
     unit = engine.check_unit(con, unit)
@@ -65,11 +66,16 @@ def breakdowns(
     cohort = queries.fragment("cohort", group=group)
     sql, moved = (queries.named("within_counts", scope=scope, cohort=c, columns=",\n    ".join(columns))
                   for c in (cohort, shared.moved_cohort(cohort)))
+    ranges = None  # the older days are kept apart when the counts' as_of range can be stated
+    if all(settle):
+        lo, hi = memo.settle_range_sql(*dict.fromkeys(c for c in settle if c))
+        ranges = queries.named("cohort_ranges", scope=scope, cohort=cohort, lo=lo, hi=hi)
     params = {"unit": unit, "start": start, "end": end, "as_of": as_of, **extra,
               **{f"within_limit_{i}": float(limits[k]) for i, k in enumerate(keys)}}
-    # shared by the pages of the process, and at the next minute the kept counts plus the moved cases
+    # shared by the pages of the process, at the next minute the kept counts plus the moved cases,
+    # the older days kept across writes of the last days
     found = shared.moving_counts(con, sql, moved, params,
-                               [f"{p}_{i}" for i in range(len(keys)) for p in ("n", "within")])
+                                 [f"{p}_{i}" for i in range(len(keys)) for p in ("n", "within")], ranges)
     names: dict[str, str] = {}
     if by == "child" or (by is not None and by in schema.LEVEL_DIMENSIONS):
         ids = [r["grp"] for r in found if r["grp"] is not None]
