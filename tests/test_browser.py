@@ -81,6 +81,9 @@ def test_direct_urls_on_a_fresh_server_show_the_login_shell(new_page, server):
         preload = page.locator(f".st-key-{ui.widgets.PRELOAD_KEY}")
         assert preload.count() == 1 and not preload.is_visible()
         assert preload.locator('[data-testid="stDataFrame"]').count() == 1
+        # a chart of the pages' shape (bars, a rate line), not an empty figure: its drawing code runs there
+        preload.locator(".barlayer .point path").first.wait_for(state="attached", timeout=TIMEOUT_MS)
+        assert preload.locator(".scatterlayer .trace").count() == 1
         data = '[data-testid="stMetric"], [data-testid="stDataFrame"]'
         assert page.locator(data).count() - preload.locator(data).count() == 0
         assert page.locator('[data-testid="stFileUploaderDropzoneInput"]').count() == 0

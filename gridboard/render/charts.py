@@ -73,9 +73,14 @@ def _layout(fig: go.Figure, *, height: int = 360) -> go.Figure:
     return fig
 
 
-def blank_figure() -> go.Figure:
-    """A figure with nothing in it (the login page's hidden chart: gridboard.ui.widgets.preload_charts)."""
-    return go.Figure()
+def preload_figure() -> go.Figure:
+    """The login page's hidden chart (gridboard.ui.widgets.preload_charts): the trend chart's
+    shape — bars, a rate line on a second axis, dates — over made-up weeks, so that the browser
+    runs the drawing code the pages' charts use before the first page after signing in."""
+    weeks = [dt.date(2026, 1, 5) + dt.timedelta(days=7 * i) for i in range(8)]
+    rows = [{"group_id": d.isoformat(), "received": 10 + i, "closed": 8 + i, "closure_rate": 0.8}
+            for i, d in enumerate(weeks)]
+    return trend_figure(rows, start=weeks[0], end=weeks[-1] + dt.timedelta(days=7), grain="week")
 
 
 def count_axis(values: Sequence[Any]) -> dict[str, Any]:
