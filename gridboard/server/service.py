@@ -62,6 +62,21 @@ def feed_wanted(cfg: config.Config, worker: Worker) -> bool:
         cur.close()
 
 
+def import_page_libraries() -> None:
+    """Import, while the server starts, what the pages import only when they first draw: pandas'
+    Styler (every styled table; it compiles its jinja2 templates on import) and kaleido (the PNG
+    buttons' check). Otherwise the first viewer after a start waits ~0.08 s for them (py-spy of the
+    overview's first view, 2026-11-30)."""
+    try:
+        import pandas.io.formats.style  # type: ignore[import-untyped]  # noqa: F401
+
+        from gridboard.render import chart_export
+
+        chart_export.available()
+    except Exception:  # a page imports them again, and says what fails
+        LOG.exception("importing the pages' libraries failed")
+
+
 class Service:
     def __init__(self, cfg: config.Config | None = None, url: str | None = None) -> None:
         self.cfg = cfg or config.load()
@@ -82,6 +97,7 @@ class Service:
 
     def start(self) -> Service:
         """Start the parts now, or as soon as the database file exists (a thread waits for it)."""
+        threading.Thread(target=import_page_libraries, name="gridboard-imports", daemon=True).start()
         if self.db_path.exists():
             self._start_parts()
         else:
