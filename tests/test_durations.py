@@ -170,6 +170,23 @@ def test_the_kept_parts_are_bounded(con, monkeypatch):
 WITHIN = {"response_within_share": 30.0, "close_within_share": 24.0}
 
 
+def older_counts(monkeypatch, start: dt.datetime) -> list[int]:
+    """One entry per within_counts.sql run that counts a period's older days apart (split at $cut,
+    after the period's start)."""
+    from gridboard.db import queries
+
+    seen: list[int] = []
+    real = queries.run
+
+    def spying(con, sql, params):
+        if "$within_limit_0" in sql and params.get("start") == start and params.get("cut", start) > start:
+            seen.append(1)
+        return real(con, sql, params)
+
+    monkeypatch.setattr(queries, "run", spying)
+    return seen
+
+
 def test_within_limit_counts_keep_the_older_days_across_live_writes(con, monkeypatch):
     """The scorecard's shares within a time limit of 本年, per town and in total: after a write of
     the last days only those days are counted again; after a write of an older day, or at an as_of
@@ -185,9 +202,9 @@ def test_within_limit_counts_keep_the_older_days_across_live_writes(con, monkeyp
             m.setattr(shared, "where", lambda c: None)  # nothing kept or shared: one count of the period
             return counts(window)
 
-    older = sql_runs(monkeypatch, "AS asof_lo")  # cohort_ranges.sql: once per older part counted
+    older = older_counts(monkeypatch, w["start"])
     first = counts(w)
-    assert first == afresh(w) and len(older) == 2  # total and per town
+    assert len(older) == 2 and first == afresh(w)  # total and per town
     responded = first[None]["response_within_share"][0]["n"]
     assert responded > 1000
 
@@ -219,10 +236,12 @@ def test_within_limit_counts_keep_the_older_days_across_live_writes(con, monkeyp
 
     older.clear()  # its close, planned an hour after AS_OF, counts from that time on
     before_close = {**w, "as_of": AS_OF + dt.timedelta(minutes=59)}
-    assert counts(before_close) == afresh(before_close) and not older
+    kept = counts(before_close)
+    assert not older and kept == afresh(before_close)
     past = {**w, "as_of": AS_OF + dt.timedelta(hours=1)}
     moved = counts(past)
     assert len(older) == 2 and moved == afresh(past) and moved[None]["close_within_share"][0]["n"] == closed + 1
+    assert counts(before_close) == kept and len(older) == 4  # an earlier as_of: counted again, without it
 
 
 def test_a_period_ending_at_the_clock_keeps_only_whole_days(con, monkeypatch):

@@ -64,18 +64,19 @@ def breakdowns(
     unit = engine.check_unit(con, unit)
     scope, group, extra = engine.scope_and_group(by)
     cohort = queries.fragment("cohort", group=group)
-    sql, moved = (queries.named("within_counts", scope=scope, cohort=c, columns=",\n    ".join(columns))
+    ranged = all(settle)  # how long the counts stay as they are: the older days kept apart (shared.moving_counts)
+    if ranged:
+        firsts = ", ".join(f"min(CASE WHEN k.{c} > $as_of THEN k.{c} END)" for c in dict.fromkeys(c for c in settle if c))
+        columns.append(f"least({firsts}) AS asof_hi")
+    older = "k.reported_at < $cut" if ranged else "FALSE"
+    sql, moved = (queries.named("within_counts", scope=scope, cohort=c, older=older, columns=",\n    ".join(columns))
                   for c in (cohort, shared.moved_cohort(cohort)))
-    ranges = None  # the older days are kept apart when the counts' as_of range can be stated
-    if all(settle):
-        lo, hi = memo.settle_range_sql(*dict.fromkeys(c for c in settle if c))
-        ranges = queries.named("cohort_ranges", scope=scope, cohort=cohort, lo=lo, hi=hi)
     params = {"unit": unit, "start": start, "end": end, "as_of": as_of, **extra,
               **{f"within_limit_{i}": float(limits[k]) for i, k in enumerate(keys)}}
     # shared by the pages of the process, at the next minute the kept counts plus the moved cases,
     # the older days kept across writes of the last days
     found = shared.moving_counts(con, sql, moved, params,
-                                 [f"{p}_{i}" for i in range(len(keys)) for p in ("n", "within")], ranges)
+                                 [f"{p}_{i}" for i in range(len(keys)) for p in ("n", "within")], ranged=ranged)
     names: dict[str, str] = {}
     if by == "child" or (by is not None and by in schema.LEVEL_DIMENSIONS):
         ids = [r["grp"] for r in found if r["grp"] is not None]

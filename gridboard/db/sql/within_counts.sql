@@ -2,8 +2,10 @@
 -- duration i), the cohort cases that have the duration (e.g. responded by $as_of) as n_i, and those
 -- whose duration (exact epoch differences) is at most $within_limit_i as within_i: the share within
 -- the time limit, explained by group in gridboard.metrics.explain; several durations in one pass.
--- Cohort as cohort.sql. Fragments from fixed texts (gridboard.metrics.within: the catalogue's
--- duration values and counts, the scope_*.sql files): scope, cohort, columns.
+-- Each group split by {older} (the report days a process keeps apart, gridboard.metrics.shared
+-- .moving_counts: k.reported_at < $cut, or FALSE). Cohort as cohort.sql. Fragments from fixed texts
+-- (gridboard.metrics.within: the catalogue's duration values and counts, the scope_*.sql files):
+-- scope, cohort, older, columns.
 WITH scope AS (
     {scope}
 ),
@@ -12,7 +14,8 @@ cohort AS (
 )
 SELECT
     grp,
+    {older} AS older,
     {columns}
 FROM cohort AS k
-GROUP BY grp
-ORDER BY grp
+GROUP BY grp, older
+ORDER BY grp, older
