@@ -72,7 +72,7 @@ PRELOAD_KEY = "gb_chart_preload"
 
 
 def preload_charts() -> None:
-    """A chart, a tile and a table nobody sees, for the login page: the browser fetches the chart
+    """A chart and a table nobody sees, for the login page: the browser fetches the chart
     library and the data grid there, and runs their drawing and layout code once, while the user
     types, not on the first page after signing in. A chart of the pages' shape, not an empty figure
     (that loads the library but leaves its drawing code cold); hidden with visibility, not
@@ -83,7 +83,6 @@ def preload_charts() -> None:
     with st.container(key=PRELOAD_KEY):
         st.plotly_chart(charts.preload_figure(), theme=None, config=charts.PLOTLY_CONFIG, key=f"{PRELOAD_KEY}_figure",
                         width="stretch")
-        st.metric("-", "0", "0", border=True)
         frame = pd.DataFrame({"-": [0.5, 0.25]})
         st.dataframe(frame.style.format("{:.1%}"), key=f"{PRELOAD_KEY}_table")  # the data grid's code too
 
