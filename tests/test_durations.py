@@ -98,6 +98,21 @@ def ingest(con, text: str, name: str) -> None:
     assert report["accepted"] == 1, report
 
 
+def feed_tick(con) -> str:
+    """The demo feed's tick: a new case a minute after AS_OF, responded a minute later, and a response
+    to a case of the day before. Returns the new case's grid."""
+    grid = con.execute("SELECT min(unit_id) FROM units WHERE level = 'grid'").fetchone()[0]
+    at = AS_OF + dt.timedelta(minutes=1)
+    ingest(con, "case_id,unit_id,source,category,reported_at,responded_at,closed_at,due_at,status\n"
+                f"LIVE1,{grid},app,安全隐患,{at:%Y-%m-%d %H:%M:%S},{at + dt.timedelta(minutes=1):%Y-%m-%d %H:%M:%S},,"
+                f"{at + dt.timedelta(days=3):%Y-%m-%d %H:%M:%S},in_progress\n", "new.csv")
+    open_case = con.execute(
+        "SELECT case_id FROM cases WHERE responded_at IS NULL AND status <> 'cancelled' AND reported_at >= $d "
+        "ORDER BY reported_at LIMIT 1", {"d": AS_OF - dt.timedelta(days=1)}).fetchone()[0]
+    ingest(con, f"case_id,responded_at\n{open_case},{at + dt.timedelta(minutes=2):%Y-%m-%d %H:%M:%S}\n", "status.csv")
+    return grid
+
+
 def test_live_writes_of_the_last_days_keep_the_older_part(con, monkeypatch):
     assert aggregates.current(con)
     p = periods.period("this_year", AS_OF)
@@ -110,16 +125,7 @@ def test_live_writes_of_the_last_days_keep_the_older_part(con, monkeypatch):
     nxt = {**w, "as_of": AS_OF + dt.timedelta(minutes=1)}
     assert ask(con, nxt) == fresh(con, monkeypatch, nxt) and len(passes) == 1 + 1  # the last week's + the fresh one
 
-    # the demo feed's tick: a new case responded a minute later, and a response to a case of yesterday
-    grid = con.execute("SELECT min(unit_id) FROM units WHERE level = 'grid'").fetchone()[0]
-    at = AS_OF + dt.timedelta(minutes=1)
-    ingest(con, "case_id,unit_id,source,category,reported_at,responded_at,closed_at,due_at,status\n"
-                f"LIVE1,{grid},app,安全隐患,{at:%Y-%m-%d %H:%M:%S},{at + dt.timedelta(minutes=1):%Y-%m-%d %H:%M:%S},,"
-                f"{at + dt.timedelta(days=3):%Y-%m-%d %H:%M:%S},in_progress\n", "new.csv")
-    open_case = con.execute(
-        "SELECT case_id FROM cases WHERE responded_at IS NULL AND status <> 'cancelled' AND reported_at >= $d "
-        "ORDER BY reported_at LIMIT 1", {"d": AS_OF - dt.timedelta(days=1)}).fetchone()[0]
-    ingest(con, f"case_id,responded_at\n{open_case},{at + dt.timedelta(minutes=2):%Y-%m-%d %H:%M:%S}\n", "status.csv")
+    grid = feed_tick(con)
     passes.clear()
     later = {**w, "as_of": AS_OF + dt.timedelta(minutes=5)}
     live = ask(con, later)
@@ -208,15 +214,7 @@ def test_within_limit_counts_keep_the_older_days_across_live_writes(con, monkeyp
     responded = first[None]["response_within_share"][0]["n"]
     assert responded > 1000
 
-    grid = con.execute("SELECT min(unit_id) FROM units WHERE level = 'grid'").fetchone()[0]
-    at = AS_OF + dt.timedelta(minutes=1)
-    ingest(con, "case_id,unit_id,source,category,reported_at,responded_at,closed_at,due_at,status\n"
-                f"LIVE1,{grid},app,安全隐患,{at:%Y-%m-%d %H:%M:%S},{at + dt.timedelta(minutes=1):%Y-%m-%d %H:%M:%S},,"
-                f"{at + dt.timedelta(days=3):%Y-%m-%d %H:%M:%S},in_progress\n", "new.csv")
-    open_case = con.execute(
-        "SELECT case_id FROM cases WHERE responded_at IS NULL AND status <> 'cancelled' AND reported_at >= $d "
-        "ORDER BY reported_at LIMIT 1", {"d": AS_OF - dt.timedelta(days=1)}).fetchone()[0]
-    ingest(con, f"case_id,responded_at\n{open_case},{at + dt.timedelta(minutes=2):%Y-%m-%d %H:%M:%S}\n", "status.csv")
+    grid = feed_tick(con)
     later = {**w, "as_of": AS_OF + dt.timedelta(minutes=5)}
     older.clear()
     live = counts(later)
