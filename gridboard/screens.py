@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from gridboard.bulletin import dates, page
 from gridboard.core import config, periods
 from gridboard.db import store
 from gridboard.metrics import engine, explain, kpi_views, memo, scorecard, within
@@ -94,9 +95,16 @@ def _volunteers(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) ->
             volunteers.by_unit(con, "child", unit=unit, **p.window()))
 
 
+def _bulletin(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
+    """The bulletin page's first screen: its month mode's default, the last whole month before as_of
+    (the sidebar's period does not change it; only as_of comes from `p`)."""
+    start, end = dates.month_bounds(dates.recent_months(p.as_of)[1])
+    return page.build_view(con, start=start, end=end, as_of=p.as_of, unit=unit)
+
+
 PAGES: dict[str, PageFn] = {
     "overview": _overview, "closure": _closure, "response": _response, "scorecard": _scorecard, "why": _why,
-    "ranking": _ranking, "profile": _profile, "volunteers": _volunteers,
+    "ranking": _ranking, "profile": _profile, "volunteers": _volunteers, "bulletin": _bulletin,
 }
 
 

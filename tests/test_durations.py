@@ -3,7 +3,9 @@ asked again (gridboard.metrics.shared.part, recent_cut). Durations as multisets
 (gridboard.metrics.durations): the statistics of a multiset are DuckDB's over the same values, bit
 for bit, and a distribution asked in two parts equals one asked afresh, across minutes, live
 writes of the last days, a write of an older day and an as_of past an older case's response. The
-within-limit counts (gridboard.metrics.within through shared.moving_counts): the same.
+within-limit counts (gridboard.metrics.within through shared.moving_counts): the same. A period that
+ended before as_of (a bulletin's last month) is kept whole: its recurring cases by the process, its
+histogram medians in the memo, across writes of later days.
 
 The demo county is the run's shared one (agg_support.demo_county), each test on its own copy.
 """
@@ -20,7 +22,7 @@ from agg_support import AS_OF, demo_county, module_copy, sql_runs
 
 from gridboard.core import periods
 from gridboard.db import aggregates, store
-from gridboard.metrics import durations, kpi_views, memo, shared, within
+from gridboard.metrics import durations, engine, fast, gaps, kpi_views, memo, shared, within
 from gridboard.server import worker
 
 
@@ -261,3 +263,51 @@ def test_a_period_ending_at_the_clock_keeps_only_whole_days(con, monkeypatch):
         got = (within.breakdowns(con, WITHIN, None, **w), ask(con, w))
         assert got == want, end
         assert got[1]["response"].n == want[0]["response_within_share"][0]["n"]
+
+
+def test_a_past_month_is_kept_across_writes_of_later_days(con, monkeypatch):
+    """A bulletin's last month: its recurring cases (gaps.recurrence_counts) are counted once and
+    kept by the process across the demo feed's writes and later minutes, counted again after a write
+    of one of its days; its histogram medians (the county over EXACT_LIMIT cases), stored by the
+    warm, are read from the memo after the feed's writes. Equal to a fresh answer every time."""
+    root = store.root_unit(con)
+    month_end = dt.datetime.combine(AS_OF.date().replace(day=1), dt.time())
+    w = {"start": (month_end - dt.timedelta(days=1)).replace(day=1), "end": month_end, "as_of": AS_OF, "unit": root}
+    recount = sql_runs(monkeypatch, "last_close")  # gaps_recurrence.sql
+
+    def recurring(window: dict) -> tuple[dict, dict]:
+        got = {by: gaps.recurrence_counts(con, by, **window) for by in (None, "child")}
+        with monkeypatch.context() as m:
+            m.setattr(shared, "where", lambda c: None)
+            return got, {by: gaps.recurrence_counts(con, by, **window) for by in (None, "child")}
+
+    got, want = recurring(w)
+    assert got == want and got[None][None] > 0 and len(recount) == 4  # two counted and kept, two fresh
+    monkeypatch.setattr(fast, "EXACT_LIMIT", 0)  # the histogram path on the demo's small county
+    with memo.warming():
+        medians = engine.kpis(con, **w)
+    feed_tick(con)
+    recount.clear()
+    hist = sql_runs(monkeypatch, "$month_from")  # kpis_agg_durations.sql
+    later = {**w, "as_of": AS_OF + dt.timedelta(minutes=7)}
+    got, want = recurring(later)
+    assert got == want and len(recount) == 2  # only the fresh ones: the kept counts outlived the writes
+    before = got[None][None]
+    assert engine.kpis(con, **later) == medians and not hist  # the warm's medians, carried to the new version
+    with monkeypatch.context() as m:
+        m.setattr(memo, "_mark", lambda c: None)
+        assert engine.kpis(con, **later) == medians  # as asked afresh
+
+    grid = con.execute("SELECT min(unit_id) FROM units WHERE level = 'grid'").fetchone()[0]
+    day = w["start"] + dt.timedelta(days=3, hours=9)  # a case of the month, and a repeat of it at its place
+    ingest(con, "case_id,unit_id,source,category,reported_at,responded_at,closed_at,due_at,status\n"
+                f"PAST1,{grid},app,噪音扰民,{day:%Y-%m-%d %H:%M:%S},{day + dt.timedelta(minutes=5):%Y-%m-%d %H:%M:%S},"
+                f"{day + dt.timedelta(hours=2):%Y-%m-%d %H:%M:%S},{day + dt.timedelta(days=3):%Y-%m-%d %H:%M:%S},closed\n",
+           "past.csv")
+    again = day + dt.timedelta(days=2)
+    ingest(con, "case_id,unit_id,source,category,reported_at,responded_at,closed_at,due_at,status\n"
+                f"PAST2,{grid},app,噪音扰民,{again:%Y-%m-%d %H:%M:%S},,,{again + dt.timedelta(days=3):%Y-%m-%d %H:%M:%S},"
+                "open\n", "past2.csv")
+    recount.clear()
+    got, want = recurring(later)
+    assert got == want and len(recount) == 4 and got[None][None] >= before + 1  # PAST2 repeats PAST1

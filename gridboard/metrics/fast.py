@@ -187,10 +187,11 @@ def _kept_hist_durations(con: duckdb.DuckDBPyConnection, p: Plan, params: dict[s
     Finding those ranges is a scan of its own (memo_ranges.sql, as costly as the answer), so only
     the writer's warm stores the answer (memo.warming); a viewer reads what the warm stored and
     keeps its own answers in the process's shared answers, per data version and as_of: on a live
-    county the next write drops a stored answer within seconds. A period whose end is as_of's
-    (every 环比, cut at the clock: its end moves each minute) is never stored: its memo row would
+    county the next write drops a stored answer within seconds (but one of a period no write touched,
+    carried to the new version: a bulletin's last month). A period cut at the clock (every 环比: its
+    end, before as_of and not at midnight, moves each minute) is never stored: its memo row would
     seldom answer a later minute (0.08 s of ranges against 0.07 s for 本年's 环比)."""
-    moving_end = params["end"] <= params["as_of"]
+    moving_end = params["end"] <= params["as_of"] and not _whole_day(params["end"])
     cols = tuple(dict.fromkeys(c for c in map(memo.metric_settle_column, catalog.DURATION_KEYS) if c))
     kind = "hist|" + memo.kind_of(p.scope, p.raw_group, params)
     kept = None if moving_end else memo.recall(con, kind, params)

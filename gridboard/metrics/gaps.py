@@ -26,7 +26,7 @@ import pandas as pd
 
 from gridboard.core import config
 from gridboard.db import queries
-from gridboard.metrics import engine
+from gridboard.metrics import engine, shared
 
 CLOSURE_MIN = 0.95  # "high" closure rate
 SATISFACTION_MAX = 0.93  # "low" satisfaction: two points under the 95 % target
@@ -71,12 +71,27 @@ def recurrence_counts(
     unit: str | None = None,
     days: int = RECUR_DAYS,
 ) -> dict[Any, int]:
-    """Recurring cases per group id (by=None: the whole unit, under the key None)."""
+    """Recurring cases per group id (by=None: the whole unit, under the key None).
+
+    A period that ended by as_of (a bulletin's last month) counts the same at every later as_of
+    (each comparison with as_of in gaps_recurrence.sql is then implied by one with the end), so the
+    process keeps it (shared.part) until a write touches a report day before its end: a live
+    county's writes of today leave it as it is."""
     unit = engine.check_unit(con, unit)
     fragments, extra = _fragments(by)
     sql = queries.named("gaps_recurrence_counts", **fragments)
-    found = queries.rows(con, sql, {**_window(start, end, as_of, unit, days), **extra})
-    return {r["grp"]: int(r["recurring"]) for r in found}
+    params = {**_window(start, end, as_of, unit, days), **extra}
+
+    def count() -> dict[Any, int]:
+        return {r["grp"]: int(r["recurring"]) for r in queries.rows(con, sql, params)}
+
+    if end > as_of or not isinstance(con, duckdb.DuckDBPyConnection):
+        return count()
+    what = ("recurrence", sql, tuple(sorted((k, repr(v)) for k, v in params.items() if k != "as_of")))
+    # any earlier report day may hold an earlier case closed inside the window
+    found = shared.part(con, what, dt.date.min, (end - dt.timedelta(microseconds=1)).date(), as_of,
+                        lambda: (count(), end, None, 1))
+    return dict(found)
 
 
 def recurrence_pairs(
