@@ -44,7 +44,10 @@ from loadserver import Sampler, free_port, start_server, stop_server  # noqa: E4
 from gridboard.core import auth  # noqa: E402
 from gridboard.ui import PAGES  # noqa: E402
 
-TOURED = ("overview", "scorecard", "closure", "response", "why", "ranking", "profile", "volunteers", "economy")
+# every page of the menu but the sign-in page (targets: `--start overview --pages targets`) and the wall
+# (bigscreen: it hides the menu; bench times its refresh)
+TOURED = ("overview", "scorecard", "closure", "response", "why", "ranking", "profile", "volunteers", "economy",
+          "bulletin", "import")
 
 # Before the click: note when the page's title appears (not stale), and when the click happened.
 WATCH = """(title) => {
@@ -74,7 +77,7 @@ def idle_server(sampler: Sampler, quiet_s: float = 5.0, timeout_s: float = 900.0
 
 
 def tour(db: Path, period: str, size: str, shots: Path | None = None, start: str = "targets",
-         next_minute: bool = False, feed: bool = False) -> dict[str, object]:
+         next_minute: bool = False, feed: bool = False, pages: tuple[str, ...] = TOURED) -> dict[str, object]:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="gridboard-tour-") as tmp:
@@ -104,13 +107,16 @@ def tour(db: Path, period: str, size: str, shots: Path | None = None, start: str
                 page.on("websocket", on_socket)
                 bs.goto(page, server, start, f"?period={period}")  # not toured: every toured page is a click away
                 bs.log_in(page, "admin", auth.DEMO_PASSWORD)
-                for visit, spec in [(v, s) for v in ("first", "again") for s in PAGES if s.url_path in TOURED]:
+                for visit, spec in [(v, s) for v in ("first", "again") for s in PAGES if s.url_path in pages]:
                     title = spec.title("zh")
+                    link = page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first
+                    if not link.is_visible():  # past the menu's first ten: "展开全部页面" first (not timed)
+                        page.locator('[data-testid="stSidebarNavViewButton"]').click()
+                        link.wait_for(state="visible")
                     page.evaluate(WATCH, title)
                     stream = bs._STREAMS[page]
                     runs, bytes_before = stream.runs, received[0]
                     t0 = time.perf_counter()
-                    link = page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first
                     link.click()
                     while stream.runs == runs:  # the server's run of the page ended (script_finished)
                         page.wait_for_timeout(20)
@@ -145,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shots", type=Path, default=None, help="a folder for a screenshot of each page's first visit")
     ap.add_argument("--start", default="targets",
                     help="the page signed in on (default targets: no chart, not toured; a toured page's first visit is then not timed)")
+    ap.add_argument("--pages", default=None,
+                    help=f"pages to tour, comma-separated URL paths (default {','.join(TOURED)})")
     ap.add_argument("--next-minute", action="store_true",
                     help="sign in 2 s after the next minute begins: every view then asks at an as_of the server's "
                          "start warm did not (what a viewer finds a minute or more after a start or an import)")
@@ -157,7 +165,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.shots is not None:
         args.shots.mkdir(parents=True, exist_ok=True)
-    r = tour(args.db, args.period, args.size, args.shots, args.start, args.next_minute, args.feed)
+    pages = tuple(args.pages.split(",")) if args.pages else TOURED
+    unknown = [p for p in pages if p not in {s.url_path for s in PAGES}]
+    if unknown:
+        print(f"pagetour: no page {unknown[0]!r}", file=sys.stderr)
+        return 2
+    r = tour(args.db, args.period, args.size, args.shots, args.start, args.next_minute, args.feed, pages)
     if args.json:
         print(json.dumps(r, ensure_ascii=False))
         return 0
