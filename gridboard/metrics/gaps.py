@@ -53,10 +53,10 @@ def _window(start: dt.datetime, end: dt.datetime, as_of: dt.datetime, unit: str,
     return {"start": start, "end": end, "as_of": as_of, "unit": unit, "days": int(days)}
 
 
-def _fragments(by: str | None) -> tuple[dict[str, str], dict[str, Any]]:
+def _fragments(by: str | None, *, direct: bool = False) -> tuple[dict[str, str], dict[str, Any]]:
     if by is not None and by not in GROUPINGS:
         raise engine.MetricError(f"unknown grouping {by!r}; choose one of {', '.join(GROUPINGS)}")
-    scope, _, extra = engine.scope_and_group(by)
+    scope, _, extra = engine.scope_and_group(by, direct=direct)
     fragments = {"scope": scope, "grid_of": queries.body("gaps_grid_of"), "recurring": queries.body("gaps_recurrence")}
     return fragments, extra
 
@@ -73,25 +73,40 @@ def recurrence_counts(
 ) -> dict[Any, int]:
     """Recurring cases per group id (by=None: the whole unit, under the key None).
 
-    A period that ended by as_of (a bulletin's last month) counts the same at every later as_of
-    (each comparison with as_of in gaps_recurrence.sql is then implied by one with the end), so the
-    process keeps it (shared.part) until a write touches a report day before its end: a live
-    county's writes of today leave it as it is."""
+    The whole unit and its children come from one count per child plus the unit's own cases (they
+    add up to the unit), shared by the process per data version: a bulletin asks both. A period that
+    ended by as_of (a bulletin's last month) counts the same at every later as_of (each comparison
+    with as_of in gaps_recurrence.sql is then implied by one with the end), so the process keeps it
+    (shared.part) until a write touches a report day before its end: a live county's writes of
+    today leave it as it is."""
     unit = engine.check_unit(con, unit)
-    fragments, extra = _fragments(by)
+    if by not in (None, "child"):
+        return _counts(con, by, False, _window(start, end, as_of, unit, days))
+    found = _counts(con, "child", True, _window(start, end, as_of, unit, days))
+    if by is None:
+        total = sum(found.values())
+        return {None: total} if total else {}
+    return {g: n for g, n in found.items() if g != unit}
+
+
+def _counts(con: duckdb.DuckDBPyConnection, by: str, direct: bool, window: dict[str, Any]) -> dict[Any, int]:
+    fragments, extra = _fragments(by, direct=direct)
     sql = queries.named("gaps_recurrence_counts", **fragments)
-    params = {**_window(start, end, as_of, unit, days), **extra}
+    params = {**window, **extra}
 
-    def count() -> dict[Any, int]:
-        return {r["grp"]: int(r["recurring"]) for r in queries.rows(con, sql, params)}
+    def count() -> list[dict[str, Any]]:
+        return queries.rows(con, sql, params)
 
-    if end > as_of or not isinstance(con, duckdb.DuckDBPyConnection):
-        return count()
-    what = ("recurrence", sql, tuple(sorted((k, repr(v)) for k, v in params.items() if k != "as_of")))
-    # any earlier report day may hold an earlier case closed inside the window
-    found = shared.part(con, what, dt.date.min, (end - dt.timedelta(microseconds=1)).date(), as_of,
-                        lambda: (count(), end, None, 1))
-    return dict(found)
+    if not isinstance(con, duckdb.DuckDBPyConnection):
+        rows = count()
+    elif window["end"] > window["as_of"]:
+        rows = shared.answer(con, ("recurrence", sql), params, count)
+    else:
+        what = ("recurrence", sql, tuple(sorted((k, repr(v)) for k, v in params.items() if k != "as_of")))
+        # any earlier report day may hold an earlier case closed inside the window
+        rows = shared.part(con, what, dt.date.min, (window["end"] - dt.timedelta(microseconds=1)).date(),
+                           window["as_of"], lambda: (count(), window["end"], None, 1))
+    return {r["grp"]: int(r["recurring"]) for r in rows}
 
 
 def recurrence_pairs(
