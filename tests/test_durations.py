@@ -18,8 +18,9 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
-from agg_support import AS_OF, demo_county, module_copy, sql_runs
+from agg_support import AS_OF, calls, demo_county, module_copy, sql_runs
 
+from gridboard.bulletin import content, page
 from gridboard.core import periods
 from gridboard.db import aggregates, store
 from gridboard.metrics import durations, engine, fast, gaps, kpi_views, memo, shared, within
@@ -311,3 +312,21 @@ def test_a_past_month_is_kept_across_writes_of_later_days(con, monkeypatch):
     recount.clear()
     got, want = recurring(later)
     assert got == want and len(recount) == 3 and got[None][None] >= before + 1  # PAST2 repeats PAST1
+
+
+def test_a_bulletin_is_built_once_per_data_version(con, monkeypatch):
+    """bulletin.page.build_view is kept by the process per data version (shared.value): a second
+    viewer reads the built bulletin; after a write it is built again (here equal: the feed wrote
+    today, not the month); the kept ones are bounded."""
+    builds = calls(monkeypatch, content, "build")
+    month_end = dt.datetime.combine(AS_OF.date().replace(day=1), dt.time())
+    w = {"start": (month_end - dt.timedelta(days=1)).replace(day=1), "end": month_end, "as_of": AS_OF,
+         "unit": store.root_unit(con)}
+    first = page.build_view(con, **w)
+    assert page.build_view(con, **w) is first and len(builds) == 1
+    feed_tick(con)
+    again = page.build_view(con, **w)
+    assert len(builds) == 2 and again is not first and again[1] == first[1]
+    monkeypatch.setattr(shared, "VALUES_MAX", 1)
+    page.build_view(con, **{**w, "as_of": AS_OF + dt.timedelta(minutes=1)})
+    assert len(shared._VALUES) == 1 and len(builds) == 3  # noqa: SLF001 - the newest only

@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from gridboard.bulletin import charts, content
 from gridboard.bulletin.content import Bulletin
+from gridboard.metrics import shared
 
 HERE = Path(__file__).resolve().parent
 
@@ -58,9 +59,16 @@ def document(b: Bulletin) -> str:
 
 
 def build_view(con: duckdb.DuckDBPyConnection, **window: Any) -> tuple[Bulletin, str]:
-    """content.build(con, **window) and its fragment, in one call (the page caches both together)."""
-    b = content.build(con, **window)
-    return b, fragment(b)
+    """content.build(con, **window) and its fragment, in one call (the page caches both together),
+    kept by the process per database and data version (shared.value: a second viewer, or the page
+    after the warm asked it, reads the built one; a bulletin is frozen data)."""
+    def build() -> tuple[Bulletin, str]:
+        b = content.build(con, **window)
+        return b, fragment(b)
+
+    if not isinstance(con, duckdb.DuckDBPyConnection):
+        return build()
+    return shared.value(con, ("bulletin",), window, build)
 
 
 def to_bytes(b: Bulletin) -> bytes:

@@ -27,6 +27,8 @@ import duckdb
 from gridboard.db import aggregates, queries, store
 from gridboard.metrics import memo
 
+T = TypeVar("T")
+
 # The counts of one plan and window, shared by every page of the process for one data version: the
 # pages ask the same counts through different calls (the overview's engine.kpis, the closure page's
 # with detail=True, the scorecard's inside its own build), which the pages' own cache keeps apart.
@@ -70,13 +72,39 @@ def rows(con: duckdb.DuckDBPyConnection, what: str, compute: Callable[[], list[d
     return answer(con, ("rows", what), {}, compute)
 
 
+# Whole built objects (a bulletin: its text, tables and charts) kept per database, data version and
+# parameters, the newest VALUES_MAX (each may hold a few hundred KB of charts).
+VALUES_MAX = 16
+_VALUES: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+
+
+def value(con: duckdb.DuckDBPyConnection, what: tuple[Any, ...], params: dict[str, Any], compute: Callable[[], T]) -> T:
+    """compute()'s value for the question `what` with `params`, kept once per database and data
+    version like `answer` (the same object out: callers do not change it)."""
+    found_at = where(con)
+    if found_at is None:
+        return compute()
+    key = (*found_at, *what, tuple(sorted((k, repr(v)) for k, v in params.items())))
+    with _SHARED_LOCK:
+        if key in _VALUES:
+            _VALUES.move_to_end(key)
+            return _VALUES[key]  # type: ignore[no-any-return]
+    found = compute()
+    with _SHARED_LOCK:
+        _VALUES[key] = found
+        while len(_VALUES) > VALUES_MAX:
+            _VALUES.popitem(last=False)
+    return found
+
+
 def forget() -> None:
-    """Empty the shared counts, the kept bases and parts, the quantiles kept for read-only connections
-    (the benchmark times each call without them)."""
+    """Empty the shared counts, the kept bases, parts and values, the quantiles kept for read-only
+    connections (the benchmark times each call without them)."""
     with _SHARED_LOCK:
         _SHARED.clear()
         _BASES.clear()
         _PARTS.clear()
+        _VALUES.clear()
     memo.forget_local()
 
 
@@ -233,7 +261,6 @@ def recent_cut(con: duckdb.DuckDBPyConnection, start: dt.datetime, end: dt.datet
 # closes of the last week's), so the part before them answers every minute and every data version
 # of the day; only the recent days are asked again. Bounded by the parts' total size (values held).
 PARTS_SIZE_MAX = 4_000_000
-T = TypeVar("T")
 _PARTS: OrderedDict[tuple[Any, ...], tuple[str, dt.datetime | None, dt.datetime | None, Any, int]] = OrderedDict()
 
 
