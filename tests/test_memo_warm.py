@@ -12,6 +12,7 @@ through the memo as a 10 M county's do. No timings: speed is `python -m gridboar
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import threading
 import time
 from pathlib import Path
@@ -89,10 +90,12 @@ def scans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def test_after_an_import_the_first_screens_read_the_memo(county, tmp_path, monkeypatch):
     data = new_case_csv(county, "WARM1")
     first_mark = noted_warm(county)
+    gc.unfreeze()
     w = started(county, tmp_path / "inbox")
     try:
         idle(w)
         assert [(d.mark, d.skipped) for d in w.warmer.done] == [(first_mark, True)] * len(warm.WARM_PRESETS)
+        assert gc.get_freeze_count() > 0  # what the start loaded: no full collection walks it again
         load(w, data)
         idle(w)
         after = [d for d in w.warmer.done if d.mark != first_mark]

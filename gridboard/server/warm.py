@@ -17,11 +17,17 @@ job. A failure is logged and forgotten: the pages compute what the warmer did no
 ticks do not warm (they move the data version every few seconds: the memo of each would be dropped
 before anyone read it). A marker row per period (memo.note_warmed) says a period's questions were
 asked at this version, so a restarted server does not ask them again.
+
+After its first warm the warmer freezes the collector's view of the process (gc.freeze): the
+modules, fonts and caches loaded by then live as long as the server, and a full collection that
+walked them cost a viewer's page ~0.15 s (the profile page's frame came 0.19–0.26 s after the click
+in live tours, 0.07–0.09 s frozen). Refcounting still frees what they drop.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import threading
 import time
@@ -48,6 +54,7 @@ class Warmer:
         self.presets, self.settle = presets, settle
         self.done: list[Warmed] = []  # every period warmed (or found warm), in order
         self.failures = 0
+        self._frozen = False
         self.idle = threading.Event()  # set while nothing is waiting to be warmed
         self.idle.set()
         self._wanted = threading.Event()
@@ -70,6 +77,9 @@ class Warmer:
         while self._thread is not None and self._thread.is_alive() and time.monotonic() < deadline:
             self.hold()
             self._thread.join(0.2)
+        if self._frozen:  # collectable again at exit (DuckDB's bindings count what is never freed)
+            gc.unfreeze()
+            self._frozen = False
 
     def poke(self) -> None:
         """A job ended (or the server started): warm once the worker is quiet (a period already
@@ -117,6 +127,9 @@ class Warmer:
             done = warm(cur, self.now().replace(second=0, microsecond=0), presets=self.presets,
                         cancelled=lambda: generation != self._generation or self._stop.is_set())
             self.done.extend(done)
+            if not self._frozen:  # the start's warm: what it loaded lives as long as the server (module text)
+                gc.freeze()
+                self._frozen = True
             for w in done:
                 if not w.skipped:
                     LOG.info("memo warmed for %s at %s: %.1f s (%.1f s CPU)", w.preset, w.mark, w.seconds,
