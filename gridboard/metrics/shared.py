@@ -50,19 +50,26 @@ def answer(con: duckdb.DuckDBPyConnection, what: tuple[Any, ...], params: dict[s
            compute: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """compute()'s rows for the question `what` with `params`, kept once per database and data
     version (copies out: a caller may change its rows)."""
+    return _kept(_SHARED, SHARED_MAX, con, what, params, compute, lambda found: [dict(r) for r in found])
+
+
+def _kept(table: OrderedDict[tuple[Any, ...], Any], limit: int, con: duckdb.DuckDBPyConnection,
+          what: tuple[Any, ...], params: dict[str, Any], compute: Callable[[], T], copy: Callable[[T], T]) -> T:
+    """compute()'s value kept in `table` (newest `limit`) per database, data version and `params`;
+    `copy` of it stored and handed out. Computed each time while the aggregates are not current."""
     found_at = where(con)
     if found_at is None:
         return compute()
     key = (*found_at, *what, tuple(sorted((k, repr(v)) for k, v in params.items())))
     with _SHARED_LOCK:
-        if key in _SHARED:
-            _SHARED.move_to_end(key)
-            return [dict(r) for r in _SHARED[key]]
+        if key in table:
+            table.move_to_end(key)
+            return copy(table[key])
     found = compute()
     with _SHARED_LOCK:
-        _SHARED[key] = [dict(r) for r in found]
-        while len(_SHARED) > SHARED_MAX:
-            _SHARED.popitem(last=False)
+        table[key] = copy(found)
+        while len(table) > limit:
+            table.popitem(last=False)
     return found
 
 
@@ -81,20 +88,7 @@ _VALUES: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 def value(con: duckdb.DuckDBPyConnection, what: tuple[Any, ...], params: dict[str, Any], compute: Callable[[], T]) -> T:
     """compute()'s value for the question `what` with `params`, kept once per database and data
     version like `answer` (the same object out: callers do not change it)."""
-    found_at = where(con)
-    if found_at is None:
-        return compute()
-    key = (*found_at, *what, tuple(sorted((k, repr(v)) for k, v in params.items())))
-    with _SHARED_LOCK:
-        if key in _VALUES:
-            _VALUES.move_to_end(key)
-            return _VALUES[key]  # type: ignore[no-any-return]
-    found = compute()
-    with _SHARED_LOCK:
-        _VALUES[key] = found
-        while len(_VALUES) > VALUES_MAX:
-            _VALUES.popitem(last=False)
-    return found
+    return _kept(_VALUES, VALUES_MAX, con, what, params, compute, lambda found: found)
 
 
 def forget() -> None:
