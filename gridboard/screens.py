@@ -98,7 +98,7 @@ def _volunteers(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) ->
 def _bulletin(con: duckdb.DuckDBPyConnection, p: periods.Period, unit: str) -> object:
     """The bulletin page's first screen: its month mode's default, the last whole month before as_of
     (the sidebar's period does not change it; only as_of comes from `p`)."""
-    start, end = dates.month_bounds(dates.recent_months(p.as_of)[1])
+    start, end = dates.month_bounds(dates.last_whole_month(p.as_of))
     return page.build_view(con, start=start, end=end, as_of=p.as_of, unit=unit)
 
 

@@ -18,13 +18,13 @@ f = ui.filters()
 header = st.container()
 st.caption(ui.t("bul_hint"))
 
-choices = dates.recent_months(f.as_of)  # default: the last whole month
+choices = dates.recent_months(f.as_of)
 left, right = st.columns([1, 2])
 with left:
     mode = st.segmented_control(ui.t("bul_mode"), ("month", "filters"), key="bul_mode", default="month",
                                 required=True, format_func=lambda m: ui.t(f"bul_mode_{m}"))
 with right:
-    month = st.selectbox(ui.t("bul_month"), choices, index=1, key="bul_month",
+    month = st.selectbox(ui.t("bul_month"), choices, index=choices.index(dates.last_whole_month(f.as_of)), key="bul_month",
                          format_func=lambda m: ui.t("bul_month_label", year=int(m[:4]), month=int(m[5:])),
                          disabled=mode != "month")
 start, end = dates.month_bounds(month) if mode == "month" else (f.start, f.end)

@@ -26,6 +26,11 @@ def recent_months(as_of: dt.datetime, n: int = 25) -> list[str]:
     return [f"{m:%Y-%m}" for m in (periods.month_start(as_of.date(), back) for back in range(n))]
 
 
+def last_whole_month(as_of: dt.datetime) -> str:
+    """'YYYY-MM' of the month before as_of's: the bulletin's default (the page, the warm)."""
+    return recent_months(as_of, 2)[1]
+
+
 def is_month(start: dt.datetime, end: dt.datetime) -> bool:
     return (start.day == 1 and start.time() == dt.time() and
             end == dt.datetime.combine(periods.month_start(start.date(), -1), dt.time()))
